@@ -1,0 +1,21 @@
+package io.pilotfish.spi;
+
+/**
+ * A plugin type, found through {@code META-INF/services}. The factory turns the raw config of one named instance
+ * into a typed, immutable config (reporting every problem through {@link PluginConfig#problem}) and later creates the
+ * instance from it. {@link #configure} does no I/O: it runs for validation too (config checks, reloads).
+ *
+ * @param <C> the plugin's typed config
+ */
+public interface PluginFactory<C> {
+
+    /** The type name users write in {@code pilotfish.collectors.<name>.type}, e.g. {@code container-stats}. */
+    String type();
+
+    /**
+     * Reads and validates this plugin's keys. Every key the plugin reads is marked known; keys that no plugin read
+     * are reported by the platform as unknown. Problems are reported with {@link PluginConfig#problem}, all of them,
+     * not just the first.
+     */
+    C configure(PluginConfig config);
+}

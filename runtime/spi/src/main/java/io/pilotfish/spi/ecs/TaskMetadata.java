@@ -1,0 +1,44 @@
+package io.pilotfish.spi.ecs;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The task as the ECS task metadata endpoint ({@code /task}) describes it. Fields the endpoint omits are empty.
+ *
+ * @param metadataVersion   {@code v4} or {@code v3}
+ * @param cluster           as returned: a short name (EC2) or a full ARN (Fargate)
+ * @param clusterName       the short cluster name
+ * @param cpuLimitVcpu      task {@code Limits.CPU} in vCPU
+ * @param memoryLimitMiB    task {@code Limits.Memory} in MiB
+ * @param ephemeralStorage  task {@code EphemeralStorageMetrics} in MiB
+ */
+public record TaskMetadata(String metadataVersion, String cluster, String clusterName, String taskArn, String family,
+                           String revision, String desiredStatus, String knownStatus, String launchType,
+                           String availabilityZone, String region, String accountId, String serviceName,
+                           Optional<Double> cpuLimitVcpu, Optional<Long> memoryLimitMiB,
+                           Optional<EphemeralStorage> ephemeralStorage, Optional<Instant> pullStartedAt,
+                           Optional<Instant> pullStoppedAt, List<ContainerMetadata> containers) {
+
+    public TaskMetadata {
+        containers = List.copyOf(containers);
+    }
+
+    /** The short id at the end of the task ARN. */
+    public String taskId() {
+        int slash = taskArn.lastIndexOf('/');
+        return slash < 0 ? taskArn : taskArn.substring(slash + 1);
+    }
+
+    public boolean isFargate() {
+        return "FARGATE".equalsIgnoreCase(launchType);
+    }
+
+    public Optional<ContainerMetadata> container(String dockerId) {
+        return containers.stream().filter(c -> c.dockerId().equals(dockerId)).findFirst();
+    }
+
+    public record EphemeralStorage(long utilizedMiB, long reservedMiB) {
+    }
+}

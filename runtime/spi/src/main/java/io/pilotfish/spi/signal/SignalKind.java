@@ -1,0 +1,10 @@
+package io.pilotfish.spi.signal;
+
+/** The kinds of signal that flow through the pipeline; each sink declares which kinds it takes. */
+public enum SignalKind {
+    METRIC,
+    EVENT,
+    SERVICE_CHECK,
+    LOG,
+    TRACE
+}
