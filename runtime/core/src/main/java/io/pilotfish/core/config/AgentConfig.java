@@ -1,0 +1,72 @@
+package io.pilotfish.core.config;
+
+import io.pilotfish.spi.PluginConfig;
+import io.pilotfish.spi.Secret;
+import io.pilotfish.spi.signal.TagSet;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Agent-wide settings ({@code pilotfish.*} outside the collectors and sinks trees).
+ *
+ * @param site              Datadog site ({@code DD_SITE})
+ * @param apiKey            the API key ({@code DD_API_KEY}); may be absent: data is then kept and retried
+ * @param ddUrl             metrics intake override ({@code DD_DD_URL})
+ * @param hostname          reported host, empty by default (a Fargate task has no host)
+ * @param tags              global tags ({@code DD_TAGS} plus env/service/version)
+ * @param shutdownDeadline  how long shutdown may take to flush, below ECS's default 30 s stop timeout
+ * @param telemetryInterval how often the agent reports its own {@code pilotfish.*} metrics
+ */
+public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> ddUrl, String hostname, TagSet tags,
+                          Duration shutdownDeadline, Duration telemetryInterval, boolean telemetryEnabled) {
+
+    public static final String DEFAULT_SITE = "datadoghq.com";
+
+    static AgentConfig read(PluginConfig config) {
+        String site = config.string("datadog.site", DEFAULT_SITE).toLowerCase(java.util.Locale.ROOT);
+        if (!site.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+            config.problem("datadog.site", "expected a Datadog site host name such as datadoghq.com or datadoghq.eu");
+        }
+        Optional<Secret> apiKey = config.secret("datadog.api-key");
+        Optional<URI> ddUrl = config.string("datadog.url").filter(s -> !s.isBlank()).flatMap(raw -> {
+            try {
+                URI uri = URI.create(raw);
+                if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                        || uri.getHost() == null) {
+                    throw new IllegalArgumentException();
+                }
+                return Optional.of(uri);
+            } catch (IllegalArgumentException e) {
+                config.problem("datadog.url", "expected an http(s) URL such as https://intake.example.com");
+                return Optional.empty();
+            }
+        });
+        String hostname = config.string("hostname", "");
+        List<String> tags = new ArrayList<>(splitTags(config.string("tags", "")));
+        config.string("env").filter(s -> !s.isBlank()).ifPresent(v -> tags.add("env:" + v));
+        config.string("service").filter(s -> !s.isBlank()).ifPresent(v -> tags.add("service:" + v));
+        config.string("version").filter(s -> !s.isBlank()).ifPresent(v -> tags.add("version:" + v));
+        Duration deadline = config.duration("shutdown.deadline", Duration.ofSeconds(20));
+        if (deadline.isZero()) {
+            config.problem("shutdown.deadline", "must be longer than zero (ECS kills the task 30 s after SIGTERM by default)");
+        }
+        Duration telemetryInterval = config.duration("telemetry.interval", Duration.ofSeconds(10));
+        boolean telemetryEnabled = config.bool("telemetry.enabled", true);
+        return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, telemetryInterval,
+                telemetryEnabled);
+    }
+
+    /** {@code DD_TAGS} accepts spaces or commas between tags. */
+    static List<String> splitTags(String raw) {
+        List<String> out = new ArrayList<>();
+        for (String part : raw.split("[,\\s]+")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        return out;
+    }
+}

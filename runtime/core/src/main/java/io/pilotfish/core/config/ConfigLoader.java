@@ -1,0 +1,147 @@
+package io.pilotfish.core.config;
+
+import io.pilotfish.core.plugin.PluginCatalog;
+import io.pilotfish.spi.CollectorFactory;
+import io.pilotfish.spi.PluginFactory;
+import io.pilotfish.spi.SinkFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the flat {@code pilotfish.*} keys into validated agent settings and plugin instances. Validation is pure (no
+ * I/O) and lists every problem once, each naming the key, the value, its source and what is expected.
+ *
+ * <pre>
+ * pilotfish.collectors.&lt;name&gt;.type      plugin type (defaults to the instance name)
+ * pilotfish.collectors.&lt;name&gt;.enabled   true/false, default true
+ * pilotfish.collectors.&lt;name&gt;.interval  scrape interval, default 10s
+ * pilotfish.sinks.&lt;name&gt;.type / .enabled / queue.* / batch.* / retry.* / request-timeout
+ * </pre>
+ */
+public final class ConfigLoader {
+
+    public static final String PREFIX = "pilotfish.";
+    private static final String COLLECTORS = PREFIX + "collectors.";
+    private static final String SINKS = PREFIX + "sinks.";
+    private static final Pattern INSTANCE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
+    private final PluginCatalog catalog;
+
+    public ConfigLoader(PluginCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /** @param values every {@code pilotfish.*} key with its value and source; other keys are ignored */
+    public LoadedConfig load(Map<String, ConfigValue> values) {
+        Map<String, ConfigValue> global = new TreeMap<>();
+        Map<String, Map<String, ConfigValue>> collectorKeys = new TreeMap<>();
+        Map<String, Map<String, ConfigValue>> sinkKeys = new TreeMap<>();
+        List<ConfigProblem> problems = new ArrayList<>();
+        values.forEach((key, value) -> {
+            if (key.startsWith(COLLECTORS)) {
+                group(key, COLLECTORS, value, collectorKeys, problems);
+            } else if (key.startsWith(SINKS)) {
+                group(key, SINKS, value, sinkKeys, problems);
+            } else if (key.startsWith(PREFIX)) {
+                global.put(key.substring(PREFIX.length()), value);
+            }
+        });
+
+        MapPluginConfig globalView = new MapPluginConfig("agent", PREFIX, global);
+        AgentConfig agent = AgentConfig.read(globalView);
+        problems.addAll(globalView.problems());
+
+        List<CollectorSpec> collectors = new ArrayList<>();
+        collectorKeys.forEach((name, keys) -> loadCollector(name, keys, problems).ifPresent(collectors::add));
+        List<SinkSpec> sinks = new ArrayList<>();
+        sinkKeys.forEach((name, keys) -> loadSink(name, keys, problems).ifPresent(sinks::add));
+        return new LoadedConfig(agent, List.copyOf(collectors), List.copyOf(sinks), List.copyOf(problems));
+    }
+
+    private static void group(String key, String prefix, ConfigValue value,
+                              Map<String, Map<String, ConfigValue>> into, List<ConfigProblem> problems) {
+        String rest = key.substring(prefix.length());
+        int dot = rest.indexOf('.');
+        if (dot <= 0 || dot == rest.length() - 1) {
+            problems.add(new ConfigProblem(key, value.value(), value.source(),
+                    "expected " + prefix + "<instance name>.<key>"));
+            return;
+        }
+        String name = rest.substring(0, dot);
+        if (!INSTANCE_NAME.matcher(name).matches()) {
+            problems.add(new ConfigProblem(key, value.value(), value.source(),
+                    "instance name '" + name + "' must be lowercase letters, digits, '-' or '_'"));
+            return;
+        }
+        into.computeIfAbsent(name, n -> new TreeMap<>()).put(rest.substring(dot + 1), value);
+    }
+
+    private Optional<CollectorSpec> loadCollector(String name, Map<String, ConfigValue> keys,
+                                                  List<ConfigProblem> problems) {
+        MapPluginConfig view = new MapPluginConfig(name, COLLECTORS + name + ".", keys);
+        String type = view.string("type", name);
+        boolean enabled = view.bool("enabled", true);
+        Duration interval = view.duration("interval", DEFAULT_INTERVAL);
+        if (interval.toMillis() < 100) {
+            view.problem("interval", "must be at least 100ms");
+        }
+        Optional<CollectorFactory<?>> factory = catalog.collector(type);
+        if (factory.isEmpty()) {
+            problems.addAll(view.problems().stream().filter(p -> !p.expected().startsWith("unknown key")).toList());
+            ConfigValue typeValue = keys.get("type");
+            problems.add(new ConfigProblem(COLLECTORS + name + ".type", type,
+                    typeValue == null ? "instance name" : typeValue.source(),
+                    "no collector of this type in this agent; available: " + String.join(", ",
+                            catalog.collectorTypes()) + ". A plugin must be on the agent's build classpath"));
+            return Optional.empty();
+        }
+        @SuppressWarnings("unchecked")
+        CollectorFactory<Object> typed = (CollectorFactory<Object>) factory.get();
+        Object config = configure(typed, view);
+        problems.addAll(view.problems());
+        if (!enabled || !view.problems().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new CollectorSpec(name, typed, config, interval));
+    }
+
+    private Optional<SinkSpec> loadSink(String name, Map<String, ConfigValue> keys, List<ConfigProblem> problems) {
+        MapPluginConfig view = new MapPluginConfig(name, SINKS + name + ".", keys);
+        String type = view.string("type", name);
+        boolean enabled = view.bool("enabled", true);
+        Optional<SinkFactory<?>> factory = catalog.sink(type);
+        if (factory.isEmpty()) {
+            ConfigValue typeValue = keys.get("type");
+            problems.add(new ConfigProblem(SINKS + name + ".type", type,
+                    typeValue == null ? "instance name" : typeValue.source(),
+                    "no sink of this type in this agent; available: " + String.join(", ", catalog.sinkTypes())
+                            + ". A plugin must be on the agent's build classpath"));
+            return Optional.empty();
+        }
+        @SuppressWarnings("unchecked")
+        SinkFactory<Object> typed = (SinkFactory<Object>) factory.get();
+        Object config = configure(typed, view);
+        SinkOptions options = SinkOptions.read(view, typed.batchLimits(config));
+        problems.addAll(view.problems());
+        if (!enabled || !view.problems().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new SinkSpec(name, typed, config, typed.signals(config), options));
+    }
+
+    private static Object configure(PluginFactory<Object> factory, MapPluginConfig view) {
+        try {
+            return factory.configure(view);
+        } catch (RuntimeException e) {
+            // A plugin that throws instead of reporting still gets a readable error, not a crash.
+            view.problem("type", "plugin " + factory.type() + " rejected its configuration: " + e.getMessage());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.pilotfish.core.config;
+
+import io.pilotfish.spi.BatchLimits;
+import io.pilotfish.spi.PluginConfig;
+import java.time.Duration;
+
+/**
+ * The platform's settings around every sink: queue budget, batching, retries and request timeout.
+ *
+ * @param queueMaxBytes      the queue budget; beyond it the oldest data is dropped and counted
+ * @param batch              most items and estimated bytes per export
+ * @param batchTimeout       how long the first item of a batch may wait for more
+ * @param initialBackoff     first retry delay (doubled each attempt, with jitter)
+ * @param maxBackoff         longest retry delay, and the cap on a destination's {@code Retry-After}
+ * @param maxAge             data older than this is dropped instead of retried (the intake rejects it anyway)
+ * @param requestTimeout     an export that takes longer counts as a retryable failure
+ */
+public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchTimeout, Duration initialBackoff,
+                          Duration maxBackoff, Duration maxAge, Duration requestTimeout) {
+
+    public static final long DEFAULT_QUEUE_BYTES = 32L * 1024 * 1024;
+
+    public static SinkOptions defaults(BatchLimits batch) {
+        return new SinkOptions(DEFAULT_QUEUE_BYTES, batch, Duration.ofSeconds(1), Duration.ofMillis(500),
+                Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(15));
+    }
+
+    /** Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory. */
+    public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits) {
+        SinkOptions d = defaults(pluginLimits);
+        long queueBytes = config.number("queue.max-bytes", d.queueMaxBytes, 64 * 1024, 4L * 1024 * 1024 * 1024);
+        long maxItems = config.number("batch.max-items", pluginLimits.maxItems(), 1, pluginLimits.maxItems());
+        // A batch must fit in the queue: by default it takes at most half of it.
+        long defaultBatchBytes = Math.min(pluginLimits.maxBytes(), Math.max(1024, queueBytes / 2));
+        long maxBytes = config.number("batch.max-bytes", defaultBatchBytes, 1024, pluginLimits.maxBytes());
+        Duration timeout = config.duration("batch.timeout", d.batchTimeout);
+        Duration initial = config.duration("retry.initial-backoff", d.initialBackoff);
+        Duration max = config.duration("retry.max-backoff", d.maxBackoff);
+        Duration maxAge = config.duration("retry.max-age", d.maxAge);
+        Duration request = config.duration("request-timeout", d.requestTimeout);
+        if (initial.compareTo(max) > 0) {
+            config.problem("retry.initial-backoff", "must not be longer than retry.max-backoff (" + max + ")");
+        }
+        if (request.isZero()) {
+            config.problem("request-timeout", "must be longer than zero");
+        }
+        if (maxBytes > queueBytes) {
+            config.problem("batch.max-bytes", "must not exceed queue.max-bytes (" + queueBytes + ")");
+        }
+        return new SinkOptions(queueBytes, new BatchLimits((int) maxItems, maxBytes), timeout, initial, max, maxAge,
+                request);
+    }
+}

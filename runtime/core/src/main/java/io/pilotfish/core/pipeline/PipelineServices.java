@@ -1,0 +1,20 @@
+package io.pilotfish.core.pipeline;
+
+import io.pilotfish.core.telemetry.TelemetryRegistry;
+import io.pilotfish.spi.AgentSettings;
+import io.pilotfish.spi.ecs.TaskMetadataSource;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What the pipeline shares with every plugin.
+ *
+ * @param scheduler      timers only; tasks on it are short
+ * @param exportExecutor where sinks encode and send (CPU work kept off the timer thread)
+ */
+public record PipelineServices(Clock clock, ScheduledExecutorService scheduler, Executor exportExecutor,
+                               TaskMetadataSource metadata, AgentSettings agent, HttpClient httpClient,
+                               TelemetryRegistry telemetry) {
+}

@@ -1,0 +1,415 @@
+package io.pilotfish.core.pipeline;
+
+import io.pilotfish.core.config.SinkOptions;
+import io.pilotfish.spi.ExportResult;
+import io.pilotfish.spi.PluginLog;
+import io.pilotfish.spi.SelfTelemetry;
+import io.pilotfish.spi.Sink;
+import io.pilotfish.spi.signal.Signal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Everything between the collectors and one sink: a queue bounded in bytes, batching by count, bytes and time, one
+ * export at a time, retries with exponential backoff and jitter (or the destination's {@code Retry-After}),
+ * splitting of batches the destination finds too large, and draining within a deadline at shutdown. Every item is
+ * accounted for: received, sent, retried, or dropped with a reason.
+ *
+ * <p>All state is guarded by {@code this}; exports run on {@code exportExecutor}, timers on {@code scheduler}.
+ * Neither ever waits on the other.
+ */
+public final class SinkRunner {
+
+    private record Entry(Signal signal, int bytes, long enqueuedAtMillis) {
+    }
+
+    private final String name;
+    private final Sink sink;
+    private final SinkOptions options;
+    private final ScheduledExecutorService scheduler;
+    private final Executor exportExecutor;
+    private final Clock clock;
+    private final PluginLog log;
+
+    private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+    /** Batches that failed or were split, oldest first; they go before anything in {@link #queue}. */
+    private final ArrayDeque<List<Entry>> retries = new ArrayDeque<>();
+    private long bufferedBytes;
+    private long inFlightBytes;
+    private int inFlightItems;
+    /** Set when the shutdown deadline passed during an export: its items were already counted as dropped. */
+    private boolean abandoned;
+    private boolean exporting;
+    private boolean accepting = true;
+    private boolean draining;
+    private int attempt;
+    private long notBeforeMillis;
+    private ScheduledFuture<?> timer;
+    private long timerAtMillis = Long.MAX_VALUE;
+    private String lastFailure = "";
+
+    private final SelfTelemetry.Counter received;
+    private final SelfTelemetry.Counter sent;
+    private final SelfTelemetry.Counter retried;
+    private final SelfTelemetry.Counter splits;
+    private final Map<DropReason, SelfTelemetry.Counter> dropped = new EnumMap<>(DropReason.class);
+
+    public SinkRunner(String name, Sink sink, SinkOptions options, ScheduledExecutorService scheduler,
+                      Executor exportExecutor, Clock clock, SelfTelemetry telemetry, PluginLog log) {
+        this.name = name;
+        this.sink = sink;
+        this.options = options;
+        this.scheduler = scheduler;
+        this.exportExecutor = exportExecutor;
+        this.clock = clock;
+        this.log = log;
+        this.received = telemetry.counter("sink.received");
+        this.sent = telemetry.counter("sink.sent");
+        this.retried = telemetry.counter("sink.retried");
+        this.splits = telemetry.counter("sink.batches.split");
+        for (DropReason reason : DropReason.values()) {
+            dropped.put(reason, telemetry.counter("sink.dropped", reason.tag()));
+        }
+        telemetry.gauge("sink.queue.bytes", () -> queuedBytes());
+        telemetry.gauge("sink.queue.items", () -> queuedItems());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Takes one signal; never blocks. Over budget, the oldest data not being sent right now is dropped. */
+    public void offer(Signal signal) {
+        int bytes = Math.max(1, signal.estimatedBytes());
+        boolean pumpNow;
+        synchronized (this) {
+            received.increment();
+            if (!accepting) {
+                drop(DropReason.SHUTDOWN, 1);
+                return;
+            }
+            if (bytes > options.queueMaxBytes() || bytes > options.batch().maxBytes()) {
+                drop(DropReason.TOO_LARGE, 1);
+                return;
+            }
+            queue.addLast(new Entry(signal, bytes, clock.millis()));
+            bufferedBytes += bytes;
+            while (bufferedBytes + inFlightBytes > options.queueMaxBytes() && evictOldest()) {
+                // evictOldest counts each drop
+            }
+            pumpNow = queue.size() >= options.batch().maxItems() || bufferedBytes >= options.batch().maxBytes();
+        }
+        if (pumpNow) {
+            pump();
+        } else {
+            schedulePump(options.batchTimeout().toMillis());
+        }
+    }
+
+    private boolean evictOldest() {
+        List<Entry> oldestBatch = retries.peekFirst();
+        Entry victim;
+        if (oldestBatch != null) {
+            victim = oldestBatch.remove(0);
+            if (oldestBatch.isEmpty()) {
+                retries.pollFirst();
+            }
+        } else {
+            victim = queue.pollFirst();
+        }
+        if (victim == null) {
+            return false;
+        }
+        bufferedBytes -= victim.bytes;
+        drop(DropReason.QUEUE_FULL, 1);
+        log.warn("queue_full", "sink " + name + ": queue over its budget of " + options.queueMaxBytes()
+                + " bytes, dropping the oldest data" + (lastFailure.isEmpty() ? "" : "; last failure: " + lastFailure)
+                + ". Raise queue.max-bytes or check the destination");
+        return true;
+    }
+
+    private void drop(DropReason reason, int count) {
+        dropped.get(reason).add(count);
+    }
+
+    private void schedulePump(long delayMillis) {
+        long at = clock.millis() + Math.max(0, delayMillis);
+        synchronized (this) {
+            if (timer != null && !timer.isDone() && timerAtMillis <= at) {
+                return;
+            }
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            timerAtMillis = at;
+            timer = scheduler.schedule(this::pump, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Starts the next export if one is due; otherwise arranges to be called when it will be. */
+    void pump() {
+        List<Entry> batch;
+        synchronized (this) {
+            timerAtMillis = Long.MAX_VALUE;
+            if (exporting) {
+                return;
+            }
+            long now = clock.millis();
+            if (now < notBeforeMillis) {
+                schedulePump(notBeforeMillis - now);
+                return;
+            }
+            batch = nextBatch(now);
+            if (batch == null) {
+                notifyAll();
+                return;
+            }
+            exporting = true;
+            long bytes = 0;
+            for (Entry entry : batch) {
+                bytes += entry.bytes;
+            }
+            bufferedBytes -= bytes;
+            inFlightBytes = bytes;
+            inFlightItems = batch.size();
+        }
+        List<Entry> toSend = batch;
+        exportExecutor.execute(() -> export(toSend));
+    }
+
+    private List<Entry> nextBatch(long now) {
+        List<Entry> batch = retries.pollFirst();
+        if (batch == null) {
+            Entry oldest = queue.peekFirst();
+            if (oldest == null) {
+                return null;
+            }
+            boolean full = queue.size() >= options.batch().maxItems() || bufferedBytes >= options.batch().maxBytes();
+            long waited = now - oldest.enqueuedAtMillis;
+            if (!full && !draining && waited < options.batchTimeout().toMillis()) {
+                schedulePump(options.batchTimeout().toMillis() - waited);
+                return null;
+            }
+            batch = new ArrayList<>();
+            long bytes = 0;
+            while (!queue.isEmpty() && batch.size() < options.batch().maxItems()
+                    && (batch.isEmpty() || bytes + queue.peekFirst().bytes <= options.batch().maxBytes())) {
+                Entry entry = queue.pollFirst();
+                bytes += entry.bytes;
+                batch.add(entry);
+            }
+            // The batch's bytes stay in bufferedBytes until pump() moves them to in-flight.
+        }
+        long maxAgeMillis = options.maxAge().toMillis();
+        int before = batch.size();
+        List<Entry> fresh = new ArrayList<>(batch.size());
+        for (Entry entry : batch) {
+            if (now - entry.enqueuedAtMillis > maxAgeMillis) {
+                bufferedBytes -= entry.bytes;
+            } else {
+                fresh.add(entry);
+            }
+        }
+        if (fresh.size() < before) {
+            drop(DropReason.EXPIRED, before - fresh.size());
+        }
+        return fresh.isEmpty() ? nextBatch(now) : fresh;
+    }
+
+    private void export(List<Entry> batch) {
+        List<Signal> signals = new ArrayList<>(batch.size());
+        for (Entry entry : batch) {
+            signals.add(entry.signal);
+        }
+        CompletableFuture<ExportResult> result;
+        try {
+            result = sink.export(signals).toCompletableFuture()
+                    .orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((outcome, error) -> {
+            ExportResult classified = outcome;
+            if (error != null) {
+                classified = new ExportResult.Retryable(describe(error));
+            } else if (outcome == null) {
+                classified = new ExportResult.Retryable("sink returned no result");
+            }
+            complete(batch, classified);
+        });
+    }
+
+    private static String describe(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && (root instanceof java.util.concurrent.CompletionException
+                || root instanceof java.util.concurrent.ExecutionException)) {
+            root = root.getCause();
+        }
+        if (root instanceof TimeoutException) {
+            return "request timed out";
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+
+    private void complete(List<Entry> batch, ExportResult outcome) {
+        long delay = 0;
+        synchronized (this) {
+            exporting = false;
+            inFlightBytes = 0;
+            inFlightItems = 0;
+            if (abandoned) {
+                notifyAll();
+                return;
+            }
+            switch (outcome) {
+                case ExportResult.Success success -> {
+                    sent.add(batch.size());
+                    attempt = 0;
+                    notBeforeMillis = 0;
+                    lastFailure = "";
+                }
+                case ExportResult.Retryable retry -> {
+                    attempt++;
+                    retried.add(batch.size());
+                    lastFailure = retry.reason();
+                    delay = retry.retryAfter().map(Duration::toMillis)
+                            .map(ms -> Math.min(ms, options.maxBackoff().toMillis()))
+                            .orElseGet(this::backoffMillis);
+                    if (draining) {
+                        delay = Math.min(delay, 1000);
+                    }
+                    notBeforeMillis = clock.millis() + delay;
+                    requeue(batch);
+                    log.warn("retry", "sink " + name + ": export failed (" + retry.reason() + "), retrying "
+                            + batch.size() + " items in " + delay + " ms");
+                }
+                case ExportResult.Permanent rejected -> {
+                    drop(DropReason.REJECTED, batch.size());
+                    lastFailure = rejected.reason();
+                    log.warn("rejected", "sink " + name + ": destination rejected " + batch.size() + " items: "
+                            + rejected.reason());
+                }
+                case ExportResult.TooLarge tooLarge -> {
+                    if (batch.size() == 1) {
+                        drop(DropReason.TOO_LARGE, 1);
+                        log.warn("too_large", "sink " + name + ": one item is larger than the destination accepts ("
+                                + tooLarge.reason() + "); dropped");
+                    } else {
+                        splits.increment();
+                        int half = batch.size() / 2;
+                        retries.addFirst(new ArrayList<>(batch.subList(half, batch.size())));
+                        retries.addFirst(new ArrayList<>(batch.subList(0, half)));
+                    }
+                }
+            }
+            notifyAll();
+        }
+        schedulePump(delay);
+    }
+
+    private void requeue(List<Entry> batch) {
+        long bytes = 0;
+        for (Entry entry : batch) {
+            bytes += entry.bytes;
+        }
+        retries.addFirst(new ArrayList<>(batch));
+        bufferedBytes += bytes;
+        while (bufferedBytes > options.queueMaxBytes() && evictOldest()) {
+            // over budget while failing: oldest data goes first
+        }
+    }
+
+    private long backoffMillis() {
+        long base = options.initialBackoff().toMillis();
+        long max = options.maxBackoff().toMillis();
+        long exp = base << Math.min(attempt - 1, 20);
+        long capped = Math.min(Math.max(exp, base), max);
+        // Jitter between half and the full delay, so a fleet of tasks does not retry in step.
+        return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+    }
+
+    public synchronized long queuedBytes() {
+        return bufferedBytes + inFlightBytes;
+    }
+
+    public synchronized long queuedItems() {
+        long items = queue.size();
+        for (List<Entry> batch : retries) {
+            items += batch.size();
+        }
+        return items;
+    }
+
+    /** The last failure reason, empty after a success. */
+    public synchronized String lastFailure() {
+        return lastFailure;
+    }
+
+    /**
+     * Stops taking data and sends what is queued, retrying as allowed, until everything is sent or the deadline
+     * passes; what is left then is dropped and counted. Blocks the calling (shutdown) thread only.
+     *
+     * @return the number of items dropped at the deadline
+     */
+    public long drain(long deadlineMillis) {
+        synchronized (this) {
+            accepting = false;
+            draining = true;
+            // During shutdown a long backoff would only waste the deadline.
+            notBeforeMillis = Math.min(notBeforeMillis, clock.millis());
+        }
+        pump();
+        synchronized (this) {
+            while (exporting || !queue.isEmpty() || !retries.isEmpty()) {
+                long left = deadlineMillis - clock.millis();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    wait(Math.min(left, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                if (!exporting) {
+                    scheduler.execute(this::pump);
+                }
+            }
+            long left = queuedItems();
+            if (exporting) {
+                abandoned = true;
+                left += inFlightItems;
+            }
+            if (left > 0) {
+                drop(DropReason.SHUTDOWN, (int) Math.min(Integer.MAX_VALUE, left));
+                queue.clear();
+                retries.clear();
+                bufferedBytes = 0;
+            }
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            return left;
+        }
+    }
+
+    public void close() {
+        try {
+            sink.close();
+        } catch (Exception e) {
+            log.error("close", "sink " + name + ": close failed", e);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.pilotfish.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pilotfish.core.plugin.PluginCatalog;
+import io.pilotfish.spi.Collector;
+import io.pilotfish.spi.CollectorFactory;
+import io.pilotfish.spi.ExportResult;
+import io.pilotfish.spi.PluginConfig;
+import io.pilotfish.spi.PluginContext;
+import io.pilotfish.spi.Scraper;
+import io.pilotfish.spi.Sink;
+import io.pilotfish.spi.SinkFactory;
+import io.pilotfish.spi.signal.SignalKind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+    record ProbeConfig(int port, boolean verbose) {
+    }
+
+    static final class ProbeCollectorFactory implements CollectorFactory<ProbeConfig> {
+        @Override
+        public String type() {
+            return "probe";
+        }
+
+        @Override
+        public ProbeConfig configure(PluginConfig config) {
+            return new ProbeConfig((int) config.number("port", 8125, 1, 65535), config.bool("verbose", false));
+        }
+
+        @Override
+        public Collector create(ProbeConfig config, PluginContext context) {
+            return (Scraper) emitter -> CompletableFuture.completedFuture(null);
+        }
+    }
+
+    static final class NullSinkFactory implements SinkFactory<String> {
+        @Override
+        public String type() {
+            return "null";
+        }
+
+        @Override
+        public String configure(PluginConfig config) {
+            return config.string("label", "none");
+        }
+
+        @Override
+        public Set<SignalKind> signals(String config) {
+            return Set.of(SignalKind.METRIC);
+        }
+
+        @Override
+        public Sink create(String config, PluginContext context) {
+            return batch -> CompletableFuture.completedFuture(ExportResult.SUCCESS);
+        }
+    }
+
+    private final ConfigLoader loader = new ConfigLoader(PluginCatalog.of(List.of(new ProbeCollectorFactory()),
+            List.of(new NullSinkFactory())));
+
+    private static Map<String, ConfigValue> props(String... keyValues) {
+        Map<String, ConfigValue> out = new TreeMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            out.put(keyValues[i], new ConfigValue(keyValues[i + 1], "test.properties"));
+        }
+        return out;
+    }
+
+    @Test
+    void validConfigBuildsInstancesWithDefaults() {
+        LoadedConfig config = loader.load(props(
+                "pilotfish.collectors.probe.port", "9000",
+                "pilotfish.collectors.second.type", "probe",
+                "pilotfish.collectors.second.interval", "30s",
+                "pilotfish.sinks.out.type", "null",
+                "pilotfish.sinks.out.queue.max-bytes", "1048576",
+                "pilotfish.datadog.site", "datadoghq.eu",
+                "pilotfish.tags", "team:core  tier:1,owner:me",
+                "pilotfish.env", "prod"));
+        assertTrue(config.valid(), config.describeProblems());
+        assertEquals(2, config.collectors().size());
+        CollectorSpec probe = config.collectors().get(0);
+        assertEquals("probe", probe.name());
+        assertEquals(new ProbeConfig(9000, false), probe.config());
+        assertEquals(Duration.ofSeconds(10), probe.interval());
+        assertEquals(Duration.ofSeconds(30), config.collectors().get(1).interval());
+        assertEquals(1_048_576, config.sinks().get(0).options().queueMaxBytes());
+        assertEquals("datadoghq.eu", config.agent().site());
+        assertEquals(List.of("env:prod", "owner:me", "team:core", "tier:1"), config.agent().tags().asList());
+        assertEquals(Duration.ofSeconds(20), config.agent().shutdownDeadline());
+    }
+
+    @Test
+    void everyProblemIsListedOnceWithKeyValueSourceAndExpectation() {
+        LoadedConfig config = loader.load(props(
+                "pilotfish.collectors.probe.port", "eighty",
+                "pilotfish.collectors.probe.verbose", "maybe",
+                "pilotfish.collectors.probe.portt", "81",
+                "pilotfish.collectors.x.type", "nope",
+                "pilotfish.sinks.out.type", "null",
+                "pilotfish.sinks.out.retry.max-backoff", "soon",
+                "pilotfish.datadog.sitee", "datadoghq.com",
+                "pilotfish.shutdown.deadline", "0s"));
+        assertFalse(config.valid());
+        List<String> lines = config.problems().stream().map(ConfigProblem::describe).toList();
+        assertEquals(7, lines.size(), String.join("\n", lines));
+        assertTrue(lines.contains("pilotfish.collectors.probe.port=\"eighty\" (from test.properties): "
+                + "expected a whole number from 1 to 65535"), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pilotfish.collectors.probe.verbose=\"maybe\"")
+                && l.endsWith("expected true or false")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pilotfish.collectors.probe.portt") && l.contains(
+                "unknown key")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pilotfish.collectors.x.type=\"nope\"")
+                && l.contains("available: probe")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pilotfish.sinks.out.retry.max-backoff=\"soon\"")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pilotfish.datadog.sitee") && l.contains("unknown")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("pilotfish.shutdown.deadline")));
+    }
+
+    @Test
+    void secretsAreMaskedInProblems() {
+        LoadedConfig config = loader.load(props("pilotfish.datadog.api-key", "abcdef0123456789",
+                "pilotfish.datadog.site", "not a site"));
+        assertEquals(1, config.problems().size());
+        assertFalse(config.describeProblems().contains("abcdef0123456789"));
+        assertEquals("****6789", config.agent().apiKey().orElseThrow().toString());
+    }
+
+    @Test
+    void disabledInstancesAreValidatedButNotBuilt() {
+        LoadedConfig config = loader.load(props("pilotfish.collectors.probe.enabled", "false",
+                "pilotfish.collectors.probe.port", "70000"));
+        assertEquals(1, config.problems().size());
+        LoadedConfig off = loader.load(props("pilotfish.collectors.probe.enabled", "false"));
+        assertTrue(off.valid());
+        assertTrue(off.collectors().isEmpty());
+    }
+}

@@ -1,0 +1,197 @@
+package io.pilotfish.core.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pilotfish.core.config.SinkOptions;
+import io.pilotfish.core.plugin.RateLimitedLog;
+import io.pilotfish.core.telemetry.TelemetryRegistry;
+import io.pilotfish.spi.BatchLimits;
+import io.pilotfish.spi.ExportResult;
+import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.Signal;
+import io.pilotfish.spi.signal.TagSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SinkRunnerTest {
+
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final TelemetryRegistry telemetry = new TelemetryRegistry();
+    private final ScriptedSink sink = new ScriptedSink();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private SinkRunner runner(SinkOptions options) {
+        return new SinkRunner("test", sink, options, scheduler, scheduler, Clock.systemUTC(),
+                telemetry.scoped(TagSet.of("sink:test")), new RateLimitedLog("test", "", Clock.systemUTC(),
+                Duration.ofSeconds(60)));
+    }
+
+    private static SinkOptions fast(int maxItems, long queueBytes) {
+        return new SinkOptions(queueBytes, new BatchLimits(maxItems, 1_000_000), Duration.ofMillis(20),
+                Duration.ofMillis(10), Duration.ofMillis(200), Duration.ofHours(1), Duration.ofMillis(300));
+    }
+
+    private static Metric point(int i) {
+        return Metric.gauge("test.metric", i, 1_700_000_000L + i, TagSet.of("n:" + i));
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private long count(String name, String... tags) {
+        return telemetry.total(name, tags);
+    }
+
+    private static Set<Double> values(List<Signal> signals) {
+        Set<Double> out = new HashSet<>();
+        for (Signal s : signals) {
+            out.add(((Metric) s).value());
+        }
+        return out;
+    }
+
+    @Test
+    void serverErrorsThenRecoveryLoseNothing() throws Exception {
+        sink.then(new ExportResult.Retryable("HTTP 500"), 3);
+        SinkRunner runner = runner(fast(10, 1_000_000));
+        for (int i = 0; i < 25; i++) {
+            runner.offer(point(i));
+        }
+        await(() -> sink.accepted.size() == 25);
+        assertEquals(25, values(sink.accepted).size());
+        assertEquals(25, count("sink.sent"));
+        assertTrue(count("sink.retried") >= 3, "retries are counted");
+        assertEquals(0, count("sink.dropped"));
+    }
+
+    @Test
+    void retryAfterIsHonoured() throws Exception {
+        sink.then(new ExportResult.Retryable("HTTP 429", Optional.of(Duration.ofMillis(150))), 1);
+        SinkRunner runner = runner(fast(10, 1_000_000));
+        long start = System.nanoTime();
+        runner.offer(point(1));
+        await(() -> sink.accepted.size() == 1);
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        // Not a performance assertion: the delay must at least be the one the destination asked for.
+        assertTrue(waitedMillis >= 150, "waited " + waitedMillis + " ms, Retry-After asked for 150 ms");
+    }
+
+    @Test
+    void tooLargeBatchesAreSplitAndAllSent() throws Exception {
+        sink.fallback = batch -> batch.size() > 3 ? new ExportResult.TooLarge("HTTP 413")
+                : ExportResult.SUCCESS;
+        SinkRunner runner = runner(fast(16, 1_000_000));
+        for (int i = 0; i < 16; i++) {
+            runner.offer(point(i));
+        }
+        await(() -> sink.accepted.size() == 16);
+        assertEquals(16, values(sink.accepted).size());
+        assertTrue(count("sink.batches.split") >= 3);
+        assertEquals(0, count("sink.dropped"));
+    }
+
+    @Test
+    void aSingleItemTooLargeIsDroppedAndCounted() throws Exception {
+        sink.fallback = batch -> new ExportResult.TooLarge("HTTP 413");
+        SinkRunner runner = runner(fast(2, 1_000_000));
+        runner.offer(point(1));
+        runner.offer(point(2));
+        await(() -> count("sink.dropped", "reason:too_large") == 2);
+    }
+
+    @Test
+    void permanentFailuresDropAndCount() throws Exception {
+        sink.then(new ExportResult.Permanent("HTTP 400 bad payload"), 1);
+        SinkRunner runner = runner(fast(5, 1_000_000));
+        for (int i = 0; i < 5; i++) {
+            runner.offer(point(i));
+        }
+        await(() -> count("sink.dropped", "reason:rejected") == 5);
+        runner.offer(point(99));
+        await(() -> sink.accepted.size() == 1);
+    }
+
+    @Test
+    void outageLongerThanBudgetDropsOldestAndCounts() throws Exception {
+        sink.fallback = batch -> new ExportResult.Retryable("connection refused");
+        int bytesPerPoint = point(1).estimatedBytes();
+        SinkRunner runner = runner(fast(5, bytesPerPoint * 20L));
+        for (int i = 0; i < 100; i++) {
+            runner.offer(point(i));
+        }
+        await(() -> count("sink.dropped", "reason:queue_full") >= 75);
+        assertTrue(runner.queuedBytes() <= bytesPerPoint * 20L, "queue stays within its budget");
+        sink.fallback = batch -> ExportResult.SUCCESS;
+        await(() -> runner.queuedItems() == 0 && sink.accepted.size() > 0);
+        // The newest data survives; the oldest went first.
+        assertTrue(values(sink.accepted).contains(99.0));
+        assertTrue(!values(sink.accepted).contains(0.0));
+        assertEquals(100, count("sink.sent") + count("sink.dropped"));
+    }
+
+    @Test
+    void drainSendsWhatItCanAndCountsTheRestAtTheDeadline() throws Exception {
+        SinkRunner runner = runner(fast(1000, 10_000_000));
+        for (int i = 0; i < 10; i++) {
+            runner.offer(point(i));
+        }
+        long dropped = runner.drain(System.currentTimeMillis() + 5_000);
+        assertEquals(0, dropped);
+        assertEquals(10, sink.accepted.size());
+
+        ScriptedSink failing = new ScriptedSink();
+        failing.fallback = batch -> new ExportResult.Retryable("HTTP 503");
+        SinkRunner down = new SinkRunner("down", failing, fast(1000, 10_000_000), scheduler, scheduler,
+                Clock.systemUTC(), telemetry.scoped(TagSet.of("sink:down")), new RateLimitedLog("t", "",
+                Clock.systemUTC(), Duration.ofSeconds(60)));
+        for (int i = 0; i < 7; i++) {
+            down.offer(point(i));
+        }
+        assertEquals(7, down.drain(System.currentTimeMillis() + 300));
+        assertEquals(7, count("sink.dropped", "sink:down", "reason:shutdown"));
+        down.offer(point(8));
+        assertEquals(8, count("sink.dropped", "sink:down", "reason:shutdown"), "no intake after drain");
+    }
+
+    @Test
+    void hungExportTimesOutAndIsRetried() throws Exception {
+        sink.hang = true;
+        SinkRunner runner = runner(fast(10, 1_000_000));
+        runner.offer(point(1));
+        await(() -> count("sink.retried") >= 1);
+        sink.hang = false;
+        await(() -> sink.accepted.size() == 1);
+        assertTrue(runner.lastFailure().isEmpty());
+    }
+
+    @Test
+    void batchesRespectItemLimit() throws Exception {
+        SinkRunner runner = runner(fast(4, 1_000_000));
+        for (int i = 0; i < 10; i++) {
+            runner.offer(point(i));
+        }
+        await(() -> sink.accepted.size() == 10);
+        assertTrue(sink.batchSizes.stream().allMatch(size -> size <= 4), "batches: " + sink.batchSizes);
+    }
+}
