@@ -1,0 +1,341 @@
+package io.pilotfish.collector.ecsmetadata;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pilotfish.spi.ecs.TaskMetadataSource.MetadataException;
+import io.pilotfish.spi.ecs.TaskSnapshot;
+import io.pilotfish.spi.signal.Event;
+import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class EcsMetadataScraperTest {
+
+    private static final String FARGATE = "fargate/task.json";
+    private static final String TASK_ARN =
+            "arn:aws:ecs:ap-northeast-1:601427279990:task/akira-fargate-check-cluster/67cd8a22b533459696d4ccab5278e009";
+    private static final String APP = "apmtest-ping";
+    /** 60 s after apmtest-ping started (2023-06-20T01:13:34.891627424Z). */
+    private static final Instant T0 = Instant.parse("2023-06-20T01:14:34.891627424Z");
+
+    private final Fakes.Context context = new Fakes.Context(T0);
+    private final Fakes.Recorder out = new Fakes.Recorder();
+
+    private EcsMetadataScraper scraper(EcsMetadataConfig config) {
+        return new EcsMetadataScraper(config, context);
+    }
+
+    private void scrapeAt(EcsMetadataScraper scraper, Instant now) throws Exception {
+        context.clock.set(now);
+        scraper.scrape(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static Consumer<ObjectNode> stoppedWith(int exitCode, Instant finishedAt) {
+        return c -> c.put("KnownStatus", "STOPPED").put("DesiredStatus", "STOPPED").put("ExitCode", exitCode)
+                .put("FinishedAt", finishedAt.toString());
+    }
+
+    private static Event event(List<Event> events, String titleStart) {
+        List<Event> matching = events.stream().filter(e -> e.title().startsWith(titleStart)).toList();
+        assertEquals(1, matching.size(), "events titled " + titleStart + "...: " + events);
+        return matching.get(0);
+    }
+
+    @Test
+    void startThenOomKillThenRestart() throws Exception {
+        context.metadata
+                .then(Fakes.snapshot(FARGATE, T0, Map.of()))
+                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(10),
+                        Map.of(APP, stoppedWith(137, T0.plusSeconds(5)))))
+                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(20), Map.of(APP, c -> c.put("KnownStatus", "RUNNING")
+                        .put("ExitCode", 137).put("RestartCount", 1)
+                        .put("StartedAt", T0.plusSeconds(15).toString()))))
+                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(30), Map.of(APP, c -> c.put("KnownStatus", "RUNNING")
+                        .put("ExitCode", 137).put("RestartCount", 1)
+                        .put("StartedAt", T0.plusSeconds(15).toString()))));
+        EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
+
+        // 1. First sight: the task and both containers started.
+        scrapeAt(scraper, T0);
+        List<Event> events = out.events();
+        assertEquals(3, events.size(), events.toString());
+        Event task = event(events, "Task akira-fargate-check:1 started");
+        assertEquals(Event.AlertType.INFO, task.alertType());
+        assertEquals("ecs", task.sourceTypeName());
+        assertEquals(TASK_ARN, task.aggregationKey());
+        assertTrue(task.text().contains("Launch type: FARGATE."), task.text());
+        assertTrue(task.text().contains("Availability zone: ap-northeast-1d."), task.text());
+        assertTrue(task.tags().contains("task_arn:" + TASK_ARN));
+        assertTrue(task.tags().contains("event_type:task_started"));
+        assertNull(task.tags().valueOf("container_name"));
+        Event started = event(events, "Container apmtest-ping started");
+        assertEquals(Event.Priority.LOW, started.priority());
+        assertEquals(TASK_ARN, started.aggregationKey());
+        assertTrue(started.tags().contains("container_name:apmtest-ping"));
+        assertTrue(started.tags().contains("ecs_container_name:apmtest-ping"));
+        event(events, "Container dd-agent started");
+
+        Metric running = out.metric("ecs.task.containers", "status:running");
+        assertEquals(2, running.value());
+        assertEquals(MetricType.GAUGE, running.type());
+        assertEquals(T0.getEpochSecond(), running.timestamp());
+        assertTrue(running.tags().contains("task_arn:" + TASK_ARN));
+        assertTrue(running.tags().contains("cluster_name:akira-fargate-check-cluster"));
+        assertNull(running.tags().valueOf("container_name"));
+        Metric appRunning = out.metric("ecs.container.running", "container_name:" + APP);
+        assertEquals(1, appRunning.value());
+        // ORCHESTRATOR container tags plus container_name; the container id stays out.
+        assertTrue(appRunning.tags().contains("task_arn:" + TASK_ARN));
+        assertTrue(appRunning.tags().contains("short_image:apmtest-ping"));
+        assertNull(appRunning.tags().valueOf("container_id"));
+        assertEquals(60.0, out.metric("ecs.container.uptime", "container_name:" + APP).value(), 0.001);
+        assertTrue(out.metrics("ecs.container.exit_code").isEmpty());
+        assertTrue(out.metrics("ecs.container.restarts").isEmpty());
+        assertTrue(out.metrics("ecs.container.stops").isEmpty());
+
+        // 2. The app is SIGKILLed under the task's memory limit.
+        out.clear();
+        scrapeAt(scraper, T0.plusSeconds(10));
+        events = out.events();
+        assertEquals(1, events.size(), events.toString());
+        Event killed = events.get(0);
+        assertEquals("Container apmtest-ping killed by SIGKILL (exit code 137), likely out of memory",
+                killed.title());
+        assertEquals(Event.AlertType.ERROR, killed.alertType());
+        assertTrue(killed.text().contains("task memory limit of 3072 MiB"), killed.text());
+        assertTrue(killed.text().contains("does not report the reason"), killed.text());
+        assertTrue(killed.text().contains("likely not essential"), killed.text());
+        assertTrue(killed.text().contains("(ran 65.0 s)"), killed.text());
+        assertTrue(killed.tags().contains("exit_code:137"));
+        assertTrue(killed.tags().contains("event_type:container_stopped"));
+        assertTrue(killed.tags().contains("container_name:" + APP));
+
+        Metric stops = out.metric("ecs.container.stops", "container_name:" + APP);
+        assertEquals(MetricType.COUNT, stops.type());
+        assertEquals(1, stops.value());
+        assertEquals(10, stops.intervalSeconds());
+        assertTrue(stops.tags().contains("exit_code:137"));
+        Metric oom = out.metric("ecs.container.oom_kills", "container_name:" + APP);
+        assertEquals(MetricType.COUNT, oom.type());
+        assertEquals(1, oom.value());
+        assertEquals(1, out.metric("ecs.task.containers", "status:running").value());
+        assertEquals(1, out.metric("ecs.task.containers", "status:stopped").value());
+        assertEquals(0, out.metric("ecs.container.running", "container_name:" + APP).value());
+        assertEquals(137, out.metric("ecs.container.exit_code", "container_name:" + APP).value());
+        assertEquals(1, out.metrics("ecs.container.uptime").size(), "only the running container has an uptime");
+
+        // 3. ECS restarts it (restart policy): one restart event, no second "started".
+        out.clear();
+        scrapeAt(scraper, T0.plusSeconds(20));
+        events = out.events();
+        assertEquals(1, events.size(), events.toString());
+        Event restarted = events.get(0);
+        assertEquals("Container apmtest-ping restarted (restart count 1)", restarted.title());
+        assertEquals(Event.AlertType.WARNING, restarted.alertType());
+        assertTrue(restarted.text().contains("Last exit code: 137."), restarted.text());
+        assertTrue(out.metrics("ecs.container.stops").isEmpty());
+        assertEquals(2, out.metric("ecs.task.containers", "status:running").value());
+        assertEquals(0, out.metric("ecs.task.containers", "status:stopped").value(),
+                "a status seen before reports 0 instead of vanishing");
+        assertEquals(1, out.metric("ecs.container.restarts", "container_name:" + APP).value());
+        assertEquals(5.0, out.metric("ecs.container.uptime", "container_name:" + APP).value(), 0.001);
+
+        // 4. Nothing changed: gauges only.
+        out.clear();
+        scrapeAt(scraper, T0.plusSeconds(30));
+        assertTrue(out.events().isEmpty(), out.events().toString());
+        assertEquals(1, out.metric("ecs.container.restarts", "container_name:" + APP).value());
+        assertEquals(0, context.telemetry.count("collector.errors{reason:metadata_refresh_failed}"));
+        assertEquals(4, context.telemetry.count("collector.scrapes"));
+    }
+
+    @Test
+    void containerAlreadyStoppedAtFirstSightIsReported() throws Exception {
+        context.metadata.then(Fakes.snapshot("fargate/task-with-stopped-container.json", T0, Map.of()));
+        scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
+        Event exited = event(out.events(), "Container nonessential exited with code 0");
+        assertEquals(Event.AlertType.SUCCESS, exited.alertType());
+        assertTrue(exited.text().contains("desired status is still RUNNING"), exited.text());
+        assertEquals(1, out.metric("ecs.container.stops", "exit_code:0").value());
+        assertTrue(out.metrics("ecs.container.oom_kills").isEmpty());
+        assertEquals(2, out.metric("ecs.task.containers", "status:running").value());
+        assertEquals(1, out.metric("ecs.task.containers", "status:stopped").value());
+        assertEquals(0, out.metric("ecs.container.exit_code", "ecs_container_name:nonessential").value());
+        assertEquals(4, out.events().size(), "task started, two containers started, one exited");
+    }
+
+    @Test
+    void nonZeroExitIsAnErrorButNotAnOomKill() throws Exception {
+        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
+                .then(Fakes.snapshot(FARGATE, T0, Map.of(APP, stoppedWith(1, T0))));
+        EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
+        scrapeAt(scraper, T0);
+        out.clear();
+        scrapeAt(scraper, T0.plusSeconds(10));
+        Event exited = event(out.events(), "Container apmtest-ping exited with code 1");
+        assertEquals(Event.AlertType.ERROR, exited.alertType());
+        assertEquals(1, out.metric("ecs.container.stops", "exit_code:1").value());
+        assertTrue(out.metrics("ecs.container.oom_kills").isEmpty());
+    }
+
+    @Test
+    void stopWithoutExitCode() throws Exception {
+        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of(APP, c -> c.put("KnownStatus", "STOPPED"))));
+        scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
+        Event stopped = event(out.events(), "Container apmtest-ping stopped without an exit code");
+        assertEquals(Event.AlertType.ERROR, stopped.alertType());
+        assertEquals(1, out.metric("ecs.container.stops", "exit_code:unknown").value());
+    }
+
+    @Test
+    void sigkillWithoutAnyMemoryLimitIsNotCalledOutOfMemory() throws Exception {
+        // ec2/task-awsvpc.json has no task limits; drop the container's memory limit too.
+        Consumer<ObjectNode> noMemoryLimit = c -> ((ObjectNode) c.get("Limits")).remove("Memory");
+        context.metadata
+                .then(Fakes.snapshot("ec2/task-awsvpc.json", T0, Map.of("curl", noMemoryLimit)))
+                .then(Fakes.snapshot("ec2/task-awsvpc.json", T0,
+                        Map.of("curl", noMemoryLimit.andThen(stoppedWith(137, T0)))));
+        EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
+        scrapeAt(scraper, T0);
+        out.clear();
+        scrapeAt(scraper, T0.plusSeconds(10));
+        Event killed = event(out.events(), "Container curl killed by SIGKILL");
+        assertEquals("Container curl killed by SIGKILL (exit code 137)", killed.title());
+        assertTrue(killed.text().contains("No memory limit is set"), killed.text());
+        assertTrue(out.metrics("ecs.container.oom_kills").isEmpty());
+        assertEquals(1, out.metric("ecs.container.stops", "exit_code:137").value());
+    }
+
+    @Test
+    void sigkillWhileTheTaskWasAlreadyStoppingIsAStopTimeout() throws Exception {
+        Consumer<ObjectNode> stopping = task -> task.put("DesiredStatus", "STOPPED");
+        context.metadata
+                .then(Fakes.snapshot(FARGATE, T0, stopping, Map.of()))
+                .then(Fakes.snapshot(FARGATE, T0, stopping, Map.of(APP, stoppedWith(137, T0))));
+        EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
+        scrapeAt(scraper, T0);
+        out.clear();
+        scrapeAt(scraper, T0.plusSeconds(10));
+        Event killed = event(out.events(), "Container apmtest-ping killed by SIGKILL");
+        assertEquals("Container apmtest-ping killed by SIGKILL (exit code 137)", killed.title());
+        assertTrue(killed.text().contains("stop timeout"), killed.text());
+        assertTrue(killed.text().contains("The task is stopping"), killed.text());
+        assertTrue(out.metrics("ecs.container.oom_kills").isEmpty());
+    }
+
+    @Test
+    void internalContainersAreLeftOutUnlessAskedFor() throws Exception {
+        TaskSnapshot ec2 = Fakes.snapshot("ec2/task-awsvpc.json", T0, Map.of());
+        context.metadata.then(ec2).then(ec2);
+        scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
+        assertEquals(1, out.metrics("ecs.task.containers").size());
+        assertEquals(1, out.metric("ecs.task.containers", "status:running").value());
+        assertEquals(1, out.metrics("ecs.container.running").size());
+        assertFalse(out.events().stream().anyMatch(e -> e.title().contains("~internal~ecs~pause")));
+
+        out.clear();
+        scrapeAt(scraper(new EcsMetadataConfig(true, true)), T0);
+        assertEquals(1, out.metric("ecs.task.containers", "status:resources_provisioned").value());
+        assertEquals(0, out.metric("ecs.container.running", "ecs_container_name:~internal~ecs~pause").value());
+    }
+
+    @Test
+    void eventsOffStillSendsMetrics() throws Exception {
+        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
+                .then(Fakes.snapshot(FARGATE, T0, Map.of(APP, stoppedWith(137, T0))));
+        EcsMetadataScraper scraper = scraper(new EcsMetadataConfig(false, false));
+        scrapeAt(scraper, T0);
+        scrapeAt(scraper, T0.plusSeconds(10));
+        assertTrue(out.events().isEmpty(), out.events().toString());
+        assertEquals(1, out.metric("ecs.container.stops", "exit_code:137").value());
+        assertEquals(1, out.metric("ecs.container.oom_kills").value());
+    }
+
+    @Test
+    void failedRefreshIsCountedLoggedAndTheScrapeCompletes() throws Exception {
+        context.metadata.then(new MetadataException("GET http://169.254.170.2/v4/x/task failed after 4 attempts"))
+                .then(Fakes.snapshot(FARGATE, T0, Map.of()));
+        EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
+        scrapeAt(scraper, T0); // completes normally, no exception
+        assertTrue(out.signals.isEmpty());
+        assertEquals(1, context.telemetry.count("collector.errors{reason:metadata_refresh_failed}"));
+        assertEquals(1, context.log.lines.size());
+        assertTrue(context.log.lines.get(0).startsWith("WARN metadata_refresh_failed could not refresh"),
+                context.log.lines.get(0));
+        assertTrue(context.log.lines.get(0).contains("failed after 4 attempts"));
+
+        // The next good refresh reports the task as usual.
+        scrapeAt(scraper, T0.plusSeconds(10));
+        event(out.events(), "Task akira-fargate-check:1 started");
+    }
+
+    @Test
+    void refreshThatThrowsIsCountedLikeAFailedOne() throws Exception {
+        context.metadata.throwOnRefresh = new IllegalStateException("broken metadata source");
+        scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
+        assertTrue(out.signals.isEmpty());
+        assertEquals(1, context.telemetry.count("collector.errors{reason:metadata_refresh_failed}"));
+        assertTrue(context.log.lines.get(0).contains("broken metadata source"), context.log.lines.get(0));
+    }
+
+    @Test
+    void unavailableMetadataIsCountedAndTheScrapeCompletes() throws Exception {
+        context.metadata.available = false;
+        scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
+        assertTrue(out.signals.isEmpty());
+        assertEquals(0, context.metadata.refreshes);
+        assertEquals(1, context.telemetry.count("collector.errors{reason:metadata_unavailable}"));
+        assertTrue(context.log.lines.get(0).contains("ECS_CONTAINER_METADATA_URI_V4"), context.log.lines.get(0));
+    }
+
+    @Test
+    void flushRefreshesOnceMoreAndReportsTheFinalState() throws Exception {
+        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
+                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(3), task -> task.put("DesiredStatus", "STOPPED"),
+                        Map.of(APP, stoppedWith(0, T0.plusSeconds(2)))));
+        EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
+        scrapeAt(scraper, T0);
+        out.clear();
+        context.clock.set(T0.plusSeconds(3));
+        scraper.flush(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Event exited = event(out.events(), "Container apmtest-ping exited with code 0");
+        assertTrue(exited.text().contains("The task is stopping"), exited.text());
+        assertEquals(0, out.metric("ecs.container.running", "container_name:" + APP).value());
+        assertEquals(T0.plusSeconds(3).getEpochSecond(),
+                out.metric("ecs.container.running", "container_name:" + APP).timestamp());
+    }
+
+    @Test
+    void flushAfterAFailedRefreshResendsTheLastGauges() throws Exception {
+        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
+                .then(new MetadataException("endpoint gone"));
+        EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
+        scrapeAt(scraper, T0);
+        scrapeAt(scraper, T0.plusSeconds(10));
+        out.clear();
+        context.clock.set(T0.plusSeconds(12));
+        scraper.flush(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(2, context.metadata.refreshes, "no refresh at shutdown after the last one failed");
+        assertTrue(out.events().isEmpty());
+        Metric running = out.metric("ecs.task.containers", "status:running");
+        assertEquals(2, running.value());
+        assertEquals(T0.plusSeconds(12).getEpochSecond(), running.timestamp());
+        assertEquals(72.0, out.metric("ecs.container.uptime", "container_name:" + APP).value(), 0.001);
+    }
+
+    @Test
+    void flushWithoutEndpointDoesNothing() throws Exception {
+        context.metadata.available = false;
+        scraper(EcsMetadataConfig.DEFAULT).flush(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(out.signals.isEmpty());
+    }
+}

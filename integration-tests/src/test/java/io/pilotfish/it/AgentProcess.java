@@ -1,0 +1,165 @@
+package io.pilotfish.it;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The packaged agent ({@code runtime/agent/target/quarkus-app}) as a separate process, started the way the
+ * launcher starts it. Output is captured for assertions; {@link #close} checks the API key never appeared in it.
+ */
+final class AgentProcess implements AutoCloseable {
+
+    private final Process process;
+    private final List<String> lines = new ArrayList<>();
+    private final String secret;
+    private final Thread pump;
+
+    private AgentProcess(Process process, String secret) {
+        this.process = process;
+        this.secret = secret;
+        this.pump = new Thread(this::readOutput, "agent-output");
+        this.pump.setDaemon(true);
+        this.pump.start();
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    static final class Builder {
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private final Map<String, String> properties = new LinkedHashMap<>();
+        private final List<String> args = new ArrayList<>();
+
+        Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        Builder property(String key, String value) {
+            properties.put(key, value);
+            return this;
+        }
+
+        Builder args(String... more) {
+            args.addAll(List.of(more));
+            return this;
+        }
+
+        AgentProcess start() throws IOException {
+            Path app = Path.of(System.getProperty("pilotfish.agent.dir", "../runtime/agent/target/quarkus-app"));
+            Path jar = app.resolve("quarkus-run.jar");
+            if (!Files.exists(jar)) {
+                throw new IllegalStateException("packaged agent missing at " + jar + "; build runtime/agent first");
+            }
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1"));
+            properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+            command.add("-jar");
+            command.add(jar.toString());
+            command.addAll(args);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            // A clean environment: only what the test gives, like a task definition.
+            builder.environment().keySet().removeIf(k -> k.startsWith("DD_") || k.startsWith("ECS_")
+                    || k.startsWith("PILOTFISH_"));
+            builder.environment().putAll(env);
+            return new AgentProcess(builder.start(), env.getOrDefault("DD_API_KEY", ""));
+        }
+    }
+
+    private void readOutput() {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                synchronized (lines) {
+                    lines.add(line);
+                    lines.notifyAll();
+                }
+                if (System.getenv("PILOTFISH_IT_ECHO") != null) {
+                    System.out.println("[agent] " + mask(line));
+                }
+            }
+        } catch (IOException e) {
+            // process ended
+        }
+    }
+
+    private String mask(String line) {
+        return secret.isEmpty() ? line : line.replace(secret, "<API KEY>");
+    }
+
+    List<String> output() {
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
+    }
+
+    /** The output, with the API key masked, for assertion messages. */
+    String outputText() {
+        return String.join("\n", output().stream().map(this::mask).toList());
+    }
+
+    boolean awaitLine(Predicate<String> matcher, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines) {
+            while (true) {
+                if (lines.stream().anyMatch(matcher)) {
+                    return true;
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return false;
+                }
+                lines.wait(Math.min(left, 200));
+            }
+        }
+    }
+
+    /** SIGTERM, as ECS sends at task stop. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the exit code; -1 if it did not exit in time. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return -1;
+        }
+        pump.join(2000);
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        pump.join(2000);
+        if (!secret.isEmpty()) {
+            assertFalse(output().stream().anyMatch(line -> line.contains(secret)),
+                    "the API key appeared in the agent's output");
+        }
+    }
+}

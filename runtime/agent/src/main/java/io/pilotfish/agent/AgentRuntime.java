@@ -1,0 +1,153 @@
+package io.pilotfish.agent;
+
+import io.pilotfish.core.config.AgentConfig;
+import io.pilotfish.core.config.ConfigLoader;
+import io.pilotfish.core.config.ConfigValue;
+import io.pilotfish.core.config.LoadedConfig;
+import io.pilotfish.core.ecs.EcsMetadataClient;
+import io.pilotfish.core.pipeline.Pipeline;
+import io.pilotfish.core.pipeline.PipelineServices;
+import io.pilotfish.core.plugin.PluginCatalog;
+import io.pilotfish.core.telemetry.TelemetryRegistry;
+import io.pilotfish.spi.AgentSettings;
+import io.pilotfish.spi.Secret;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One running agent: the metadata client, the pipeline and the threads they share. Built from validated config;
+ * {@link #shutdown} flushes within the configured deadline.
+ */
+public final class AgentRuntime {
+
+    private static final System.Logger LOG = System.getLogger(AgentRuntime.class.getName());
+
+    private static final Duration METADATA_REFRESH = Duration.ofSeconds(60);
+
+    private final LoadedConfig config;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService exportExecutor;
+    private final HttpClient httpClient;
+    private final EcsMetadataClient metadata;
+    private final TelemetryRegistry telemetry = new TelemetryRegistry();
+    private final Pipeline pipeline;
+
+    /**
+     * @param config validated config ({@link LoadedConfig#valid()})
+     * @param env    the environment the metadata endpoint is read from
+     */
+    public AgentRuntime(LoadedConfig config, Map<String, String> env) {
+        this.config = config;
+        Clock clock = Clock.systemUTC();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("pilotfish-timer"));
+        this.exportExecutor = Executors.newFixedThreadPool(2, daemon("pilotfish-export"));
+        this.httpClient = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        this.metadata = new EcsMetadataClient(env, httpClient, scheduler, clock);
+        AgentConfig agent = config.agent();
+        Optional<Secret> apiKey = agent.apiKey();
+        AgentSettings settings = new AgentSettings(Version.VALUE, agent.hostname(), agent.tags(), agent.site(),
+                agent.ddUrl(), () -> apiKey);
+        this.pipeline = new Pipeline(config, new PipelineServices(clock, scheduler, exportExecutor, metadata,
+                settings, httpClient, telemetry));
+    }
+
+    /** Loads config from the given keys; throws {@link InvalidConfigException} listing every problem. */
+    public static LoadedConfig load(Map<String, ConfigValue> values, PluginCatalog catalog) {
+        LoadedConfig loaded = new ConfigLoader(catalog).load(values);
+        if (!loaded.valid()) {
+            throw new InvalidConfigException(loaded.describeProblems());
+        }
+        return loaded;
+    }
+
+    public void start() {
+        if (!metadata.available()) {
+            LOG.log(System.Logger.Level.WARNING, metadata.unavailableReason().orElse(""));
+        } else {
+            LOG.log(System.Logger.Level.INFO, "ECS task metadata endpoint " + metadata.metadataVersion().orElse("?"));
+        }
+        if (config.agent().apiKey().isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "No Datadog API key (set DD_API_KEY): data is collected and kept "
+                    + "within the queue budget until a key is configured");
+        }
+        refreshMetadata(0);
+        pipeline.start();
+    }
+
+    /**
+     * Keeps one view of the task fresh even when no collector asks (the ecs-metadata collector refreshes more often;
+     * concurrent refreshes are coalesced). On failure retries sooner, backing off to the normal period.
+     */
+    private void refreshMetadata(int failures) {
+        if (!metadata.available() || scheduler.isShutdown()) {
+            return;
+        }
+        metadata.refresh().whenComplete((snapshot, error) -> {
+            long delaySeconds = error == null ? METADATA_REFRESH.toSeconds()
+                    : Math.min(METADATA_REFRESH.toSeconds(), 1L << Math.min(failures, 6));
+            try {
+                scheduler.schedule(() -> refreshMetadata(error == null ? 0 : failures + 1), delaySeconds,
+                        TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // shutting down
+            }
+        });
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public TelemetryRegistry telemetry() {
+        return telemetry;
+    }
+
+    public EcsMetadataClient metadata() {
+        return metadata;
+    }
+
+    public LoadedConfig config() {
+        return config;
+    }
+
+    /** Flushes within the configured deadline, then stops the threads. Returns items dropped at the deadline. */
+    public long shutdown() {
+        long dropped = pipeline.shutdown(config.agent().shutdownDeadline());
+        scheduler.shutdownNow();
+        exportExecutor.shutdown();
+        try {
+            exportExecutor.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return dropped;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Config that cannot run; the message lists every problem. */
+    public static final class InvalidConfigException extends RuntimeException {
+        public InvalidConfigException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.pilotfish.agent.cli;
+
+import io.quarkus.picocli.runtime.annotations.TopCommand;
+import jakarta.inject.Inject;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** {@code pilotfish [command]}; without a command it runs the sidecar, as the container's entry point does. */
+@TopCommand
+@Command(name = "pilotfish", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Sidecar observability agent for Amazon ECS, shipping to Datadog.",
+        subcommands = {RunCommand.class, DemoCommand.class})
+public class PilotfishCommand implements Callable<Integer> {
+
+    @Inject
+    RunCommand run;
+
+    @Override
+    public Integer call() {
+        return run.call();
+    }
+}

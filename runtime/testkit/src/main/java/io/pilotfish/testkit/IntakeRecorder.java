@@ -1,0 +1,566 @@
+package io.pilotfish.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * A Datadog intake on 127.0.0.1 that records every request. POST on any path is accepted (202
+ * {@code {"errors":[]}}); {@code /api/v2/series} JSON bodies are decoded into {@link RecordedSeries}; gzip and
+ * deflate (zlib) bodies are decompressed. Answers can be scripted. Thread-safe.
+ *
+ * <pre>{@code
+ * try (var intake = IntakeRecorder.builder().acceptKeys("test-key").start()) {
+ *     env.put("DD_DD_URL", intake.uri().toString());
+ *     intake.respondNext(ScriptedResponse.status(503).withRetryAfter("2"));
+ *     intake.awaitSeries("ecs.fargate.cpu.percent", s -> s.hasTags("ecs_container_name:app"), Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ */
+public final class IntakeRecorder implements AutoCloseable {
+
+    public static final String SERIES_PATH = "/api/v2/series";
+    public static final String VALIDATE_PATH = "/api/v1/validate";
+    public static final int DEFAULT_MAX_REQUESTS = 100_000;
+    /** Datadog's limits for {@code /api/v2/series}: 512 000 bytes sent, 5 242 880 bytes decompressed. */
+    public static final long SERIES_MAX_WIRE_BYTES = 512_000;
+    public static final long SERIES_MAX_DECOMPRESSED_BYTES = 5_242_880;
+    /** Bodies beyond this are never held in memory, whatever the path (answered 413). */
+    static final long HARD_BODY_CAP = 64L * 1024 * 1024;
+    private static final Set<String> SECRET_HEADERS = Set.of("dd-api-key", "dd-application-key");
+
+    private final LoopbackServer server;
+    private final int maxRequests;
+    private final boolean datadogLimits;
+    private final Object lock = new Object();
+    private final ArrayDeque<RecordedRequest> recorded = new ArrayDeque<>();
+    private long sequence;
+    private long dropped;
+    private volatile Set<String> acceptedKeys;
+    private final ConcurrentLinkedQueue<ScriptedResponse> script = new ConcurrentLinkedQueue<>();
+    private volatile ScriptedResponse always;
+    private volatile long bodyLimit;
+    private volatile boolean outage;
+    private volatile Consumer<RecordedRequest> listener;
+
+    private IntakeRecorder(Builder b) {
+        if (b.maxRequests < 1) {
+            throw new IllegalArgumentException("maxRequests must be >= 1, got " + b.maxRequests);
+        }
+        this.maxRequests = b.maxRequests;
+        this.datadogLimits = b.datadogLimits;
+        this.acceptedKeys = Set.copyOf(b.keys);
+        this.server = new LoopbackServer(b.vertx, b.port, "intake recorder");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a recorder with defaults (any port, its own Vert.x, any API key). */
+    public static IntakeRecorder startDefault() {
+        return builder().start();
+    }
+
+    public static final class Builder {
+        private Vertx vertx;
+        private int port;
+        private int maxRequests = DEFAULT_MAX_REQUESTS;
+        private boolean datadogLimits = true;
+        private List<String> keys = List.of();
+
+        private Builder() {
+        }
+
+        /** Runs on this Vert.x (not closed by the recorder); by default the recorder creates and closes its own. */
+        public Builder vertx(Vertx value) {
+            this.vertx = value;
+            return this;
+        }
+
+        /** 0 (the default) picks a free port. */
+        public Builder port(int value) {
+            this.port = value;
+            return this;
+        }
+
+        /** How many requests are kept; beyond it the oldest are dropped and counted ({@link #droppedRequests()}). */
+        public Builder maxRequests(int value) {
+            this.maxRequests = value;
+            return this;
+        }
+
+        /** Whether series bodies over Datadog's size limits get 413 (default true). */
+        public Builder datadogLimits(boolean value) {
+            this.datadogLimits = value;
+            return this;
+        }
+
+        /** Only these {@code DD-API-KEY}s are accepted (default: any). */
+        public Builder acceptKeys(String... keys) {
+            this.keys = List.of(keys);
+            return this;
+        }
+
+        public IntakeRecorder build() {
+            return new IntakeRecorder(this);
+        }
+
+        public IntakeRecorder start() {
+            return build().start();
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle of the server
+
+    /** Binds 127.0.0.1 and blocks until listening. Not on an event-loop thread: use {@link #startAsync()}. */
+    public IntakeRecorder start() {
+        try {
+            return LoopbackServer.await(startAsync(), "starting the intake recorder");
+        } catch (RuntimeException e) {
+            LoopbackServer.await(closeAsync().exceptionally(ignored -> null), "closing after a failed start");
+            throw e;
+        }
+    }
+
+    public CompletionStage<IntakeRecorder> startAsync() {
+        return server.start(this::handle).thenApply(ignored -> this);
+    }
+
+    @Override
+    public void close() {
+        LoopbackServer.await(closeAsync(), "closing the intake recorder");
+    }
+
+    public CompletionStage<Void> closeAsync() {
+        return server.close();
+    }
+
+    /** {@code http://127.0.0.1:<port>}: the value for {@code DD_DD_URL} (or a sink's {@code url}). */
+    public URI uri() {
+        return server.uri();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    // ---------------------------------------------------------------- behaviour
+
+    /** From now on only these keys are accepted; no keys means any key. */
+    public void acceptKeys(String... keys) {
+        this.acceptedKeys = Set.of(keys);
+    }
+
+    /** Queues answers for the next POSTs that pass the key, size and encoding checks, in order. */
+    public void respondNext(ScriptedResponse... responses) {
+        script.addAll(Arrays.asList(responses));
+    }
+
+    public void respondNext(int status) {
+        respondNext(ScriptedResponse.status(status));
+    }
+
+    public void respondNext(int status, String retryAfter) {
+        respondNext(ScriptedResponse.status(status).withRetryAfter(retryAfter));
+    }
+
+    /** Every POST gets this status until {@link #reset()} (queued answers go first). */
+    public void alwaysRespond(int status) {
+        this.always = ScriptedResponse.status(status);
+    }
+
+    public void alwaysRespond(ScriptedResponse response) {
+        this.always = Objects.requireNonNull(response, "response");
+    }
+
+    /** Bodies over this many bytes as sent get 413, on every path. */
+    public void rejectBodiesOver(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("rejectBodiesOver needs bytes >= 0, got " + bytes);
+        }
+        this.bodyLimit = bytes;
+    }
+
+    /** Every request (validate included) gets 503 until {@link #recover()}. */
+    public void outage() {
+        this.outage = true;
+    }
+
+    public void recover() {
+        this.outage = false;
+    }
+
+    /** Forgets queued answers, {@code alwaysRespond}, the body limit and any outage. Keys and recordings stay. */
+    public void reset() {
+        script.clear();
+        always = null;
+        bodyLimit = 0;
+        outage = false;
+    }
+
+    /** Called (on the event loop, keep it short) after each request is recorded. */
+    public void onRequest(Consumer<RecordedRequest> value) {
+        this.listener = value;
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public List<RecordedRequest> requests() {
+        synchronized (lock) {
+            return List.copyOf(recorded);
+        }
+    }
+
+    public List<RecordedRequest> requests(String pathPrefix) {
+        return requests().stream().filter(r -> r.path().startsWith(pathPrefix)).toList();
+    }
+
+    /** Requests received since start or {@link #clear()}, dropped ones included. */
+    public long requestCount() {
+        synchronized (lock) {
+            return recorded.size() + dropped;
+        }
+    }
+
+    /** Requests dropped because more than {@code maxRequests} arrived. */
+    public long droppedRequests() {
+        synchronized (lock) {
+            return dropped;
+        }
+    }
+
+    /** Forgets every recorded request and the dropped count. */
+    public void clear() {
+        synchronized (lock) {
+            recorded.clear();
+            dropped = 0;
+        }
+    }
+
+    /** Every series of accepted (2xx) requests, in arrival order. */
+    public List<RecordedSeries> series() {
+        synchronized (lock) {
+            return acceptedSeries().toList();
+        }
+    }
+
+    public List<RecordedSeries> series(String metric) {
+        synchronized (lock) {
+            return acceptedSeries().filter(s -> s.metric().equals(metric)).toList();
+        }
+    }
+
+    public SortedSet<String> seriesNames() {
+        synchronized (lock) {
+            return acceptedSeries().map(RecordedSeries::metric).collect(TreeSet::new, TreeSet::add, TreeSet::addAll);
+        }
+    }
+
+    /** Points of accepted series with this name that carry all the given {@code key:value} tags. */
+    public List<RecordedSeries.Point> points(String metric, String... requiredTags) {
+        return series(metric).stream().filter(s -> s.hasTags(requiredTags))
+                .flatMap(s -> s.points().stream()).toList();
+    }
+
+    /** Waits (without polling) for an accepted series with this name. */
+    public RecordedSeries awaitSeries(String metric, Duration timeout) {
+        return awaitSeries(metric, s -> true, timeout);
+    }
+
+    /**
+     * Waits for an accepted series with this name that matches; returns the first such series. Throws
+     * {@link AssertionError} listing the names seen when none arrives in time.
+     */
+    public RecordedSeries awaitSeries(String metric, Predicate<RecordedSeries> condition, Duration timeout) {
+        Optional<RecordedSeries> found = awaitFound(() -> acceptedSeries()
+                .filter(s -> s.metric().equals(metric) && condition.test(s)).findFirst(), timeout);
+        return found.orElseThrow(() -> new AssertionError("no accepted series '" + metric
+                + "' matching the condition within " + timeout + "; series seen: " + seriesNames()
+                + "; requests: " + requestCount()));
+    }
+
+    /** Waits for a recorded request (accepted or not) that matches. */
+    public RecordedRequest awaitRequest(Predicate<RecordedRequest> condition, Duration timeout) {
+        Optional<RecordedRequest> found = awaitFound(() -> recorded.stream().filter(condition).findFirst(),
+                timeout);
+        return found.orElseThrow(() -> new AssertionError("no request matching the condition within " + timeout
+                + "; requests: " + requestCount()));
+    }
+
+    private <T> Optional<T> awaitFound(Supplier<Optional<T>> search, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (true) {
+                Optional<T> found = search.get();
+                long remaining = deadline - System.nanoTime();
+                if (found.isPresent() || remaining <= 0) {
+                    return found;
+                }
+                try {
+                    lock.wait(Math.max(1, remaining / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the intake", e);
+                }
+            }
+        }
+    }
+
+    private Stream<RecordedSeries> acceptedSeries() {
+        return recorded.stream().filter(RecordedRequest::accepted).flatMap(r -> r.series().stream());
+    }
+
+    // ---------------------------------------------------------------- HTTP
+
+    private void handle(HttpServerRequest request) {
+        Instant receivedAt = Instant.now();
+        long limit = Math.min(HARD_BODY_CAP, bodyLimit > 0 ? bodyLimit : Long.MAX_VALUE);
+        BodyCollector body = new BodyCollector(limit);
+        request.handler(body::append);
+        request.exceptionHandler(error -> {
+            // The client went away mid-body: nothing to answer or record.
+        });
+        request.endHandler(ignored -> {
+            try {
+                finish(request, receivedAt, body);
+            } catch (RuntimeException e) {
+                answer(request, 500, Optional.empty(), "{\"errors\":[\"recorder error: " + e.getClass().getName()
+                        + "\"]}");
+            }
+        });
+    }
+
+    private static final class BodyCollector {
+        private final long keepUpTo;
+        private final Buffer buffer = Buffer.buffer();
+        private long size;
+
+        BodyCollector(long keepUpTo) {
+            this.keepUpTo = keepUpTo;
+        }
+
+        void append(Buffer chunk) {
+            size += chunk.length();
+            if (size <= keepUpTo) {
+                buffer.appendBuffer(chunk);
+            }
+        }
+
+        boolean overLimit() {
+            return size > keepUpTo;
+        }
+    }
+
+    private record Outcome(int status, String rejection, Optional<String> retryAfter, String body) {
+        static Outcome reject(int status, String rejection) {
+            return new Outcome(status, rejection, Optional.empty(), ScriptedResponse.defaultBody(status));
+        }
+    }
+
+    private void finish(HttpServerRequest request, Instant receivedAt, BodyCollector collected) {
+        String path = request.path();
+        String apiKey = request.getHeader("DD-API-KEY");
+        String encoding = Optional.ofNullable(request.getHeader("Content-Encoding")).map(String::trim)
+                .filter(e -> !e.isEmpty()).orElse("identity").toLowerCase(Locale.ROOT);
+        boolean seriesPath = SERIES_PATH.equals(path);
+        byte[] raw = collected.overLimit() ? new byte[0] : collected.buffer.getBytes();
+        byte[] body = raw;
+        List<RecordedSeries> series = List.of();
+        Outcome outcome;
+        Set<String> keys = acceptedKeys;
+        boolean hasKey = apiKey != null && !apiKey.isEmpty();
+        // Without configured keys any key passes; validating still needs one.
+        boolean keyOk = keys.isEmpty() ? hasKey || !VALIDATE_PATH.equals(path) : hasKey && keys.contains(apiKey);
+        if (outage) {
+            outcome = Outcome.reject(503, "outage");
+        } else if (!keyOk) {
+            outcome = Outcome.reject(403, apiKey == null ? "no DD-API-KEY" : "DD-API-KEY not accepted");
+        } else if (VALIDATE_PATH.equals(path) && request.method() == HttpMethod.GET) {
+            outcome = new Outcome(200, null, Optional.empty(), "{\"valid\":true}");
+        } else if (request.method() != HttpMethod.POST) {
+            outcome = Outcome.reject(405, "method " + request.method() + " not allowed");
+        } else if (collected.overLimit() || bodyLimit > 0 && collected.size > bodyLimit) {
+            outcome = Outcome.reject(413, "body of " + collected.size + " bytes is over the limit");
+        } else if (datadogLimits && seriesPath && collected.size > SERIES_MAX_WIRE_BYTES) {
+            outcome = Outcome.reject(413, "series body of " + collected.size + " bytes is over Datadog's "
+                    + SERIES_MAX_WIRE_BYTES);
+        } else {
+            long maxDecompressed = datadogLimits && seriesPath ? SERIES_MAX_DECOMPRESSED_BYTES : HARD_BODY_CAP;
+            Decoded decoded = decompress(encoding, raw, maxDecompressed);
+            if (decoded.failure() != null) {
+                outcome = decoded.failure();
+            } else {
+                body = decoded.body();
+                String seriesError = null;
+                if (seriesPath && !isProtobuf(request.getHeader("Content-Type"))) {
+                    try {
+                        series = SeriesDecoder.decode(body);
+                    } catch (IllegalArgumentException e) {
+                        seriesError = e.getMessage();
+                    }
+                }
+                ScriptedResponse scripted = script.poll();
+                ScriptedResponse fixed = always;
+                if (scripted != null || fixed != null) {
+                    ScriptedResponse answer = scripted != null ? scripted : fixed;
+                    boolean ok = answer.status() >= 200 && answer.status() < 300;
+                    outcome = new Outcome(answer.status(), ok ? null : "scripted " + answer.status(),
+                            answer.retryAfter(), answer.body());
+                } else if (seriesError != null) {
+                    outcome = new Outcome(400, "invalid series payload: " + seriesError, Optional.empty(),
+                            Json.string(errors(seriesError)));
+                } else {
+                    outcome = new Outcome(202, null, Optional.empty(), "{\"errors\":[]}");
+                }
+            }
+        }
+        RecordedRequest record = record(receivedAt, request, path, encoding, collected.size, body, outcome, series,
+                apiKey);
+        answer(request, outcome.status(), outcome.retryAfter(), outcome.body());
+        Consumer<RecordedRequest> callback = listener;
+        if (callback != null) {
+            try {
+                callback.accept(record);
+            } catch (RuntimeException ignored) {
+                // A listener's bug must not break the recorder.
+            }
+        }
+    }
+
+    private static JsonNode errors(String message) {
+        ObjectNode node = Json.object();
+        node.putArray("errors").add(message);
+        return node;
+    }
+
+    private RecordedRequest record(Instant receivedAt, HttpServerRequest request, String path, String encoding,
+                                   long wireBytes, byte[] body, Outcome outcome, List<RecordedSeries> series,
+                                   String apiKey) {
+        synchronized (lock) {
+            RecordedRequest record = new RecordedRequest(++sequence, receivedAt, request.method().name(), path,
+                    request.query(), headers(request.headers()), encoding, wireBytes, body, outcome.status(),
+                    outcome.rejection(), series, apiKey);
+            if (recorded.size() >= maxRequests) {
+                recorded.pollFirst();
+                dropped++;
+            }
+            recorded.addLast(record);
+            lock.notifyAll();
+            return record;
+        }
+    }
+
+    private static Map<String, List<String>> headers(MultiMap multiMap) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String name : multiMap.names()) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!SECRET_HEADERS.contains(lower)) {
+                headers.computeIfAbsent(lower, n -> new ArrayList<>()).addAll(multiMap.getAll(name));
+            }
+        }
+        headers.replaceAll((name, values) -> List.copyOf(values));
+        return headers;
+    }
+
+    private static void answer(HttpServerRequest request, int status, Optional<String> retryAfter, String body) {
+        HttpServerResponse response = request.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        retryAfter.ifPresent(value -> response.putHeader("Retry-After", value));
+        response.end(body);
+    }
+
+    private static boolean isProtobuf(String contentType) {
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).contains("protobuf");
+    }
+
+    private record Decoded(byte[] body, Outcome failure) {
+    }
+
+    private static Decoded decompress(String encoding, byte[] raw, long maxBytes) {
+        if (!Set.of("identity", "gzip", "x-gzip", "deflate").contains(encoding)) {
+            return new Decoded(null, Outcome.reject(415, "unsupported Content-Encoding: " + encoding));
+        }
+        if ("identity".equals(encoding)) {
+            return raw.length > maxBytes
+                    ? new Decoded(null, Outcome.reject(413, "body of " + raw.length + " bytes is over " + maxBytes))
+                    : new Decoded(raw, null);
+        }
+        // "deflate" is zlib-wrapped (RFC 1950), as the Datadog Agent and most HTTP clients send it.
+        try (InputStream in = "deflate".equals(encoding) ? new InflaterInputStream(new ByteArrayInputStream(raw))
+                : new GZIPInputStream(new ByteArrayInputStream(raw))) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (body.length > maxBytes) {
+                return new Decoded(null, Outcome.reject(413, "decompressed body is over " + maxBytes + " bytes"));
+            }
+            return new Decoded(body, null);
+        } catch (IOException e) {
+            return new Decoded(null, Outcome.reject(400, "body is not valid " + encoding + " data: "
+                    + e.getMessage()));
+        }
+    }
+
+    // ---------------------------------------------------------------- command line
+
+    /**
+     * {@code IntakeRecorder [--port N] [--key K]...}: records until killed, printing one line per request (never
+     * the key).
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Builder builder = builder();
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--port" -> builder.port(Integer.parseInt(Objects.requireNonNull(value, "--port needs a number")));
+                case "--key" -> keys.add(Objects.requireNonNull(value, "--key needs a value"));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + "; usage: [--port N] [--key K]...");
+            }
+        }
+        IntakeRecorder recorder = builder.acceptKeys(keys.toArray(String[]::new)).start();
+        recorder.onRequest(request -> System.out.println(request));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            recorder.close();
+            stopped.countDown();
+        }));
+        System.out.println("intake recorder listening on " + recorder.uri());
+        stopped.await();
+    }
+}

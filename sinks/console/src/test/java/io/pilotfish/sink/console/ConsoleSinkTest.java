@@ -1,0 +1,223 @@
+package io.pilotfish.sink.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pilotfish.core.config.ConfigProblem;
+import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.spi.AgentSettings;
+import io.pilotfish.spi.ExportResult;
+import io.pilotfish.spi.PluginContext;
+import io.pilotfish.spi.PluginLog;
+import io.pilotfish.spi.SelfTelemetry;
+import io.pilotfish.spi.SinkFactory;
+import io.pilotfish.spi.ecs.TaskMetadataSource;
+import io.pilotfish.spi.signal.Event;
+import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.spi.signal.ServiceCheck;
+import io.pilotfish.spi.signal.Signal;
+import io.pilotfish.spi.signal.SignalKind;
+import io.pilotfish.spi.signal.TagSet;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class ConsoleSinkTest {
+
+    private static final long NOW = 1_700_000_000L;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final ConsoleSinkFactory factory = new ConsoleSinkFactory();
+    private final AtomicReference<TagSet> globalTags = new AtomicReference<>(TagSet.of("env:test"));
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    private List<String> export(String format, List<? extends Signal> batch) throws Exception {
+        MapPluginConfig config = MapPluginConfig.of("console", format == null ? Map.of() : Map.of("format", format));
+        ConsoleConfig typed = factory.configure(config);
+        assertEquals(List.of(), config.problems());
+        ConsoleSink sink = new ConsoleSink(typed, new AgentOnlyContext(),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        printed.reset();
+        ExportResult result = sink.export(new ArrayList<>(batch)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertInstanceOf(ExportResult.Success.class, result);
+        String out = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(out.isEmpty() || out.endsWith("\n"), "every line is terminated");
+        return out.lines().toList();
+    }
+
+    private static final List<Signal> SAMPLE = List.of(
+            Metric.gauge("ecs.fargate.cpu.percent", 0.87, NOW, TagSet.of("cluster_name:x", "task_family:web")),
+            new Metric("container.io.read", MetricType.RATE, 2048, NOW, TagSet.of("container_name:app"), 10, "byte",
+                    "i-0abc"),
+            new Event("Container app stopped", "exit code 137\nOOM killed", NOW, Event.AlertType.ERROR,
+                    Event.Priority.NORMAL, "ecs", "task-1", TagSet.of("container_name:app"), ""),
+            new ServiceCheck("ecs.fargate.task.up", ServiceCheck.Status.CRITICAL, NOW, TagSet.of("cluster_name:x"),
+                    "task \"web\" is down", ""));
+
+    @Test
+    void textIsOneReadableLinePerSignal() throws Exception {
+        List<String> lines = export(null, SAMPLE);
+
+        assertEquals(List.of(
+                "METRIC ecs.fargate.cpu.percent gauge 0.87 @1700000000 [cluster_name:x,env:test,task_family:web]",
+                "METRIC container.io.read rate 2048 @1700000000 [container_name:app,env:test] interval=10s "
+                        + "host=i-0abc unit=byte",
+                "EVENT error \"Container app stopped\" @1700000000 [container_name:app,env:test] priority=normal "
+                        + "source=ecs aggregation_key=task-1 text=\"exit code 137\\nOOM killed\"",
+                "SERVICE_CHECK ecs.fargate.task.up CRITICAL @1700000000 [cluster_name:x,env:test] "
+                        + "message=\"task \\\"web\\\" is down\""), lines);
+    }
+
+    @Test
+    void textShowsOddValuesAndKeepsControlCharactersOnOneLine() throws Exception {
+        List<String> lines = export("text", List.of(
+                Metric.gauge("bad\nname", Double.NaN, NOW, TagSet.EMPTY),
+                Metric.count("c", -3, NOW, 0, TagSet.of("k:v"))));
+
+        assertEquals(List.of("METRIC bad\\nname gauge NaN @1700000000 [env:test]",
+                "METRIC c count -3 @1700000000 [env:test,k:v]"), lines);
+    }
+
+    @Test
+    void jsonUsesTheIntakeFieldNames() throws Exception {
+        List<String> lines = export("json", SAMPLE);
+        assertEquals(4, lines.size());
+
+        JsonNode gauge = MAPPER.readTree(lines.get(0));
+        assertEquals("metric", gauge.get("signal").asText());
+        assertEquals("ecs.fargate.cpu.percent", gauge.get("metric").asText());
+        assertEquals(3, gauge.get("type").asInt());
+        assertFalse(gauge.has("interval"));
+        assertEquals(NOW, gauge.get("points").get(0).get("timestamp").asLong());
+        assertEquals(0.87, gauge.get("points").get(0).get("value").asDouble());
+        assertFalse(gauge.has("resources"));
+        assertEquals("[\"cluster_name:x\",\"env:test\",\"task_family:web\"]", gauge.get("tags").toString());
+
+        JsonNode rate = MAPPER.readTree(lines.get(1));
+        assertEquals(2, rate.get("type").asInt());
+        assertEquals(10, rate.get("interval").asLong());
+        assertEquals("{\"type\":\"host\",\"name\":\"i-0abc\"}", rate.get("resources").get(0).toString());
+        assertEquals("byte", rate.get("unit").asText());
+
+        JsonNode event = MAPPER.readTree(lines.get(2));
+        assertEquals("event", event.get("signal").asText());
+        assertEquals("Container app stopped", event.get("title").asText());
+        assertEquals("exit code 137\nOOM killed", event.get("text").asText());
+        assertEquals(NOW, event.get("date_happened").asLong());
+        assertEquals("error", event.get("alert_type").asText());
+        assertEquals("normal", event.get("priority").asText());
+        assertEquals("task-1", event.get("aggregation_key").asText());
+        assertEquals("ecs", event.get("source_type_name").asText());
+        assertFalse(event.has("host"));
+
+        JsonNode check = MAPPER.readTree(lines.get(3));
+        assertEquals("service_check", check.get("signal").asText());
+        assertEquals("ecs.fargate.task.up", check.get("check").asText());
+        assertEquals(2, check.get("status").asInt());
+        assertEquals(NOW, check.get("timestamp").asLong());
+        assertEquals("task \"web\" is down", check.get("message").asText());
+        assertEquals("[\"cluster_name:x\",\"env:test\"]", check.get("tags").toString());
+    }
+
+    @Test
+    void jsonStaysValidForNaN() throws Exception {
+        List<String> lines = export("json", List.of(Metric.gauge("m", Double.NaN, NOW, TagSet.EMPTY)));
+        assertEquals("NaN", MAPPER.readTree(lines.get(0)).get("points").get(0).get("value").asText());
+    }
+
+    @Test
+    void globalTagsAreReadForEveryBatch() throws Exception {
+        export("text", List.of());
+        globalTags.set(TagSet.of("env:prod"));
+        List<String> lines = export("text", List.of(Metric.gauge("m", 1, NOW, TagSet.EMPTY)));
+        assertEquals(List.of("METRIC m gauge 1 @1700000000 [env:prod]"), lines);
+    }
+
+    @Test
+    void anEmptyBatchPrintsNothing() throws Exception {
+        assertEquals(List.of(), export("json", List.of()));
+    }
+
+    @Test
+    void badFormatAndUnknownKeysAreProblems() {
+        MapPluginConfig config = MapPluginConfig.of("console", Map.of("format", "yaml", "colour", "true"));
+        ConsoleConfig typed = factory.configure(config);
+
+        List<ConfigProblem> problems = config.problems();
+        assertEquals(2, problems.size(), problems.toString());
+        assertEquals("pilotfish.plugins.console.format", problems.get(0).key());
+        assertTrue(problems.get(0).expected().contains("text") && problems.get(0).expected().contains("json"));
+        assertEquals("pilotfish.plugins.console.colour", problems.get(1).key());
+        assertEquals(ConsoleConfig.DEFAULTS, typed);
+    }
+
+    @Test
+    void takesMetricsEventsAndServiceChecksAndIsDiscoverable() {
+        assertEquals("console", factory.type());
+        assertEquals(Set.of(SignalKind.METRIC, SignalKind.EVENT, SignalKind.SERVICE_CHECK),
+                factory.signals(ConsoleConfig.DEFAULTS));
+        assertTrue(ServiceLoader.load(SinkFactory.class).stream()
+                .anyMatch(p -> p.type() == ConsoleSinkFactory.class));
+    }
+
+    /** The console sink only reads the global tags. */
+    private final class AgentOnlyContext implements PluginContext {
+        @Override
+        public String instanceName() {
+            return "console";
+        }
+
+        @Override
+        public Clock clock() {
+            return Clock.systemUTC();
+        }
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public TaskMetadataSource metadata() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public AgentSettings agent() {
+            return new AgentSettings("1.2.3", "", globalTags.get(), "datadoghq.com", Optional.empty(),
+                    Optional::empty);
+        }
+
+        @Override
+        public HttpClient httpClient() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public SelfTelemetry telemetry() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public PluginLog log() {
+            throw new UnsupportedOperationException();
+        }
+    }
+}

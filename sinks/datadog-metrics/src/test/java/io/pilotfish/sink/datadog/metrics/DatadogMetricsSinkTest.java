@@ -1,0 +1,533 @@
+package io.pilotfish.sink.datadog.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.spi.ExportResult;
+import io.pilotfish.spi.Secret;
+import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.spi.signal.ServiceCheck;
+import io.pilotfish.spi.signal.Signal;
+import io.pilotfish.spi.signal.TagSet;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DatadogMetricsSinkTest {
+
+    private static final long NOW = 1_700_000_000L;
+    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final TagSet GLOBAL = TagSet.of("env:test", "service:pilotfish");
+
+    private final DatadogMetricsSinkFactory factory = new DatadogMetricsSinkFactory();
+    private FakeIntake intake;
+    private TestContext context;
+
+    @BeforeEach
+    void startIntake() {
+        intake = FakeIntake.start();
+        context = new TestContext(HTTP, CLOCK, "datadoghq.com", Optional.empty(), GLOBAL);
+    }
+
+    @AfterEach
+    void stopIntake() {
+        intake.close();
+    }
+
+    @AfterAll
+    static void closeClient() {
+        HTTP.close();
+    }
+
+    private DatadogMetricsSink sink(String... keyValues) {
+        Map<String, String> keys = new HashMap<>();
+        keys.put("url", intake.baseUri().toString());
+        for (int i = 0; i < keyValues.length; i += 2) {
+            keys.put(keyValues[i], keyValues[i + 1]);
+        }
+        MapPluginConfig config = MapPluginConfig.of("dd", keys);
+        DatadogMetricsConfig typed = factory.configure(config);
+        assertEquals(List.of(), config.problems());
+        return (DatadogMetricsSink) factory.create(typed, context);
+    }
+
+    private static ExportResult export(DatadogMetricsSink sink, List<? extends Signal> batch) throws Exception {
+        return sink.export(new ArrayList<>(batch)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+
+    private static Metric gauge(String name, double value, long timestamp, String... tags) {
+        return Metric.gauge(name, value, timestamp, TagSet.of(tags));
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(node -> out.add(node.asText()));
+        return out;
+    }
+
+    // ---- wire format -------------------------------------------------------------------------------------------
+
+    @Test
+    void sendsOneSeriesPerDistinctSeriesWithAllItsPoints() throws Exception {
+        DatadogMetricsSink sink = sink();
+        List<Metric> batch = List.of(
+                gauge("ecs.fargate.cpu.percent", 0.87, NOW - 10, "cluster_name:prod"),
+                Metric.rate("ecs.fargate.io.bytes", 512.5, NOW, 10, TagSet.of("cluster_name:prod")),
+                gauge("ecs.fargate.cpu.percent", 0.91, NOW, "cluster_name:prod"),
+                new Metric("container.memory.usage", MetricType.GAUGE, 1024, NOW, TagSet.of("env:test"), 0, "byte",
+                        "i-0abc"),
+                Metric.count("ecs.fargate.mem.page_faults", 7, NOW, 15, TagSet.of("container_name:app")));
+
+        assertInstanceOf(ExportResult.Success.class, export(sink, batch));
+
+        FakeIntake.Request request = intake.take();
+        assertEquals("POST", request.method());
+        assertEquals("/api/v2/series", request.path());
+        JsonNode series = request.json().get("series");
+        assertEquals(4, series.size(), "the two cpu.percent points share a series");
+
+        JsonNode cpu = series.get(0);
+        assertEquals("ecs.fargate.cpu.percent", cpu.get("metric").asText());
+        assertEquals(3, cpu.get("type").asInt());
+        assertNull(cpu.get("interval"), "gauges carry no interval");
+        assertEquals(2, cpu.get("points").size());
+        assertEquals(NOW - 10, cpu.get("points").get(0).get("timestamp").asLong());
+        assertEquals(0.87, cpu.get("points").get(0).get("value").asDouble());
+        assertEquals(NOW, cpu.get("points").get(1).get("timestamp").asLong());
+        assertEquals(0.91, cpu.get("points").get(1).get("value").asDouble());
+        assertNull(cpu.get("resources"), "no host (Fargate): no resources");
+        assertEquals(List.of("cluster_name:prod", "env:test", "service:pilotfish"), texts(cpu.get("tags")));
+        assertNull(cpu.get("unit"));
+
+        JsonNode rate = series.get(1);
+        assertEquals("ecs.fargate.io.bytes", rate.get("metric").asText());
+        assertEquals(2, rate.get("type").asInt());
+        assertEquals(10, rate.get("interval").asLong());
+        assertEquals(512.5, rate.get("points").get(0).get("value").asDouble());
+
+        JsonNode memory = series.get(2);
+        assertEquals(3, memory.get("type").asInt());
+        assertEquals("byte", memory.get("unit").asText());
+        assertEquals(1, memory.get("resources").size());
+        assertEquals("host", memory.get("resources").get(0).get("type").asText());
+        assertEquals("i-0abc", memory.get("resources").get(0).get("name").asText());
+        assertEquals(List.of("env:test", "service:pilotfish"), texts(memory.get("tags")),
+                "a tag present in both sets is sent once");
+
+        JsonNode count = series.get(3);
+        assertEquals(1, count.get("type").asInt());
+        assertEquals(15, count.get("interval").asLong());
+        assertEquals(7.0, count.get("points").get(0).get("value").asDouble());
+    }
+
+    @Test
+    void pointsThatDifferInTagsHostUnitOrIntervalAreSeparateSeries() throws Exception {
+        DatadogMetricsSink sink = sink();
+        List<Metric> batch = List.of(
+                Metric.rate("m", 1, NOW, 10, TagSet.of("a:1")),
+                Metric.rate("m", 2, NOW, 10, TagSet.of("a:2")),
+                Metric.rate("m", 3, NOW, 20, TagSet.of("a:1")),
+                new Metric("m", MetricType.RATE, 4, NOW, TagSet.of("a:1"), 10, "", "host-b"),
+                new Metric("m", MetricType.RATE, 5, NOW, TagSet.of("a:1"), 10, "second", ""),
+                Metric.count("m", 6, NOW, 10, TagSet.of("a:1")),
+                Metric.rate("m", 7, NOW + 10, 10, TagSet.of("a:1")));
+
+        export(sink, batch);
+
+        JsonNode series = intake.take().json().get("series");
+        assertEquals(6, series.size());
+        assertEquals(2, series.get(0).get("points").size(), "only the last point joins the first series");
+    }
+
+    @Test
+    void headersCarryKeyTypeEncodingAndAgentVersion() throws Exception {
+        export(sink(), List.of(gauge("m", 1, NOW)));
+
+        FakeIntake.Request request = intake.take();
+        assertEquals(TestContext.API_KEY, request.header("DD-API-KEY"));
+        assertEquals("application/json", request.header("Content-Type"));
+        assertEquals("deflate", request.header("Content-Encoding"), "deflate is the default");
+        assertEquals("pilotfish/1.2.3", request.header("User-Agent"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "deflate", "GZIP"})
+    void bodyDecodesWithTheAnnouncedEncoding(String compression) throws Exception {
+        List<Metric> batch = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            batch.add(gauge("ecs.fargate.mem.usage", i * 1.5, NOW, "container_name:c" + (i % 50)));
+        }
+        export(sink("compression", compression), batch);
+
+        FakeIntake.Request request = intake.take();
+        assertEquals(compression.toLowerCase(), request.header("Content-Encoding"));
+        JsonNode series = request.json().get("series");
+        int points = 0;
+        for (JsonNode one : series) {
+            points += one.get("points").size();
+        }
+        assertEquals(50, series.size());
+        assertEquals(2000, points);
+        assertTrue(request.body().length < request.decodedBody().length / 5, "the body is compressed");
+    }
+
+    @Test
+    void deflateIsZlibFramed() throws Exception {
+        export(sink("compression", "deflate"), List.of(gauge("m", 1, NOW)));
+
+        byte[] body = intake.take().body();
+        // RFC 1950: CMF 0x78 (deflate, 32K window) and a header checksum divisible by 31.
+        assertEquals(0x78, body[0] & 0xff);
+        assertEquals(0, ((body[0] & 0xff) * 256 + (body[1] & 0xff)) % 31);
+    }
+
+    @Test
+    void globalTagsAreReadAtEachExportSoReloadsApply() throws Exception {
+        DatadogMetricsSink sink = sink();
+        export(sink, List.of(gauge("m", 1, NOW, "a:1")));
+        context.agent.set(context.settings("datadoghq.com", Optional.empty(), TagSet.of("env:staging")));
+        export(sink, List.of(gauge("m", 2, NOW, "a:1")));
+
+        assertEquals(List.of("a:1", "env:test", "service:pilotfish"),
+                texts(intake.take().json().get("series").get(0).get("tags")));
+        assertEquals(List.of("a:1", "env:staging"), texts(intake.take().json().get("series").get(0).get("tags")));
+    }
+
+    @Test
+    void seriesWithoutAnyTagsHasNoTagsField() throws Exception {
+        context.agent.set(context.settings("datadoghq.com", Optional.empty(), TagSet.EMPTY));
+        export(sink(), List.of(gauge("m", 1, NOW)));
+
+        assertNull(intake.take().json().get("series").get(0).get("tags"));
+    }
+
+    // ---- invalid points ----------------------------------------------------------------------------------------
+
+    @Test
+    void nanAndInfiniteValuesAreDroppedAndCountedTheRestIsSent() throws Exception {
+        DatadogMetricsSink sink = sink();
+        ExportResult result = export(sink, List.of(gauge("m", Double.NaN, NOW), gauge("m", 3, NOW),
+                gauge("m", Double.POSITIVE_INFINITY, NOW), gauge("n", Double.NEGATIVE_INFINITY, NOW)));
+
+        assertInstanceOf(ExportResult.Success.class, result);
+        JsonNode series = intake.take().json().get("series");
+        assertEquals(1, series.size());
+        assertEquals(1, series.get(0).get("points").size());
+        assertEquals(3.0, series.get(0).get("points").get(0).get("value").asDouble());
+        assertEquals(3, context.counter("sink.points.dropped", "reason:invalid_value"));
+        assertTrue(context.log.lines.stream().anyMatch(l -> l.contains("invalid_value") && l.contains("NaN")));
+    }
+
+    @Test
+    void aBatchOfOnlyInvalidPointsSendsNothingAndCountsThem() throws Exception {
+        DatadogMetricsSink sink = sink();
+        ExportResult result = export(sink, List.of(gauge("m", Double.NaN, NOW), gauge("", 1, NOW),
+                new ServiceCheck("ecs.up", ServiceCheck.Status.OK, NOW, TagSet.EMPTY, "", "")));
+
+        assertInstanceOf(ExportResult.Success.class, result);
+        assertEquals(0, intake.received());
+        assertEquals(1, context.counter("sink.points.dropped", "reason:invalid_value"));
+        assertEquals(1, context.counter("sink.points.dropped", "reason:invalid_name"));
+        assertEquals(1, context.counter("sink.points.dropped", "reason:unsupported_signal"));
+    }
+
+    @Test
+    void invalidPointsAreCountedOnceEvenWhenTheBatchIsRetried() throws Exception {
+        DatadogMetricsSink sink = sink();
+        List<Metric> batch = List.of(gauge("m", Double.NaN, NOW), gauge("m", 1, NOW));
+        intake.answer(503, Map.of(), "");
+        assertInstanceOf(ExportResult.Retryable.class, export(sink, batch));
+        assertEquals(0, context.counter("sink.points.dropped", "reason:invalid_value"));
+
+        intake.answer(202, Map.of(), "{\"errors\":[]}");
+        assertInstanceOf(ExportResult.Success.class, export(sink, batch));
+        assertEquals(1, context.counter("sink.points.dropped", "reason:invalid_value"));
+    }
+
+    // ---- size limits -------------------------------------------------------------------------------------------
+
+    @Test
+    void compressedBodyOverMaxPayloadBytesIsTooLargeAndNotSent() throws Exception {
+        DatadogMetricsSink sink = sink("max-payload-bytes", "60");
+        List<Metric> batch = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            batch.add(gauge("metric." + i, i, NOW, "container_id:" + Integer.toHexString(i * 7919)));
+        }
+
+        ExportResult result = export(sink, batch);
+
+        ExportResult.TooLarge tooLarge = assertInstanceOf(ExportResult.TooLarge.class, result);
+        assertTrue(tooLarge.reason().contains("max-payload-bytes"), tooLarge.reason());
+        assertEquals(0, intake.received());
+    }
+
+    @Test
+    void jsonOverMaxUncompressedBytesIsTooLargeAndNotSent() throws Exception {
+        DatadogMetricsSink sink = sink("max-uncompressed-bytes", "200");
+        List<Metric> batch = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batch.add(gauge("ecs.fargate.cpu.percent", i, NOW + i));
+        }
+
+        ExportResult result = export(sink, batch);
+
+        ExportResult.TooLarge tooLarge = assertInstanceOf(ExportResult.TooLarge.class, result);
+        assertTrue(tooLarge.reason().contains("max-uncompressed-bytes"), tooLarge.reason());
+        assertEquals(0, intake.received());
+    }
+
+    @Test
+    void aBatchWithinTheLimitsIsSent() throws Exception {
+        DatadogMetricsSink sink = sink("max-uncompressed-bytes", "2000", "max-payload-bytes", "1000");
+        assertInstanceOf(ExportResult.Success.class, export(sink, List.of(gauge("m", 1, NOW))));
+        assertEquals(1, intake.received());
+    }
+
+    // ---- response classification -------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @CsvSource({
+        "200, Success", "202, Success",
+        "413, TooLarge",
+        "429, Retryable", "503, Retryable", "408, Retryable", "500, Retryable", "502, Retryable",
+        "504, Retryable",
+        "400, Permanent", "401, Permanent", "403, Permanent", "404, Permanent", "422, Permanent",
+        "302, Permanent"})
+    void statusesAreClassified(int status, String expected) throws Exception {
+        intake.answer(status, status == 302 ? Map.of("Location", "https://elsewhere.example/") : Map.of(),
+                "{\"errors\":[\"status " + status + "\"]}");
+
+        ExportResult result = export(sink(), List.of(gauge("m", 1, NOW)));
+
+        assertEquals(expected, result.getClass().getSimpleName(), String.valueOf(result));
+        String statusClass = "status_class:" + status / 100 + "xx";
+        assertEquals(1, context.counter("sink.requests", statusClass));
+        assertTrue(context.counter("sink.bytes.sent") > 0);
+    }
+
+    @Test
+    void forbiddenSaysTheKeyWasRejectedAndWhatToCheck() throws Exception {
+        intake.answer(403, Map.of(), "{\"errors\":[\"Forbidden\"]}");
+
+        ExportResult result = export(sink(), List.of(gauge("m", 1, NOW)));
+
+        String reason = assertInstanceOf(ExportResult.Permanent.class, result).reason();
+        assertTrue(reason.contains("API key was rejected"), reason);
+        assertTrue(reason.contains("DD_API_KEY"), reason);
+        assertTrue(reason.contains("DD_SITE"), reason);
+        assertFalse(reason.contains(TestContext.API_KEY));
+        assertTrue(context.log.lines.stream().anyMatch(l -> l.contains("api_key_rejected")));
+    }
+
+    @Test
+    void badRequestShowsAShortExcerptOfTheBody() throws Exception {
+        intake.answer(400, Map.of(), "{\"errors\":[\"Invalid timestamp\"]}\n\n" + "x".repeat(5000));
+
+        ExportResult result = export(sink(), List.of(gauge("m", 1, NOW)));
+
+        String reason = assertInstanceOf(ExportResult.Permanent.class, result).reason();
+        assertTrue(reason.contains("HTTP 400"), reason);
+        assertTrue(reason.contains("{\"errors\":[\"Invalid timestamp\"]}"), reason);
+        assertTrue(reason.length() < 320, "excerpt is short: " + reason.length());
+        assertFalse(reason.contains("\n"));
+    }
+
+    @Test
+    void retryAfterInDeltaSeconds() throws Exception {
+        intake.answer(429, Map.of("Retry-After", "120"), "");
+
+        ExportResult.Retryable result = assertInstanceOf(ExportResult.Retryable.class,
+                export(sink(), List.of(gauge("m", 1, NOW))));
+
+        assertEquals(Optional.of(Duration.ofSeconds(120)), result.retryAfter());
+    }
+
+    @Test
+    void retryAfterAsHttpDate() throws Exception {
+        String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                Instant.ofEpochSecond(NOW + 90).atZone(ZoneOffset.UTC));
+        intake.answer(503, Map.of("Retry-After", date), "");
+
+        ExportResult.Retryable result = assertInstanceOf(ExportResult.Retryable.class,
+                export(sink(), List.of(gauge("m", 1, NOW))));
+
+        assertEquals(Optional.of(Duration.ofSeconds(90)), result.retryAfter());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"soon", "-5", "1.5", "Tue, 99 Foo 2023 00:00:00 GMT"})
+    void garbageRetryAfterIsIgnored(String value) throws Exception {
+        intake.answer(429, Map.of("Retry-After", value), "");
+
+        ExportResult.Retryable result = assertInstanceOf(ExportResult.Retryable.class,
+                export(sink(), List.of(gauge("m", 1, NOW))));
+
+        assertEquals(Optional.empty(), result.retryAfter());
+    }
+
+    @Test
+    void absentRetryAfterIsEmpty() throws Exception {
+        intake.answer(429, Map.of(), "");
+
+        ExportResult.Retryable result = assertInstanceOf(ExportResult.Retryable.class,
+                export(sink(), List.of(gauge("m", 1, NOW))));
+
+        assertEquals(Optional.empty(), result.retryAfter());
+    }
+
+    @Test
+    void retryAfterInThePastMeansNoWait() {
+        Optional<Duration> wait = RetryAfter.parse(Optional.of("Wed, 01 Nov 2023 00:00:00 GMT"), CLOCK);
+        assertEquals(Optional.of(Duration.ZERO), wait);
+    }
+
+    @Test
+    void refusedConnectionIsRetryable() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        DatadogMetricsSink sink = sink("url", "http://127.0.0.1:" + closedPort);
+
+        ExportResult result = export(sink, List.of(gauge("m", 1, NOW)));
+
+        String reason = assertInstanceOf(ExportResult.Retryable.class, result).reason();
+        assertTrue(reason.contains("127.0.0.1"), reason);
+        assertEquals(1, context.counter("sink.requests", "status_class:error"));
+    }
+
+    @Test
+    void anIntakeThatNeverAnswersTimesOutAsRetryable() throws Exception {
+        intake.hang();
+        MapPluginConfig config = MapPluginConfig.of("dd", Map.of("url", intake.baseUri().toString()));
+        DatadogMetricsSink sink = new DatadogMetricsSink(factory.configure(config), context, Duration.ofMillis(300));
+
+        ExportResult result = export(sink, List.of(gauge("m", 1, NOW)));
+
+        String reason = assertInstanceOf(ExportResult.Retryable.class, result).reason();
+        assertTrue(reason.contains("within 300ms"), reason);
+    }
+
+    // ---- the API key -------------------------------------------------------------------------------------------
+
+    @Test
+    void withoutAnApiKeyNothingIsSentAndTheBatchStaysQueued() throws Exception {
+        context.apiKey.set(Optional.empty());
+
+        ExportResult result = export(sink(), List.of(gauge("m", 1, NOW)));
+
+        String reason = assertInstanceOf(ExportResult.Retryable.class, result).reason();
+        assertTrue(reason.startsWith("no API key configured: set DD_API_KEY"), reason);
+        assertEquals(0, intake.received());
+    }
+
+    @Test
+    void aRotatedKeyIsUsedFromTheNextExport() throws Exception {
+        DatadogMetricsSink sink = sink();
+        export(sink, List.of(gauge("m", 1, NOW)));
+        context.apiKey.set(Optional.of(new Secret("fedcba9876543210fedcba9876543210")));
+        export(sink, List.of(gauge("m", 1, NOW)));
+
+        assertEquals(TestContext.API_KEY, intake.take().header("DD-API-KEY"));
+        assertEquals("fedcba9876543210fedcba9876543210", intake.take().header("DD-API-KEY"));
+    }
+
+    @Test
+    void whitespaceAroundTheKeyIsIgnored() throws Exception {
+        context.apiKey.set(Optional.of(new Secret(" " + TestContext.API_KEY + "\n")));
+
+        assertInstanceOf(ExportResult.Success.class, export(sink(), List.of(gauge("m", 1, NOW))));
+
+        assertEquals(TestContext.API_KEY, intake.take().header("DD-API-KEY"));
+    }
+
+    @Test
+    void aKeyThatCannotBeAHeaderValueKeepsTheBatchQueuedAndIsNotShown() throws Exception {
+        String broken = "0123456789\nabcdef";
+        context.apiKey.set(Optional.of(new Secret(broken)));
+
+        ExportResult result = export(sink(), List.of(gauge("m", 1, NOW)));
+
+        String reason = assertInstanceOf(ExportResult.Retryable.class, result).reason();
+        assertTrue(reason.contains("check the value of DD_API_KEY"), reason);
+        assertFalse(reason.contains("0123456789"), reason);
+        assertEquals(0, intake.received());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 403, 404, 500, 503, 302})
+    void theKeyNeverAppearsInReasonsEvenWhenTheServerEchoesIt(int status) throws Exception {
+        intake.answer(status, Map.of("Location", "https://x.example/?api_key=" + TestContext.API_KEY),
+                "{\"errors\":[\"bad key " + TestContext.API_KEY + "\"]}");
+        DatadogMetricsSink sink = sink();
+
+        ExportResult result = export(sink, List.of(gauge("m", 1, NOW)));
+
+        assertFalse(result.toString().contains(TestContext.API_KEY), result.toString());
+        assertFalse(sink.toString().contains(TestContext.API_KEY));
+        context.log.lines.forEach(line -> assertFalse(line.contains(TestContext.API_KEY), line));
+    }
+
+    @Test
+    void theKeyIsMaskedWhereAnEchoedBodyIsShown() throws Exception {
+        intake.answer(400, Map.of(), "{\"errors\":[\"bad key " + TestContext.API_KEY + "\"]}");
+
+        String reason = assertInstanceOf(ExportResult.Permanent.class,
+                export(sink(), List.of(gauge("m", 1, NOW)))).reason();
+
+        assertTrue(reason.contains("bad key ****cdef"), reason);
+    }
+
+    // ---- endpoint ----------------------------------------------------------------------------------------------
+
+    @Test
+    void ddUrlWithAPathPrefixIsHonoured() throws Exception {
+        context.agent.set(context.settings("datadoghq.com",
+                Optional.of(URI.create(intake.baseUri() + "/datadog/")), GLOBAL));
+        MapPluginConfig config = MapPluginConfig.of("dd", Map.of());
+        DatadogMetricsSink sink = (DatadogMetricsSink) factory.create(factory.configure(config), context);
+
+        assertInstanceOf(ExportResult.Success.class, export(sink, List.of(gauge("m", 1, NOW))));
+
+        assertEquals("/datadog/api/v2/series", intake.take().path());
+    }
+
+    @Test
+    void theSinkNamesItsTargetWithoutCredentials() {
+        context.agent.set(context.settings("datadoghq.com",
+                Optional.of(URI.create("https://user:pa55word@proxy.example:8443/dd")), GLOBAL));
+        DatadogMetricsSink sink = (DatadogMetricsSink) factory.create(
+                factory.configure(MapPluginConfig.of("dd", Map.of())), context);
+
+        assertEquals("DatadogMetricsSink[datadog-metrics -> https://proxy.example:8443/dd/api/v2/series, deflate]",
+                sink.toString());
+        assertNotNull(sink.seriesUri());
+    }
+}
