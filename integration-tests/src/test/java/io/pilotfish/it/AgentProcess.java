@@ -130,9 +130,10 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
-    /** SIGTERM, as ECS sends at task stop. */
+    /** SIGTERM, as ECS sends at task stop. Through the handle: {@code Process.destroy()} also closes the pipes,
+     * which would lose everything the agent says while it shuts down. */
     void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     /** Waits for the exit code; -1 if it did not exit in time. */
@@ -151,7 +152,7 @@ final class AgentProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroy();
+            terminate();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }

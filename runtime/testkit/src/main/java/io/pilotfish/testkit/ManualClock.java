@@ -25,6 +25,11 @@ public final class ManualClock extends Clock {
         return now.updateAndGet(current -> current.plus(step));
     }
 
+    /** Sets the clock to any instant, earlier ones too (a test may simulate a clock step back). */
+    public void set(Instant instant) {
+        now.set(Objects.requireNonNull(instant, "instant"));
+    }
+
     @Override
     public Instant instant() {
         return now.get();

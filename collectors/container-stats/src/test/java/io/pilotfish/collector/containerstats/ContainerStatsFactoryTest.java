@@ -8,6 +8,7 @@ import io.pilotfish.core.config.ConfigProblem;
 import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.spi.CollectorFactory;
 import io.pilotfish.spi.Scraper;
+import io.pilotfish.testkit.TestPluginContext;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -66,6 +67,8 @@ class ContainerStatsFactoryTest {
                 .filter(f -> f.type().equals("container-stats"))
                 .findFirst().orElseThrow();
         assertInstanceOf(ContainerStatsFactory.class, found);
-        assertInstanceOf(Scraper.class, factory.create(ContainerStatsConfig.DEFAULT, new FakeContext()));
+        try (TestPluginContext context = TestPluginContext.create()) {
+            assertInstanceOf(Scraper.class, factory.create(ContainerStatsConfig.DEFAULT, context));
+        }
     }
 }

@@ -54,7 +54,7 @@ class CorpusReplayTest {
         Map<String, JsonNode> stats = TestData.stats(TestData.shared(file));
         TaskMetadata task = TASK_OF.containsKey(file) ? TestData.task(TestData.shared(TASK_OF.get(file)))
                 : TestData.taskFor(stats);
-        TaskSnapshot snapshot = new FakeSnapshot(task);
+        TaskSnapshot snapshot = TestData.snapshot(task);
         StatsConverter converter = new StatsConverter(ContainerStatsConfig.DEFAULT);
         Instant now = Instant.parse("2025-11-01T00:00:00Z");
 

@@ -38,7 +38,7 @@ class StatsConverterTest {
     static final String APMTEST = "67cd8a22b533459696d4ccab5278e009-3344678718";
 
     static final Instant NOW = Instant.parse("2025-03-01T10:00:25Z");
-    static final TaskSnapshot DEMO = new FakeSnapshot(TestData.task(TestData.fixture("task.json")));
+    static final TaskSnapshot DEMO = TestData.snapshot(TestData.task(TestData.fixture("task.json")));
     static final StatsConverter DEFAULT = new StatsConverter(ContainerStatsConfig.DEFAULT);
 
     static Map<String, JsonNode> t0() {
@@ -56,7 +56,7 @@ class StatsConverterTest {
     static StatsConversion replay(String statsFile, String taskFile) {
         Map<String, JsonNode> stats = TestData.stats(TestData.shared(statsFile));
         TaskMetadata task = taskFile == null ? TestData.taskFor(stats) : TestData.task(TestData.shared(taskFile));
-        return DEFAULT.convert(stats, new FakeSnapshot(task), SampleHistory.empty(), NOW);
+        return DEFAULT.convert(stats, TestData.snapshot(task), SampleHistory.empty(), NOW);
     }
 
     /** A copy of the payload with one container's entry changed. */
@@ -171,7 +171,7 @@ class StatsConverterTest {
     }
 
     private static TagSet fargateCaptureTagsOf(String dockerId) {
-        return new FakeSnapshot(TestData.task(TestData.shared("fargate/task.json")))
+        return TestData.snapshot(TestData.task(TestData.shared("fargate/task.json")))
                 .containerTags(dockerId, Cardinality.HIGH);
     }
 
@@ -296,7 +296,7 @@ class StatsConverterTest {
             ObjectNode read = (ObjectNode) entry.get("blkio_stats").get("io_service_bytes_recursive").get(0);
             read.put("value", read.get("value").asLong() + 2048);
         });
-        TaskSnapshot ec2 = new FakeSnapshot(TestData.task(TestData.shared(
+        TaskSnapshot ec2 = TestData.snapshot(TestData.task(TestData.shared(
                 "ec2/task-bridge-with-stopped-container.json")));
         StatsConversion one = DEFAULT.convert(before, ec2, SampleHistory.empty(), NOW);
         List<Metric> two = DEFAULT.convert(after, ec2, one.history(), NOW.plusSeconds(1)).metrics();
@@ -409,7 +409,7 @@ class StatsConverterTest {
     void windowsStatsUseStorageStatsAndPrivateWorkingSet() {
         Map<String, JsonNode> first = TestData.stats(TestData.shared("fargate/task-stats-windows.json"));
         String windows = first.keySet().iterator().next();
-        TaskSnapshot snapshot = new FakeSnapshot(TestData.taskFor(first));
+        TaskSnapshot snapshot = TestData.snapshot(TestData.taskFor(first));
         StatsConversion one = DEFAULT.convert(first, snapshot, SampleHistory.empty(), NOW);
         assertTrue(one.problems().isEmpty(), "\"None\" blkio lists are tolerated: " + one.problems());
 

@@ -2,9 +2,13 @@ package io.pilotfish.collector.containerstats;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pilotfish.core.ecs.EcsTaskSnapshot;
+import io.pilotfish.core.ecs.TaskMetadataParser;
 import io.pilotfish.spi.ecs.ContainerMetadata;
 import io.pilotfish.spi.ecs.TaskMetadata;
+import io.pilotfish.spi.ecs.TaskSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,19 +16,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Loads the shared ECS corpus and this module's fixtures, and reads {@code /task} JSON into the SPI model with a
- * deliberately small parser of our own (the real one lives in core and is not a dependency of plugins).
+ * Loads the shared ECS corpus and this module's fixtures; {@code /task} JSON is read by core's parser (a test
+ * dependency) into core's snapshot, so the converter sees the tags the agent gives it.
  */
 final class TestData {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    static final Instant FETCHED_AT = Instant.parse("2025-01-01T00:00:00Z");
 
     private TestData() {
     }
@@ -68,42 +72,30 @@ final class TestData {
         }
     }
 
+    /** {@code /task} JSON read by core's parser, as the agent reads it. */
     static TaskMetadata task(byte[] body) {
+        return TaskMetadataParser.parseTask(body, "v4");
+    }
+
+    /** The snapshot the agent would hold for this task: core's, with the real tagger's tags. */
+    static TaskSnapshot snapshot(TaskMetadata task) {
+        return new EcsTaskSnapshot(task, FETCHED_AT);
+    }
+
+    /** {@code /task} JSON without the container of this DockerId, as if it had not started yet. */
+    static byte[] withoutContainer(byte[] taskJson, String dockerId) {
         try {
-            return task(JSON.readTree(body));
+            ObjectNode root = (ObjectNode) JSON.readTree(taskJson);
+            ArrayNode containers = (ArrayNode) root.get("Containers");
+            for (int i = containers.size() - 1; i >= 0; i--) {
+                if (dockerId.equals(containers.get(i).path("DockerId").asText())) {
+                    containers.remove(i);
+                }
+            }
+            return JSON.writeValueAsBytes(root);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static TaskMetadata task(JsonNode root) {
-        String cluster = text(root, "Cluster");
-        String taskArn = text(root, "TaskARN");
-        String[] arn = taskArn.split(":");
-        JsonNode limits = root.path("Limits");
-        JsonNode storage = root.path("EphemeralStorageMetrics");
-        List<ContainerMetadata> containers = new ArrayList<>();
-        for (JsonNode c : root.path("Containers")) {
-            JsonNode cLimits = c.path("Limits");
-            Map<String, String> labels = new LinkedHashMap<>();
-            c.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
-            containers.add(new ContainerMetadata(text(c, "DockerId"), text(c, "Name"), text(c, "DockerName"),
-                    text(c, "Image"), text(c, "ImageID"), labels, text(c, "DesiredStatus"), text(c, "KnownStatus"),
-                    c.has("ExitCode") ? OptionalInt.of(c.get("ExitCode").asInt()) : OptionalInt.empty(),
-                    cLimits.has("CPU") ? Optional.of(cLimits.get("CPU").asDouble()) : Optional.empty(),
-                    cLimits.has("Memory") ? Optional.of(cLimits.get("Memory").asLong()) : Optional.empty(),
-                    instant(c, "CreatedAt"), instant(c, "StartedAt"), instant(c, "FinishedAt"), text(c, "Type"),
-                    OptionalInt.empty(), Optional.empty(), List.of()));
-        }
-        return new TaskMetadata("v4", cluster, cluster.substring(cluster.lastIndexOf('/') + 1), taskArn,
-                text(root, "Family"), text(root, "Revision"), text(root, "DesiredStatus"), text(root, "KnownStatus"),
-                text(root, "LaunchType"), text(root, "AvailabilityZone"), arn.length > 3 ? arn[3] : "",
-                arn.length > 4 ? arn[4] : "", text(root, "ServiceName"),
-                limits.has("CPU") ? Optional.of(limits.get("CPU").asDouble()) : Optional.empty(),
-                limits.has("Memory") ? Optional.of(limits.get("Memory").asLong()) : Optional.empty(),
-                storage.has("Utilized") ? Optional.of(new TaskMetadata.EphemeralStorage(
-                        storage.get("Utilized").asLong(), storage.get("Reserved").asLong())) : Optional.empty(),
-                instant(root, "PullStartedAt"), instant(root, "PullStoppedAt"), containers);
     }
 
     /**
@@ -125,15 +117,5 @@ final class TestData {
                 "arn:aws:ecs:us-east-1:123456789012:task/synthetic/0123456789abcdef", "synthetic", "1", "RUNNING",
                 "RUNNING", "FARGATE", "", "us-east-1", "123456789012", "", Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), containers);
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() ? "" : value.asText();
-    }
-
-    private static Optional<Instant> instant(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() ? Optional.empty() : Optional.of(Instant.parse(value.asText()));
     }
 }

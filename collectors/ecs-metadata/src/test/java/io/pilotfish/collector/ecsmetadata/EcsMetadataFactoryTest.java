@@ -8,7 +8,7 @@ import io.pilotfish.core.config.ConfigProblem;
 import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.spi.CollectorFactory;
 import io.pilotfish.spi.Scraper;
-import java.time.Instant;
+import io.pilotfish.testkit.TestPluginContext;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -51,7 +51,8 @@ class EcsMetadataFactoryTest {
 
     @Test
     void createsAScraper() {
-        assertInstanceOf(Scraper.class,
-                factory.create(EcsMetadataConfig.DEFAULT, new Fakes.Context(Instant.EPOCH)));
+        try (TestPluginContext context = TestPluginContext.create()) {
+            assertInstanceOf(Scraper.class, factory.create(EcsMetadataConfig.DEFAULT, context));
+        }
     }
 }

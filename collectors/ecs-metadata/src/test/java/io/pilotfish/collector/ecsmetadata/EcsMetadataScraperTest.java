@@ -7,15 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pilotfish.spi.ecs.TaskMetadataSource.MetadataException;
-import io.pilotfish.spi.ecs.TaskSnapshot;
 import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.testkit.CollectingEmitter;
+import io.pilotfish.testkit.TestMetadataSource;
+import io.pilotfish.testkit.TestMetadataSource.Answer;
+import io.pilotfish.testkit.TestPluginContext;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class EcsMetadataScraperTest {
@@ -27,15 +31,22 @@ class EcsMetadataScraperTest {
     /** 60 s after apmtest-ping started (2023-06-20T01:13:34.891627424Z). */
     private static final Instant T0 = Instant.parse("2023-06-20T01:14:34.891627424Z");
 
-    private final Fakes.Context context = new Fakes.Context(T0);
-    private final Fakes.Recorder out = new Fakes.Recorder();
+    private final TestPluginContext context = TestPluginContext.builder().instanceName("ecs-metadata").startAt(T0)
+            .build();
+    private final TestMetadataSource metadata = context.fakeMetadata();
+    private final CollectingEmitter out = new CollectingEmitter();
+
+    @AfterEach
+    void close() {
+        context.close();
+    }
 
     private EcsMetadataScraper scraper(EcsMetadataConfig config) {
         return new EcsMetadataScraper(config, context);
     }
 
     private void scrapeAt(EcsMetadataScraper scraper, Instant now) throws Exception {
-        context.clock.set(now);
+        context.setTime(now);
         scraper.scrape(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
@@ -52,14 +63,13 @@ class EcsMetadataScraperTest {
 
     @Test
     void startThenOomKillThenRestart() throws Exception {
-        context.metadata
-                .then(Fakes.snapshot(FARGATE, T0, Map.of()))
-                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(10),
-                        Map.of(APP, stoppedWith(137, T0.plusSeconds(5)))))
-                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(20), Map.of(APP, c -> c.put("KnownStatus", "RUNNING")
+        metadata
+                .thenTask(TaskJson.read(FARGATE, Map.of()))
+                .thenTask(TaskJson.read(FARGATE, Map.of(APP, stoppedWith(137, T0.plusSeconds(5)))))
+                .thenTask(TaskJson.read(FARGATE, Map.of(APP, c -> c.put("KnownStatus", "RUNNING")
                         .put("ExitCode", 137).put("RestartCount", 1)
                         .put("StartedAt", T0.plusSeconds(15).toString()))))
-                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(30), Map.of(APP, c -> c.put("KnownStatus", "RUNNING")
+                .thenTask(TaskJson.read(FARGATE, Map.of(APP, c -> c.put("KnownStatus", "RUNNING")
                         .put("ExitCode", 137).put("RestartCount", 1)
                         .put("StartedAt", T0.plusSeconds(15).toString()))));
         EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
@@ -154,13 +164,13 @@ class EcsMetadataScraperTest {
         scrapeAt(scraper, T0.plusSeconds(30));
         assertTrue(out.events().isEmpty(), out.events().toString());
         assertEquals(1, out.metric("ecs.container.restarts", "container_name:" + APP).value());
-        assertEquals(0, context.telemetry.count("collector.errors{reason:metadata_refresh_failed}"));
-        assertEquals(4, context.telemetry.count("collector.scrapes"));
+        assertEquals(0, context.counter("collector.errors", "reason:metadata_refresh_failed"));
+        assertEquals(4, context.counter("collector.scrapes"));
     }
 
     @Test
     void containerAlreadyStoppedAtFirstSightIsReported() throws Exception {
-        context.metadata.then(Fakes.snapshot("fargate/task-with-stopped-container.json", T0, Map.of()));
+        metadata.thenTask(TaskJson.read("fargate/task-with-stopped-container.json", Map.of()));
         scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
         Event exited = event(out.events(), "Container nonessential exited with code 0");
         assertEquals(Event.AlertType.SUCCESS, exited.alertType());
@@ -175,8 +185,8 @@ class EcsMetadataScraperTest {
 
     @Test
     void nonZeroExitIsAnErrorButNotAnOomKill() throws Exception {
-        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
-                .then(Fakes.snapshot(FARGATE, T0, Map.of(APP, stoppedWith(1, T0))));
+        metadata.thenTask(TaskJson.read(FARGATE, Map.of()))
+                .thenTask(TaskJson.read(FARGATE, Map.of(APP, stoppedWith(1, T0))));
         EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
         scrapeAt(scraper, T0);
         out.clear();
@@ -189,7 +199,7 @@ class EcsMetadataScraperTest {
 
     @Test
     void stopWithoutExitCode() throws Exception {
-        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of(APP, c -> c.put("KnownStatus", "STOPPED"))));
+        metadata.thenTask(TaskJson.read(FARGATE, Map.of(APP, c -> c.put("KnownStatus", "STOPPED"))));
         scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
         Event stopped = event(out.events(), "Container apmtest-ping stopped without an exit code");
         assertEquals(Event.AlertType.ERROR, stopped.alertType());
@@ -200,9 +210,9 @@ class EcsMetadataScraperTest {
     void sigkillWithoutAnyMemoryLimitIsNotCalledOutOfMemory() throws Exception {
         // ec2/task-awsvpc.json has no task limits; drop the container's memory limit too.
         Consumer<ObjectNode> noMemoryLimit = c -> ((ObjectNode) c.get("Limits")).remove("Memory");
-        context.metadata
-                .then(Fakes.snapshot("ec2/task-awsvpc.json", T0, Map.of("curl", noMemoryLimit)))
-                .then(Fakes.snapshot("ec2/task-awsvpc.json", T0,
+        metadata
+                .thenTask(TaskJson.read("ec2/task-awsvpc.json", Map.of("curl", noMemoryLimit)))
+                .thenTask(TaskJson.read("ec2/task-awsvpc.json",
                         Map.of("curl", noMemoryLimit.andThen(stoppedWith(137, T0)))));
         EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
         scrapeAt(scraper, T0);
@@ -218,9 +228,9 @@ class EcsMetadataScraperTest {
     @Test
     void sigkillWhileTheTaskWasAlreadyStoppingIsAStopTimeout() throws Exception {
         Consumer<ObjectNode> stopping = task -> task.put("DesiredStatus", "STOPPED");
-        context.metadata
-                .then(Fakes.snapshot(FARGATE, T0, stopping, Map.of()))
-                .then(Fakes.snapshot(FARGATE, T0, stopping, Map.of(APP, stoppedWith(137, T0))));
+        metadata
+                .thenTask(TaskJson.read(FARGATE, stopping, Map.of()))
+                .thenTask(TaskJson.read(FARGATE, stopping, Map.of(APP, stoppedWith(137, T0))));
         EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
         scrapeAt(scraper, T0);
         out.clear();
@@ -234,8 +244,8 @@ class EcsMetadataScraperTest {
 
     @Test
     void internalContainersAreLeftOutUnlessAskedFor() throws Exception {
-        TaskSnapshot ec2 = Fakes.snapshot("ec2/task-awsvpc.json", T0, Map.of());
-        context.metadata.then(ec2).then(ec2);
+        byte[] ec2 = TaskJson.read("ec2/task-awsvpc.json", Map.of());
+        metadata.thenTask(ec2).thenTask(ec2);
         scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
         assertEquals(1, out.metrics("ecs.task.containers").size());
         assertEquals(1, out.metric("ecs.task.containers", "status:running").value());
@@ -250,8 +260,8 @@ class EcsMetadataScraperTest {
 
     @Test
     void eventsOffStillSendsMetrics() throws Exception {
-        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
-                .then(Fakes.snapshot(FARGATE, T0, Map.of(APP, stoppedWith(137, T0))));
+        metadata.thenTask(TaskJson.read(FARGATE, Map.of()))
+                .thenTask(TaskJson.read(FARGATE, Map.of(APP, stoppedWith(137, T0))));
         EcsMetadataScraper scraper = scraper(new EcsMetadataConfig(false, false));
         scrapeAt(scraper, T0);
         scrapeAt(scraper, T0.plusSeconds(10));
@@ -262,16 +272,16 @@ class EcsMetadataScraperTest {
 
     @Test
     void failedRefreshIsCountedLoggedAndTheScrapeCompletes() throws Exception {
-        context.metadata.then(new MetadataException("GET http://169.254.170.2/v4/x/task failed after 4 attempts"))
-                .then(Fakes.snapshot(FARGATE, T0, Map.of()));
+        metadata.thenFail(new MetadataException("GET http://169.254.170.2/v4/x/task failed after 4 attempts"))
+                .thenTask(TaskJson.read(FARGATE, Map.of()));
         EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
         scrapeAt(scraper, T0); // completes normally, no exception
-        assertTrue(out.signals.isEmpty());
-        assertEquals(1, context.telemetry.count("collector.errors{reason:metadata_refresh_failed}"));
-        assertEquals(1, context.log.lines.size());
-        assertTrue(context.log.lines.get(0).startsWith("WARN metadata_refresh_failed could not refresh"),
-                context.log.lines.get(0));
-        assertTrue(context.log.lines.get(0).contains("failed after 4 attempts"));
+        assertTrue(out.isEmpty());
+        assertEquals(1, context.counter("collector.errors", "reason:metadata_refresh_failed"));
+        assertEquals(1, context.log().lines().size());
+        String line = context.log().lines().get(0).toString();
+        assertTrue(line.startsWith("WARN metadata_refresh_failed could not refresh"), line);
+        assertTrue(line.contains("failed after 4 attempts"), line);
 
         // The next good refresh reports the task as usual.
         scrapeAt(scraper, T0.plusSeconds(10));
@@ -280,32 +290,35 @@ class EcsMetadataScraperTest {
 
     @Test
     void refreshThatThrowsIsCountedLikeAFailedOne() throws Exception {
-        context.metadata.throwOnRefresh = new IllegalStateException("broken metadata source");
+        metadata.answer(TestMetadataSource.TASK_PATH,
+                Answer.thrown(new IllegalStateException("broken metadata source")));
         scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
-        assertTrue(out.signals.isEmpty());
-        assertEquals(1, context.telemetry.count("collector.errors{reason:metadata_refresh_failed}"));
-        assertTrue(context.log.lines.get(0).contains("broken metadata source"), context.log.lines.get(0));
+        assertTrue(out.isEmpty());
+        assertEquals(1, context.counter("collector.errors", "reason:metadata_refresh_failed"));
+        String line = context.log().lines().get(0).toString();
+        assertTrue(line.contains("broken metadata source"), line);
     }
 
     @Test
     void unavailableMetadataIsCountedAndTheScrapeCompletes() throws Exception {
-        context.metadata.available = false;
+        metadata.available(false);
         scrapeAt(scraper(EcsMetadataConfig.DEFAULT), T0);
-        assertTrue(out.signals.isEmpty());
-        assertEquals(0, context.metadata.refreshes);
-        assertEquals(1, context.telemetry.count("collector.errors{reason:metadata_unavailable}"));
-        assertTrue(context.log.lines.get(0).contains("ECS_CONTAINER_METADATA_URI_V4"), context.log.lines.get(0));
+        assertTrue(out.isEmpty());
+        assertEquals(0, metadata.refreshes());
+        assertEquals(1, context.counter("collector.errors", "reason:metadata_unavailable"));
+        String line = context.log().lines().get(0).toString();
+        assertTrue(line.contains("ECS_CONTAINER_METADATA_URI_V4"), line);
     }
 
     @Test
     void flushRefreshesOnceMoreAndReportsTheFinalState() throws Exception {
-        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
-                .then(Fakes.snapshot(FARGATE, T0.plusSeconds(3), task -> task.put("DesiredStatus", "STOPPED"),
+        metadata.thenTask(TaskJson.read(FARGATE, Map.of()))
+                .thenTask(TaskJson.read(FARGATE, task -> task.put("DesiredStatus", "STOPPED"),
                         Map.of(APP, stoppedWith(0, T0.plusSeconds(2)))));
         EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
         scrapeAt(scraper, T0);
         out.clear();
-        context.clock.set(T0.plusSeconds(3));
+        context.setTime(T0.plusSeconds(3));
         scraper.flush(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
         Event exited = event(out.events(), "Container apmtest-ping exited with code 0");
         assertTrue(exited.text().contains("The task is stopping"), exited.text());
@@ -316,15 +329,15 @@ class EcsMetadataScraperTest {
 
     @Test
     void flushAfterAFailedRefreshResendsTheLastGauges() throws Exception {
-        context.metadata.then(Fakes.snapshot(FARGATE, T0, Map.of()))
-                .then(new MetadataException("endpoint gone"));
+        metadata.thenTask(TaskJson.read(FARGATE, Map.of()))
+                .thenFail(new MetadataException("endpoint gone"));
         EcsMetadataScraper scraper = scraper(EcsMetadataConfig.DEFAULT);
         scrapeAt(scraper, T0);
         scrapeAt(scraper, T0.plusSeconds(10));
         out.clear();
-        context.clock.set(T0.plusSeconds(12));
+        context.setTime(T0.plusSeconds(12));
         scraper.flush(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertEquals(2, context.metadata.refreshes, "no refresh at shutdown after the last one failed");
+        assertEquals(2, metadata.refreshes(), "no refresh at shutdown after the last one failed");
         assertTrue(out.events().isEmpty());
         Metric running = out.metric("ecs.task.containers", "status:running");
         assertEquals(2, running.value());
@@ -334,8 +347,8 @@ class EcsMetadataScraperTest {
 
     @Test
     void flushWithoutEndpointDoesNothing() throws Exception {
-        context.metadata.available = false;
+        metadata.available(false);
         scraper(EcsMetadataConfig.DEFAULT).flush(out).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertTrue(out.signals.isEmpty());
+        assertTrue(out.isEmpty());
     }
 }

@@ -161,8 +161,9 @@ public final class MapPluginConfig implements PluginConfig {
         for (Map.Entry<String, ConfigValue> entry : values.entrySet()) {
             if (!read.contains(entry.getKey())) {
                 all.add(new ConfigProblem(prefix + entry.getKey(), entry.getValue().value(),
-                        entry.getValue().source(), "unknown key for this plugin; check the spelling against "
-                        + "the plugin's README"));
+                        entry.getValue().source(), ConfigLoader.PREFIX.equals(prefix)
+                        ? "unknown key; check its spelling against the configuration section of the README"
+                        : "unknown key for this plugin; check its spelling against the plugin's README"));
             }
         }
         return all;

@@ -134,7 +134,7 @@ public final class SinkRunner {
         }
         bufferedBytes -= victim.bytes;
         drop(DropReason.QUEUE_FULL, 1);
-        log.warn("queue_full", "sink " + name + ": queue over its budget of " + options.queueMaxBytes()
+        log.warn("queue_full", "queue over its budget of " + options.queueMaxBytes()
                 + " bytes, dropping the oldest data" + (lastFailure.isEmpty() ? "" : "; last failure: " + lastFailure)
                 + ". Raise queue.max-bytes or check the destination");
         return true;
@@ -292,19 +292,19 @@ public final class SinkRunner {
                     }
                     notBeforeMillis = clock.millis() + delay;
                     requeue(batch);
-                    log.warn("retry", "sink " + name + ": export failed (" + retry.reason() + "), retrying "
+                    log.warn("retry", "export failed (" + retry.reason() + "), retrying "
                             + batch.size() + " items in " + delay + " ms");
                 }
                 case ExportResult.Permanent rejected -> {
                     drop(DropReason.REJECTED, batch.size());
                     lastFailure = rejected.reason();
-                    log.warn("rejected", "sink " + name + ": destination rejected " + batch.size() + " items: "
+                    log.warn("rejected", "destination rejected " + batch.size() + " items: "
                             + rejected.reason());
                 }
                 case ExportResult.TooLarge tooLarge -> {
                     if (batch.size() == 1) {
                         drop(DropReason.TOO_LARGE, 1);
-                        log.warn("too_large", "sink " + name + ": one item is larger than the destination accepts ("
+                        log.warn("too_large", "one item is larger than the destination accepts ("
                                 + tooLarge.reason() + "); dropped");
                     } else {
                         splits.increment();
@@ -409,7 +409,7 @@ public final class SinkRunner {
         try {
             sink.close();
         } catch (Exception e) {
-            log.error("close", "sink " + name + ": close failed", e);
+            log.error("close", "close failed", e);
         }
     }
 }

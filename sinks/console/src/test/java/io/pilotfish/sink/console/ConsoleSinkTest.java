@@ -9,13 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pilotfish.core.config.ConfigProblem;
 import io.pilotfish.core.config.MapPluginConfig;
-import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.ExportResult;
-import io.pilotfish.spi.PluginContext;
-import io.pilotfish.spi.PluginLog;
-import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.SinkFactory;
-import io.pilotfish.spi.ecs.TaskMetadataSource;
 import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
@@ -23,20 +18,17 @@ import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.SignalKind;
 import io.pilotfish.spi.signal.TagSet;
+import io.pilotfish.testkit.TestPluginContext;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ConsoleSinkTest {
@@ -45,15 +37,20 @@ class ConsoleSinkTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final ConsoleSinkFactory factory = new ConsoleSinkFactory();
-    private final AtomicReference<TagSet> globalTags = new AtomicReference<>(TagSet.of("env:test"));
+    private final TestPluginContext context = TestPluginContext.builder().instanceName("console")
+            .globalTags("env:test").build();
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    @AfterEach
+    void close() {
+        context.close();
+    }
 
     private List<String> export(String format, List<? extends Signal> batch) throws Exception {
         MapPluginConfig config = MapPluginConfig.of("console", format == null ? Map.of() : Map.of("format", format));
         ConsoleConfig typed = factory.configure(config);
         assertEquals(List.of(), config.problems());
-        ConsoleSink sink = new ConsoleSink(typed, new AgentOnlyContext(),
-                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        ConsoleSink sink = new ConsoleSink(typed, context, new PrintStream(printed, true, StandardCharsets.UTF_8));
         printed.reset();
         ExportResult result = sink.export(new ArrayList<>(batch)).toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertInstanceOf(ExportResult.Success.class, result);
@@ -145,7 +142,7 @@ class ConsoleSinkTest {
     @Test
     void globalTagsAreReadForEveryBatch() throws Exception {
         export("text", List.of());
-        globalTags.set(TagSet.of("env:prod"));
+        context.setGlobalTags("env:prod");
         List<String> lines = export("text", List.of(Metric.gauge("m", 1, NOW, TagSet.EMPTY)));
         assertEquals(List.of("METRIC m gauge 1 @1700000000 [env:prod]"), lines);
     }
@@ -175,49 +172,5 @@ class ConsoleSinkTest {
                 factory.signals(ConsoleConfig.DEFAULTS));
         assertTrue(ServiceLoader.load(SinkFactory.class).stream()
                 .anyMatch(p -> p.type() == ConsoleSinkFactory.class));
-    }
-
-    /** The console sink only reads the global tags. */
-    private final class AgentOnlyContext implements PluginContext {
-        @Override
-        public String instanceName() {
-            return "console";
-        }
-
-        @Override
-        public Clock clock() {
-            return Clock.systemUTC();
-        }
-
-        @Override
-        public ScheduledExecutorService scheduler() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public TaskMetadataSource metadata() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public AgentSettings agent() {
-            return new AgentSettings("1.2.3", "", globalTags.get(), "datadoghq.com", Optional.empty(),
-                    Optional::empty);
-        }
-
-        @Override
-        public HttpClient httpClient() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public SelfTelemetry telemetry() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public PluginLog log() {
-            throw new UnsupportedOperationException();
-        }
     }
 }

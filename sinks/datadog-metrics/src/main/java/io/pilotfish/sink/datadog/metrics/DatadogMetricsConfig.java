@@ -1,5 +1,6 @@
 package io.pilotfish.sink.datadog.metrics;
 
+import io.pilotfish.sink.datadog.common.Compression;
 import java.net.URI;
 import java.util.Objects;
 import java.util.Optional;

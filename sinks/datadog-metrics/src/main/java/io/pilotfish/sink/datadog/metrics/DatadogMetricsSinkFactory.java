@@ -1,5 +1,7 @@
 package io.pilotfish.sink.datadog.metrics;
 
+import io.pilotfish.sink.datadog.common.Compression;
+import io.pilotfish.sink.datadog.common.DatadogEndpoints;
 import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.PluginConfig;
 import io.pilotfish.spi.PluginContext;
@@ -33,10 +35,10 @@ public final class DatadogMetricsSinkFactory implements SinkFactory<DatadogMetri
         Optional<URI> url = Optional.empty();
         Optional<String> rawUrl = config.string("url").filter(s -> !s.isBlank());
         if (rawUrl.isPresent()) {
-            url = SeriesEndpoint.parseBase(rawUrl.get());
+            url = DatadogEndpoints.parseBase(rawUrl.get());
             if (url.isEmpty()) {
-                config.problem("url", "expected an http or https URL with a host, such as https://api.datadoghq.eu "
-                        + "or http://127.0.0.1:8080 (the path " + SeriesEndpoint.SERIES_PATH + " is added)");
+                config.problem("url", DatadogEndpoints.URL_EXPECTED + " (the path " + DatadogMetricsSink.SERIES_PATH
+                        + " is added)");
             }
         }
         Compression compression = config.choice("compression", Compression.class, Compression.DEFLATE);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.pilotfish.sink.datadog.common.Compression;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.Signal;
@@ -18,8 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
-import java.util.zip.DeflaterOutputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Turns a batch of metric points into a compressed {@code MetricPayload} for {@code POST /api/v2/series}: points of
@@ -98,10 +97,10 @@ final class SeriesEncoder {
     Outcome encode(Grouped grouped, TagSet globalTags) {
         // Metric JSON compresses roughly tenfold; start near that to avoid regrowing the buffer.
         Body compressed = new Body(Math.min(maxPayloadBytes, 64 + grouped.points() * 16));
-        Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, compression == Compression.GZIP);
+        Deflater deflater = compression.newDeflater();
         CountingStream counting = null;
         try {
-            try (OutputStream compressing = compressor(compressed, deflater)) {
+            try (OutputStream compressing = compression.compressing(compressed, deflater)) {
                 counting = new CountingStream(compressing, maxUncompressedBytes);
                 try (JsonGenerator json = JSON.createGenerator(counting, JsonEncoding.UTF8)) {
                     writePayload(grouped.series(), globalTags, json);
@@ -121,13 +120,6 @@ final class SeriesEncoder {
                     + " bytes compressed, over " + maxPayloadBytes + " (max-payload-bytes)");
         }
         return new Encoded(compressed.array(), compressed.size(), counting.count);
-    }
-
-    private OutputStream compressor(OutputStream out, Deflater deflater) throws IOException {
-        return switch (compression) {
-            case DEFLATE -> new DeflaterOutputStream(out, deflater, 8192);
-            case GZIP -> new GzipStream(out, deflater);
-        };
     }
 
     /** Writes {@code {"series":[...]}}. Tags are the series' tags merged with the global tags. */
@@ -254,43 +246,6 @@ final class SeriesEncoder {
         @Override
         public synchronized Throwable fillInStackTrace() {
             return this; // control flow only; a stack trace would be wasted work
-        }
-    }
-
-    /**
-     * gzip framing (RFC 1952) around a caller-owned raw deflater; unlike {@link GZIPOutputStream} this lets the
-     * encoder end the deflater's native memory deterministically on every path.
-     */
-    private static final class GzipStream extends DeflaterOutputStream {
-        private static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
-        private final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-
-        GzipStream(OutputStream out, Deflater rawDeflater) throws IOException {
-            super(out, rawDeflater, 8192);
-            out.write(HEADER);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            super.write(b, off, len);
-            crc.update(b, off, len);
-        }
-
-        @Override
-        public void finish() throws IOException {
-            if (def.finished()) {
-                return;
-            }
-            super.finish();
-            writeIntLe((int) crc.getValue());
-            writeIntLe((int) def.getBytesRead());
-        }
-
-        private void writeIntLe(int value) throws IOException {
-            out.write(value & 0xff);
-            out.write((value >>> 8) & 0xff);
-            out.write((value >>> 16) & 0xff);
-            out.write((value >>> 24) & 0xff);
         }
     }
 }

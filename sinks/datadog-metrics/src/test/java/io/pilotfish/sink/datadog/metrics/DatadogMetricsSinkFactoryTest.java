@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pilotfish.core.config.ConfigProblem;
 import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.sink.datadog.common.Compression;
+import io.pilotfish.sink.datadog.common.testing.TestContext;
 import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.SinkFactory;
 import io.pilotfish.spi.signal.SignalKind;
@@ -162,7 +164,6 @@ class DatadogMetricsSinkFactoryTest {
     @ValueSource(strings = {"https://datadoghq.eu", "datadoghq.eu/", "datadoghq com", "localhost", "-bad.com",
         "app.datadoghq.eu", "api.datadoghq.com", "datadoghq..com", "site_with_underscore.com"})
     void aSiteThatIsNotAHostNameIsRejectedNamingTheSetting(String site) {
-        assertTrue(SeriesEndpoint.siteProblem(site).isPresent(), site);
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> seriesUriFor(site, Optional.empty(), Map.of()));
         assertTrue(error.getMessage().startsWith("DD_SITE=\"" + site + "\": expected"), error.getMessage());
