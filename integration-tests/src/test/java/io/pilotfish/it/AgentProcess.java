@@ -67,7 +67,7 @@ final class AgentProcess implements AutoCloseable {
             }
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1"));
+            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx96m", "-XX:ReservedCodeCacheSize=32m"));
             properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.add("-jar");
             command.add(jar.toString());

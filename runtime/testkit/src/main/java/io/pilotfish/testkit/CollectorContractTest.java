@@ -37,16 +37,16 @@ import org.junit.jupiter.api.Test;
  * close (a {@link Scraper}) or start, stop, close, close (a {@link Receiver}) with task metadata that is missing,
  * unreachable, failing, broken, and healthy: every call returns a stage, every stage completes normally (the
  * collector logs and counts failures instead of failing the stage), close is safe twice, and whatever is emitted is
- * well-formed. A receiver's valid config should listen on port 0 so tests never collide.
+ * well-formed. A receiver's valid config should listen on port 0 so tests never collide. Each lifecycle test sets the
+ * metadata of the context {@link #contextBuilder()} gives.
  *
  * @param <C> the plugin's typed config
  */
-public abstract class CollectorContractTest<C> {
+public abstract class CollectorContractTest<C> extends PluginContractTest<CollectorFactory<C>, C> {
 
-    protected abstract CollectorFactory<C> factory();
-
-    /** Keys (relative, e.g. {@code include-internal}) that configure with no problem. */
-    protected abstract Map<String, String> validConfig();
+    protected CollectorContractTest() {
+        super(CollectorFactory.class, Map.of("interval", "10s"));
+    }
 
     /**
      * Metric names the collector emits within two scrapes against a healthy endpoint (the simulator's demo Fargate
@@ -54,55 +54,6 @@ public abstract class CollectorContractTest<C> {
      */
     protected Set<String> metricsWithHealthyMetadata() {
         return Set.of();
-    }
-
-    /** The context of each lifecycle test; override to change agent settings. Metadata is set by each test. */
-    protected TestPluginContext.Builder contextBuilder() {
-        return TestPluginContext.builder().instanceName(factory().type()).globalTags("env:contract-test");
-    }
-
-    // ---------------------------------------------------------------- the factory
-
-    @Test
-    public void typeIsLowercaseWithDashes() {
-        FactoryChecks.typeIsLowercaseWithDashes(factory());
-    }
-
-    @Test
-    public void factoryIsListedInItsModulesServicesFile() {
-        FactoryChecks.listedInServicesFile(CollectorFactory.class, factory());
-    }
-
-    @Test
-    public void validConfigHasNoProblems() {
-        FactoryChecks.validConfigHasNoProblems(factory(), validConfig());
-    }
-
-    @Test
-    public void emptyConfigConfiguresOrReportsProblemsNamingKeys() {
-        FactoryChecks.emptyConfigConfiguresOrNamesKeys(factory());
-    }
-
-    @Test
-    public void oddValuesAreReportedNeverThrown() {
-        FactoryChecks.oddValuesNeverThrow(factory(), validConfig());
-    }
-
-    @Test
-    public void unknownKeyIsReported() {
-        FactoryChecks.unknownKeyIsReported(factory(), validConfig());
-    }
-
-    @Test
-    public void platformKeysAreLeftToThePlatform() {
-        FactoryChecks.platformKeysAreLeftAlone(factory(), validConfig(),
-                Map.of("type", factory().type(), "enabled", "true", "interval", "10s"));
-    }
-
-    /** Configure only reads keys; here it runs with no metadata endpoint or context at all, twice. */
-    @Test
-    public void configureIsRepeatable() {
-        FactoryChecks.configureIsRepeatable(factory(), validConfig());
     }
 
     // ---------------------------------------------------------------- the collector's lifecycle
@@ -201,7 +152,7 @@ public abstract class CollectorContractTest<C> {
     }
 
     private Collector create(TestPluginContext context, String situation) {
-        C config = FactoryChecks.validConfigHasNoProblems(factory(), validConfig());
+        C config = configured(validConfig());
         Collector collector;
         try {
             collector = factory().create(config, context);

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -45,14 +43,13 @@ import java.util.concurrent.atomic.LongAdder;
  * }
  * }</pre>
  */
-public final class EcsMetadataSimulator implements AutoCloseable {
+public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimulator> {
 
     public static final String V4_ENV = "ECS_CONTAINER_METADATA_URI_V4";
     public static final String V3_ENV = "ECS_CONTAINER_METADATA_URI";
     private static final byte[] HTML_PAGE = ("<html><head><title>502 Bad Gateway</title></head>"
             + "<body><h1>502 Bad Gateway</h1></body></html>").getBytes(StandardCharsets.UTF_8);
 
-    private final LoopbackServer server;
     private final Clock clock;
     private final Object lock = new Object();
     private final ObjectNode task;
@@ -70,6 +67,7 @@ public final class EcsMetadataSimulator implements AutoCloseable {
     private final ConcurrentHashMap<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
 
     private EcsMetadataSimulator(Builder b) {
+        super(b, "ECS metadata simulator");
         this.clock = b.clock;
         Instant start = clock.instant();
         List<ContainerSpec> specs;
@@ -112,7 +110,6 @@ public final class EcsMetadataSimulator implements AutoCloseable {
         String self = b.selfContainer != null ? b.selfContainer
                 : b.spec != null ? b.spec.selfContainer() : firstNormalContainer();
         this.selfDockerId = Json.text(container(self), "DockerId", "");
-        this.server = new LoopbackServer(b.vertx, b.port, "ECS metadata simulator");
     }
 
     /** A simulator of a task built in code. */
@@ -137,13 +134,11 @@ public final class EcsMetadataSimulator implements AutoCloseable {
         return builder(TaskSpec.fargateDemoTask()).start();
     }
 
-    public static final class Builder {
+    public static final class Builder extends LoopbackServer.ServerBuilder<Builder> {
         private final TaskSpec spec;
         private final byte[] recordedTask;
         private final byte[] recordedStats;
         private byte[] recordedTaskWithTags;
-        private Vertx vertx;
-        private int port;
         private Clock clock = Clock.systemUTC();
         private String selfContainer;
 
@@ -151,18 +146,6 @@ public final class EcsMetadataSimulator implements AutoCloseable {
             this.spec = spec;
             this.recordedTask = recordedTask;
             this.recordedStats = recordedStats;
-        }
-
-        /** Runs on this Vert.x (not closed by the simulator); by default the simulator creates and closes its own. */
-        public Builder vertx(Vertx value) {
-            this.vertx = value;
-            return this;
-        }
-
-        /** 0 (the default) picks a free port. */
-        public Builder port(int value) {
-            this.port = value;
-            return this;
         }
 
         /** The clock stats follow; real time by default. */
@@ -202,40 +185,7 @@ public final class EcsMetadataSimulator implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- lifecycle of the server
-
-    /** Binds 127.0.0.1 and blocks until listening. Not on an event-loop thread: use {@link #startAsync()}. */
-    public EcsMetadataSimulator start() {
-        try {
-            return LoopbackServer.await(startAsync(), "starting the ECS metadata simulator");
-        } catch (RuntimeException e) {
-            LoopbackServer.await(closeAsync().exceptionally(ignored -> null), "closing after a failed start");
-            throw e;
-        }
-    }
-
-    public CompletionStage<EcsMetadataSimulator> startAsync() {
-        return server.start(this::handle).thenApply(ignored -> this);
-    }
-
-    /** Stops listening, and closes the Vert.x instance if the simulator created it. Idempotent. */
-    @Override
-    public void close() {
-        LoopbackServer.await(closeAsync(), "closing the ECS metadata simulator");
-    }
-
-    public CompletionStage<Void> closeAsync() {
-        return server.close();
-    }
-
-    public int port() {
-        return server.port();
-    }
-
-    /** {@code http://127.0.0.1:<port>}. */
-    public URI baseUri() {
-        return server.uri();
-    }
+    // ---------------------------------------------------------------- addresses (lifecycle: LoopbackServer)
 
     /** The value of {@code ECS_CONTAINER_METADATA_URI_V4} for the self container. */
     public URI v4Uri() {
@@ -266,13 +216,18 @@ public final class EcsMetadataSimulator implements AutoCloseable {
         synchronized (lock) {
             endpointId = endpointByDockerId.get(dockerId);
         }
-        return URI.create(server.uri() + "/" + version + "/" + endpointId);
+        return URI.create(baseUri() + "/" + version + "/" + endpointId);
     }
 
     // ---------------------------------------------------------------- clock and task state
 
     public Instant now() {
         return clock.instant();
+    }
+
+    /** The clock stats follow: a {@link ManualClock} when built with {@link Builder#manualClock(Instant)}. */
+    Clock clock() {
+        return clock;
     }
 
     /** Moves a manual clock (see {@link Builder#manualClock(Instant)}) forward. */
@@ -498,12 +453,13 @@ public final class EcsMetadataSimulator implements AutoCloseable {
 
     // ---------------------------------------------------------------- HTTP
 
-    private void handle(HttpServerRequest request) {
+    @Override
+    void handle(HttpServerRequest request) {
         String path = request.path();
         requestCounts.computeIfAbsent(path, p -> new LongAdder()).increment();
         long delay = faults.latencyMillis(path);
         if (delay > 0) {
-            server.vertx().setTimer(delay, id -> respond(request, path));
+            vertx().setTimer(delay, id -> respond(request, path));
         } else {
             respond(request, path);
         }

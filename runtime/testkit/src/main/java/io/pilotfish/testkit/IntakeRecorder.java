@@ -3,7 +3,6 @@ package io.pilotfish.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,7 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -49,7 +47,7 @@ import java.util.zip.InflaterInputStream;
  * }
  * }</pre>
  */
-public final class IntakeRecorder implements AutoCloseable {
+public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
 
     public static final String SERIES_PATH = "/api/v2/series";
     public static final String VALIDATE_PATH = "/api/v1/validate";
@@ -61,7 +59,6 @@ public final class IntakeRecorder implements AutoCloseable {
     static final long HARD_BODY_CAP = 64L * 1024 * 1024;
     private static final Set<String> SECRET_HEADERS = Set.of("dd-api-key", "dd-application-key");
 
-    private final LoopbackServer server;
     private final int maxRequests;
     private final boolean datadogLimits;
     private final Object lock = new Object();
@@ -76,13 +73,13 @@ public final class IntakeRecorder implements AutoCloseable {
     private volatile Consumer<RecordedRequest> listener;
 
     private IntakeRecorder(Builder b) {
+        super(b, "intake recorder");
         if (b.maxRequests < 1) {
             throw new IllegalArgumentException("maxRequests must be >= 1, got " + b.maxRequests);
         }
         this.maxRequests = b.maxRequests;
         this.datadogLimits = b.datadogLimits;
         this.acceptedKeys = Set.copyOf(b.keys);
-        this.server = new LoopbackServer(b.vertx, b.port, "intake recorder");
     }
 
     public static Builder builder() {
@@ -94,26 +91,12 @@ public final class IntakeRecorder implements AutoCloseable {
         return builder().start();
     }
 
-    public static final class Builder {
-        private Vertx vertx;
-        private int port;
+    public static final class Builder extends LoopbackServer.ServerBuilder<Builder> {
         private int maxRequests = DEFAULT_MAX_REQUESTS;
         private boolean datadogLimits = true;
         private List<String> keys = List.of();
 
         private Builder() {
-        }
-
-        /** Runs on this Vert.x (not closed by the recorder); by default the recorder creates and closes its own. */
-        public Builder vertx(Vertx value) {
-            this.vertx = value;
-            return this;
-        }
-
-        /** 0 (the default) picks a free port. */
-        public Builder port(int value) {
-            this.port = value;
-            return this;
         }
 
         /** How many requests are kept; beyond it the oldest are dropped and counted ({@link #droppedRequests()}). */
@@ -143,38 +126,11 @@ public final class IntakeRecorder implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- lifecycle of the server
-
-    /** Binds 127.0.0.1 and blocks until listening. Not on an event-loop thread: use {@link #startAsync()}. */
-    public IntakeRecorder start() {
-        try {
-            return LoopbackServer.await(startAsync(), "starting the intake recorder");
-        } catch (RuntimeException e) {
-            LoopbackServer.await(closeAsync().exceptionally(ignored -> null), "closing after a failed start");
-            throw e;
-        }
-    }
-
-    public CompletionStage<IntakeRecorder> startAsync() {
-        return server.start(this::handle).thenApply(ignored -> this);
-    }
-
-    @Override
-    public void close() {
-        LoopbackServer.await(closeAsync(), "closing the intake recorder");
-    }
-
-    public CompletionStage<Void> closeAsync() {
-        return server.close();
-    }
+    // ---------------------------------------------------------------- address (lifecycle: LoopbackServer)
 
     /** {@code http://127.0.0.1:<port>}: the value for {@code DD_DD_URL} (or a sink's {@code url}). */
     public URI uri() {
-        return server.uri();
-    }
-
-    public int port() {
-        return server.port();
+        return baseUri();
     }
 
     // ---------------------------------------------------------------- behaviour
@@ -345,7 +301,8 @@ public final class IntakeRecorder implements AutoCloseable {
 
     // ---------------------------------------------------------------- HTTP
 
-    private void handle(HttpServerRequest request) {
+    @Override
+    void handle(HttpServerRequest request) {
         Instant receivedAt = Instant.now();
         long limit = Math.min(HARD_BODY_CAP, bodyLimit > 0 ? bodyLimit : Long.MAX_VALUE);
         BodyCollector body = new BodyCollector(limit);

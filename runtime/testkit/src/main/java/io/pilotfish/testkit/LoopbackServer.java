@@ -15,8 +15,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** An HTTP/1.1 server on 127.0.0.1, on a given Vert.x instance or on one it creates and closes itself. */
-final class LoopbackServer {
+/**
+ * An HTTP/1.1 server on 127.0.0.1, on a given Vert.x instance or on one it creates and closes itself: the lifecycle
+ * (start, close, port) the testkit's simulated endpoints share, so each of them only answers requests.
+ *
+ * @param <S> the endpoint itself, returned by {@link #start()}
+ */
+public abstract sealed class LoopbackServer<S extends LoopbackServer<S>> implements AutoCloseable
+        permits EcsMetadataSimulator, IntakeRecorder {
 
     static final String HOST = "127.0.0.1";
     private static final long BLOCKING_TIMEOUT_SECONDS = 30;
@@ -30,14 +36,41 @@ final class LoopbackServer {
     private boolean started;
     private boolean closed;
 
-    LoopbackServer(Vertx vertx, int port, String name) {
+    LoopbackServer(ServerBuilder<?> builder, String name) {
+        int port = builder.port;
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException(name + ": port must be 0 (any free port) to 65535, got " + port);
         }
-        this.ownsVertx = vertx == null;
-        this.vertx = vertx;
+        this.ownsVertx = builder.vertx == null;
+        this.vertx = builder.vertx;
         this.requestedPort = port;
         this.name = name;
+    }
+
+    /** What every server's builder takes: the port and the Vert.x instance it runs on. */
+    public abstract static class ServerBuilder<B extends ServerBuilder<B>> {
+        private Vertx vertx;
+        private int port;
+
+        ServerBuilder() {
+        }
+
+        /** Runs on this Vert.x (not closed by the server); by default the server creates and closes its own. */
+        public final B vertx(Vertx value) {
+            this.vertx = value;
+            return self();
+        }
+
+        /** 0 (the default) picks a free port. */
+        public final B port(int value) {
+            this.port = value;
+            return self();
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
     }
 
     Vertx vertx() {
@@ -46,7 +79,35 @@ final class LoopbackServer {
         }
     }
 
-    CompletionStage<Void> start(Handler<HttpServerRequest> handler) {
+    /** Answers one request; runs on the event loop. */
+    abstract void handle(HttpServerRequest request);
+
+    /** Binds 127.0.0.1 and blocks until listening. Not on an event-loop thread: use {@link #startAsync()}. */
+    public final S start() {
+        try {
+            return await(startAsync(), "starting the " + name);
+        } catch (RuntimeException e) {
+            await(closeAsync().exceptionally(ignored -> null), "closing after a failed start");
+            throw e;
+        }
+    }
+
+    public final CompletionStage<S> startAsync() {
+        return listen(this::handle).thenApply(ignored -> self());
+    }
+
+    /** Stops listening, and closes the Vert.x instance if this server created it. Idempotent. */
+    @Override
+    public final void close() {
+        await(closeAsync(), "closing the " + name);
+    }
+
+    @SuppressWarnings("unchecked")
+    private S self() {
+        return (S) this;
+    }
+
+    private CompletionStage<Void> listen(Handler<HttpServerRequest> handler) {
         HttpServer created;
         synchronized (lock) {
             if (closed) {
@@ -57,7 +118,7 @@ final class LoopbackServer {
             }
             started = true;
             if (vertx == null) {
-                // Created on start, so a simulator that is built but never started holds no threads.
+                // Created on start, so a server that is built but never started holds no threads.
                 vertx = Vertx.vertx(new VertxOptions()
                         .setEventLoopPoolSize(1)
                         .setWorkerPoolSize(2)
@@ -80,7 +141,7 @@ final class LoopbackServer {
         });
     }
 
-    int port() {
+    public final int port() {
         synchronized (lock) {
             if (server == null) {
                 throw new IllegalStateException(name + " is not listening: call start() first");
@@ -89,7 +150,8 @@ final class LoopbackServer {
         }
     }
 
-    URI uri() {
+    /** {@code http://127.0.0.1:<port>}. */
+    public final URI baseUri() {
         return URI.create("http://" + HOST + ":" + port());
     }
 
@@ -99,7 +161,7 @@ final class LoopbackServer {
         }
     }
 
-    CompletionStage<Void> close() {
+    public final CompletionStage<Void> closeAsync() {
         HttpServer toClose;
         Vertx owned;
         synchronized (lock) {

@@ -15,7 +15,6 @@ import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.SignalKind;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,15 +34,15 @@ import org.junit.jupiter.api.Test;
  *
  * @param <C> the plugin's typed config
  */
-public abstract class SinkContractTest<C> {
+public abstract class SinkContractTest<C> extends PluginContractTest<SinkFactory<C>, C> {
 
     /** An API key easy to spot if it leaks: 32 hex characters, like a real Datadog key. */
     public static final String API_KEY = "feedc0ffee5ec7e7feedc0ffee5ec7e7";
 
-    protected abstract SinkFactory<C> factory();
-
-    /** Keys (relative, e.g. {@code format}) that configure with no problem. */
-    protected abstract Map<String, String> validConfig();
+    protected SinkContractTest() {
+        super(SinkFactory.class, Map.of("queue.max-bytes", "1048576", "batch.max-items", "100", "batch.timeout", "1s",
+                "retry.max-age", "5m", "request-timeout", "10s"));
+    }
 
     /** Signals of every kind the sink takes ({@link SinkFactory#signals}); exported as one batch. */
     protected abstract List<Signal> sampleSignals();
@@ -53,10 +52,10 @@ public abstract class SinkContractTest<C> {
         return API_KEY;
     }
 
-    /** The context of each test; override to change agent settings. */
+    /** The context of each test, carrying {@link #apiKey()}; override to change agent settings. */
+    @Override
     protected TestPluginContext.Builder contextBuilder() {
-        return TestPluginContext.builder().instanceName(factory().type()).apiKey(apiKey())
-                .globalTags("env:contract-test");
+        return super.contextBuilder().apiKey(apiKey());
     }
 
     /** Keys for exporting to a destination that accepts everything; {@link #validConfig()} by default. */
@@ -69,55 +68,7 @@ public abstract class SinkContractTest<C> {
         return contextBuilder().build();
     }
 
-    // ---------------------------------------------------------------- the factory
-
-    @Test
-    public void typeIsLowercaseWithDashes() {
-        FactoryChecks.typeIsLowercaseWithDashes(factory());
-    }
-
-    @Test
-    public void factoryIsListedInItsModulesServicesFile() {
-        FactoryChecks.listedInServicesFile(SinkFactory.class, factory());
-    }
-
-    @Test
-    public void validConfigHasNoProblems() {
-        FactoryChecks.validConfigHasNoProblems(factory(), validConfig());
-    }
-
-    @Test
-    public void emptyConfigConfiguresOrReportsProblemsNamingKeys() {
-        FactoryChecks.emptyConfigConfiguresOrNamesKeys(factory());
-    }
-
-    @Test
-    public void oddValuesAreReportedNeverThrown() {
-        FactoryChecks.oddValuesNeverThrow(factory(), validConfig());
-    }
-
-    @Test
-    public void unknownKeyIsReported() {
-        FactoryChecks.unknownKeyIsReported(factory(), validConfig());
-    }
-
-    @Test
-    public void platformKeysAreLeftToThePlatform() {
-        Map<String, String> platform = new LinkedHashMap<>();
-        platform.put("type", factory().type());
-        platform.put("enabled", "true");
-        platform.put("queue.max-bytes", "1048576");
-        platform.put("batch.max-items", "100");
-        platform.put("batch.timeout", "1s");
-        platform.put("retry.max-age", "5m");
-        platform.put("request-timeout", "10s");
-        FactoryChecks.platformKeysAreLeftAlone(factory(), validConfig(), platform);
-    }
-
-    @Test
-    public void configureIsRepeatable() {
-        FactoryChecks.configureIsRepeatable(factory(), validConfig());
-    }
+    // ---------------------------------------------------------------- the factory's kinds and limits
 
     @Test
     public void declaresTheKindsItTakesAndTheSamplesCoverThem() {
@@ -213,11 +164,6 @@ public abstract class SinkContractTest<C> {
             }
             return text.toString();
         }
-    }
-
-    /** The typed config of these keys, which must have no problem. */
-    protected final C configured(Map<String, String> keys) {
-        return FactoryChecks.validConfigHasNoProblems(factory(), keys);
     }
 
     protected final Sink create(C config, TestPluginContext context) {

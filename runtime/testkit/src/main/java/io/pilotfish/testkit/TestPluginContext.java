@@ -15,8 +15,6 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,7 +31,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>task metadata from a {@link TestMetadataSource} (default: available, nothing scripted), or from core's
  *       real {@link EcsMetadataClient} pointed at an {@link EcsMetadataSimulator} or at any environment;</li>
  *   <li>agent settings from the builder, with the global tags and API key changeable while running;</li>
- *   <li>{@link #log()} keeping every line ({@link CapturedLog}) and {@link #counter} reading telemetry totals.</li>
+ *   <li>{@link #log()} keeping every line ({@link CapturedLog}; printed too unless {@link Builder#quietLog()}) and
+ *       {@link #counter} reading telemetry totals.</li>
  * </ul>
  * Close it after each test (try-with-resources or {@code @AfterEach}).
  */
@@ -62,7 +61,8 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         if (b.clock != null) {
             this.clock = b.clock;
         } else if (b.simulator != null) {
-            this.clock = new SimulatorClock(b.simulator);
+            // The simulator's own clock, so stats samples and plugin timestamps agree.
+            this.clock = b.simulator.clock();
         } else {
             this.clock = new ManualClock(b.start);
         }
@@ -89,7 +89,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
             this.metadata = fake;
         }
         this.apiKey = new AtomicReference<>(secret(b.apiKey));
-        this.log = new CapturedLog(new RateLimitedLog("io.pilotfish.test." + b.instanceName,
+        this.log = new CapturedLog(b.quietLog ? null : new RateLimitedLog("io.pilotfish.test." + b.instanceName,
                 b.instanceName + ": ", clock, Duration.ofSeconds(60)));
         AgentSettings agent = new AgentSettings(b.version, b.hostname, b.globalTags, b.site,
                 Optional.ofNullable(b.ddUrl), apiKey::get);
@@ -236,35 +236,6 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         return key == null || key.isEmpty() ? Optional.empty() : Optional.of(new Secret(key));
     }
 
-    /** Reads the simulator's clock, so stats samples and plugin timestamps agree. */
-    private static final class SimulatorClock extends Clock {
-        private final EcsMetadataSimulator simulator;
-
-        SimulatorClock(EcsMetadataSimulator simulator) {
-            this.simulator = simulator;
-        }
-
-        @Override
-        public Instant instant() {
-            return simulator.now();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public String toString() {
-            return "SimulatorClock[" + simulator.now() + "]";
-        }
-    }
-
     public static final class Builder {
         private String instanceName = "test";
         private Instant start = DEFAULT_START;
@@ -280,6 +251,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         private String site = "datadoghq.com";
         private URI ddUrl;
         private String apiKey;
+        private boolean quietLog;
 
         private Builder() {
         }
@@ -364,6 +336,15 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         /** No key by default; {@link TestPluginContext#setApiKey} rotates it later. */
         public Builder apiKey(String value) {
             this.apiKey = value;
+            return this;
+        }
+
+        /**
+         * The log keeps every line for assertions but prints none: for a plugin that logs what must not reach the
+         * test output, such as a sample that leaks the API key on purpose so a test can catch it.
+         */
+        public Builder quietLog() {
+            this.quietLog = true;
             return this;
         }
 

@@ -64,6 +64,12 @@ class ContractsCatchFlawsTest {
             protected List<Signal> sampleSignals() {
                 return List.of(Metric.gauge("sample.gauge", 1, 1_700_000_000L, TagSet.EMPTY));
             }
+
+            /** Quiet: a flawed sample (LOGS_THE_KEY) logs the API key, which must never reach the test output. */
+            @Override
+            protected TestPluginContext.Builder contextBuilder() {
+                return super.contextBuilder().quietLog();
+            }
         };
     }
 

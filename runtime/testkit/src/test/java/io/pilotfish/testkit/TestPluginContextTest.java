@@ -23,9 +23,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 class TestPluginContextTest {
@@ -39,6 +42,42 @@ class TestPluginContextTest {
             context.setTime(Instant.parse("2024-12-31T23:59:00Z"));
             assertEquals(Instant.parse("2024-12-31T23:59:00Z"), context.clock().instant());
             assertThrows(IllegalArgumentException.class, () -> context.advance(Duration.ofSeconds(-1)));
+        }
+    }
+
+    @Test
+    void aQuietLogKeepsEveryLineButPrintsNone() {
+        // The JUL logger the context's log prints through (System.Logger's default binding); held, so it stays.
+        java.util.logging.Logger printed = java.util.logging.Logger.getLogger("io.pilotfish.test.quiet-log");
+        List<String> published = new CopyOnWriteArrayList<>();
+        Handler recorder = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                published.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        printed.setUseParentHandlers(false);
+        printed.addHandler(recorder);
+        try (TestPluginContext loud = TestPluginContext.builder().instanceName("quiet-log").build();
+             TestPluginContext quiet = TestPluginContext.builder().instanceName("quiet-log").quietLog().build()) {
+            loud.log().info("printed line");
+            quiet.log().info("kept line");
+            quiet.log().warn("some_kind", "kept warning");
+
+            assertEquals(List.of("quiet-log: printed line"), published);
+            assertTrue(quiet.log().contains("kept line") && quiet.log().contains("kept warning"),
+                    quiet.log().dump());
+        } finally {
+            printed.removeHandler(recorder);
+            printed.setUseParentHandlers(true);
         }
     }
 

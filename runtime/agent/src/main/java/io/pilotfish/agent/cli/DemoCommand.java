@@ -122,7 +122,8 @@ public class DemoCommand implements Callable<Integer> {
         byName.forEach((name, list) -> {
             Map<String, Double> latest = new TreeMap<>();
             for (RecordedSeries s : list) {
-                String who = s.tag("container_name").or(() -> s.tag("interface")).orElse("task");
+                String who = s.tag("container_name").or(() -> s.tag("sink")).or(() -> s.tag("collector"))
+                        .orElse("task");
                 latest.put(who, s.lastValue());
             }
             text.append(String.format("  %-44s %-5s %s%n", name, typeName(list.get(0).type()), latest.entrySet()

@@ -1,6 +1,7 @@
 package io.pilotfish.sink.datadog.common;
 
 import io.pilotfish.spi.AgentSettings;
+import io.pilotfish.spi.PluginConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -68,6 +69,25 @@ public final class DatadogEndpoints {
         } catch (URISyntaxException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * A sink's optional {@code url} key: empty when unset or blank; a value {@link #parseBase} refuses is reported as
+     * a problem of the key (and gives empty).
+     *
+     * @param pathsNote what the sink appends to the base, for the problem text, e.g.
+     *                  {@code the path /api/v2/series is added}
+     */
+    public static Optional<URI> urlKey(PluginConfig config, String pathsNote) {
+        Optional<String> raw = config.string("url").filter(s -> !s.isBlank());
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<URI> url = parseBase(raw.get());
+        if (url.isEmpty()) {
+            config.problem("url", URL_EXPECTED + " (" + pathsNote + ")");
+        }
+        return url;
     }
 
     /**

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pilotfish.core.config.ConfigProblem;
+import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.signal.TagSet;
 import java.net.URI;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,6 +87,35 @@ class DatadogEndpointsTest {
     @ValueSource(strings = {"not a url", "api.datadoghq.com", "ftp://intake.example", "http://", "https:///path"})
     void onlyAbsoluteHttpUrlsWithAHostAreBases(String raw) {
         assertEquals(Optional.empty(), DatadogEndpoints.parseBase(raw));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   "})
+    void anUnsetOrBlankUrlKeyMeansNoUrlAndNoProblem(String raw) {
+        MapPluginConfig config = MapPluginConfig.of("dd", raw.isEmpty() ? Map.of() : Map.of("url", raw));
+
+        assertEquals(Optional.empty(), DatadogEndpoints.urlKey(config, "the path /x is added"));
+        assertEquals(List.of(), config.problems());
+    }
+
+    @Test
+    void aUrlKeyIsReadAsABase() {
+        MapPluginConfig config = MapPluginConfig.of("dd", Map.of("url", " https://proxy.example/dd "));
+
+        assertEquals(Optional.of(URI.create("https://proxy.example/dd")),
+                DatadogEndpoints.urlKey(config, "the path /x is added"));
+        assertEquals(List.of(), config.problems());
+    }
+
+    @Test
+    void aUrlKeyThatIsNotABaseIsAProblemNamingTheKeyAndThePaths() {
+        MapPluginConfig config = MapPluginConfig.of("dd", Map.of("url", "ftp://intake.example"));
+
+        assertEquals(Optional.empty(), DatadogEndpoints.urlKey(config, "the path /api/v2/series is added"));
+        assertEquals(1, config.problems().size(), config.problems().toString());
+        ConfigProblem problem = config.problems().getFirst();
+        assertEquals("pilotfish.plugins.dd.url", problem.key());
+        assertEquals(DatadogEndpoints.URL_EXPECTED + " (the path /api/v2/series is added)", problem.expected());
     }
 
     @Test

@@ -34,15 +34,8 @@ public final class DatadogEventsSinkFactory implements SinkFactory<DatadogEvents
 
     @Override
     public DatadogEventsConfig configure(PluginConfig config) {
-        Optional<URI> url = Optional.empty();
-        Optional<String> rawUrl = config.string("url").filter(s -> !s.isBlank());
-        if (rawUrl.isPresent()) {
-            url = DatadogEndpoints.parseBase(rawUrl.get());
-            if (url.isEmpty()) {
-                config.problem("url", DatadogEndpoints.URL_EXPECTED + " (the paths " + DatadogEventsSink.EVENTS_PATH
-                        + " and " + DatadogEventsSink.CHECK_RUN_PATH + " are added)");
-            }
-        }
+        Optional<URI> url = DatadogEndpoints.urlKey(config, "the paths " + DatadogEventsSink.EVENTS_PATH + " and "
+                + DatadogEventsSink.CHECK_RUN_PATH + " are added");
         Compression compression = config.choice("compression", Compression.class, Compression.DEFLATE);
         long concurrent = config.number("max-concurrent-requests",
                 DatadogEventsConfig.DEFAULT_MAX_CONCURRENT_REQUESTS, 1,

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.sink.datadog.common.testing.DatadogSinkTestBase;
 import io.pilotfish.sink.datadog.common.testing.FakeIntake;
 import io.pilotfish.sink.datadog.common.testing.FakeIntake.Answer;
 import io.pilotfish.sink.datadog.common.testing.TestContext;
@@ -18,16 +19,9 @@ import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.TagSet;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,57 +30,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class DatadogEventsSinkTest {
+class DatadogEventsSinkTest extends DatadogSinkTestBase<DatadogEventsSink, DatadogEventsConfig> {
 
-    private static final long NOW = 1_700_000_000L;
-    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private static final TagSet GLOBAL = TagSet.of("env:test", "service:pilotfish");
     private static final String EVENTS = "/api/v1/events";
     private static final String CHECK_RUN = "/api/v1/check_run";
 
-    private final DatadogEventsSinkFactory factory = new DatadogEventsSinkFactory();
-    private FakeIntake intake;
-    private TestContext context;
-
-    @BeforeEach
-    void startIntake() {
-        intake = FakeIntake.start();
-        context = new TestContext("datadog-events", HTTP, CLOCK, "datadoghq.com", Optional.empty(), GLOBAL);
-    }
-
-    @AfterEach
-    void stopIntake() {
-        intake.close();
-    }
-
-    @AfterAll
-    static void closeClient() {
-        HTTP.close();
-    }
-
-    private DatadogEventsSink sink(String... keyValues) {
-        Map<String, String> keys = new HashMap<>();
-        keys.put("url", intake.baseUri().toString());
-        for (int i = 0; i < keyValues.length; i += 2) {
-            keys.put(keyValues[i], keyValues[i + 1]);
-        }
-        MapPluginConfig config = MapPluginConfig.of("events", keys);
-        DatadogEventsConfig typed = factory.configure(config);
-        assertEquals(List.of(), config.problems());
-        return (DatadogEventsSink) factory.create(typed, context);
-    }
-
-    private static ExportResult export(DatadogEventsSink sink, List<? extends Signal> batch) throws Exception {
-        return sink.export(new ArrayList<>(batch)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    DatadogEventsSinkTest() {
+        super(new DatadogEventsSinkFactory(), DatadogEventsSink.class, "datadog-events", "events");
     }
 
     private static Event event(String title) {
@@ -105,12 +60,6 @@ class DatadogEventsSinkTest {
     /** Titles of the event requests, in arrival order. */
     private static List<String> eventTitles(List<FakeIntake.Request> requests) {
         return requests.stream().filter(r -> r.path().equals(EVENTS)).map(DatadogEventsSinkTest::title).toList();
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(node -> out.add(node.asText()));
-        return out;
     }
 
     /** Answers 503 to the events with these titles, the first time each is seen; 202 otherwise. */
@@ -544,10 +493,7 @@ class DatadogEventsSinkTest {
 
     @Test
     void refusedConnectionIsRetryable() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = closedPort();
 
         ExportResult result = export(sink("url", "http://127.0.0.1:" + closedPort), List.of(event("e1")));
 

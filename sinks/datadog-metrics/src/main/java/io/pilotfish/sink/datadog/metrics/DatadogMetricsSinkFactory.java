@@ -32,15 +32,8 @@ public final class DatadogMetricsSinkFactory implements SinkFactory<DatadogMetri
 
     @Override
     public DatadogMetricsConfig configure(PluginConfig config) {
-        Optional<URI> url = Optional.empty();
-        Optional<String> rawUrl = config.string("url").filter(s -> !s.isBlank());
-        if (rawUrl.isPresent()) {
-            url = DatadogEndpoints.parseBase(rawUrl.get());
-            if (url.isEmpty()) {
-                config.problem("url", DatadogEndpoints.URL_EXPECTED + " (the path " + DatadogMetricsSink.SERIES_PATH
-                        + " is added)");
-            }
-        }
+        Optional<URI> url = DatadogEndpoints.urlKey(config, "the path " + DatadogMetricsSink.SERIES_PATH
+                + " is added");
         Compression compression = config.choice("compression", Compression.class, Compression.DEFLATE);
         long maxPayload = config.number("max-payload-bytes", DatadogMetricsConfig.INTAKE_MAX_PAYLOAD_BYTES, 1,
                 DatadogMetricsConfig.INTAKE_MAX_PAYLOAD_BYTES);

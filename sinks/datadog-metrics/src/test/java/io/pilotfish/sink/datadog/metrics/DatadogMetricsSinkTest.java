@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.sink.datadog.common.testing.DatadogSinkTestBase;
 import io.pilotfish.sink.datadog.common.testing.FakeIntake;
 import io.pilotfish.sink.datadog.common.testing.TestContext;
 import io.pilotfish.spi.ExportResult;
@@ -16,82 +17,29 @@ import io.pilotfish.spi.Secret;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.ServiceCheck;
-import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.TagSet;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class DatadogMetricsSinkTest {
+class DatadogMetricsSinkTest extends DatadogSinkTestBase<DatadogMetricsSink, DatadogMetricsConfig> {
 
-    private static final long NOW = 1_700_000_000L;
-    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private static final TagSet GLOBAL = TagSet.of("env:test", "service:pilotfish");
-
-    private final DatadogMetricsSinkFactory factory = new DatadogMetricsSinkFactory();
-    private FakeIntake intake;
-    private TestContext context;
-
-    @BeforeEach
-    void startIntake() {
-        intake = FakeIntake.start();
-        context = new TestContext(HTTP, CLOCK, "datadoghq.com", Optional.empty(), GLOBAL);
-    }
-
-    @AfterEach
-    void stopIntake() {
-        intake.close();
-    }
-
-    @AfterAll
-    static void closeClient() {
-        HTTP.close();
-    }
-
-    private DatadogMetricsSink sink(String... keyValues) {
-        Map<String, String> keys = new HashMap<>();
-        keys.put("url", intake.baseUri().toString());
-        for (int i = 0; i < keyValues.length; i += 2) {
-            keys.put(keyValues[i], keyValues[i + 1]);
-        }
-        MapPluginConfig config = MapPluginConfig.of("dd", keys);
-        DatadogMetricsConfig typed = factory.configure(config);
-        assertEquals(List.of(), config.problems());
-        return (DatadogMetricsSink) factory.create(typed, context);
-    }
-
-    private static ExportResult export(DatadogMetricsSink sink, List<? extends Signal> batch) throws Exception {
-        return sink.export(new ArrayList<>(batch)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    DatadogMetricsSinkTest() {
+        super(new DatadogMetricsSinkFactory(), DatadogMetricsSink.class, "datadog-metrics", "dd");
     }
 
     private static Metric gauge(String name, double value, long timestamp, String... tags) {
         return Metric.gauge(name, value, timestamp, TagSet.of(tags));
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(node -> out.add(node.asText()));
-        return out;
     }
 
     // ---- wire format -------------------------------------------------------------------------------------------
@@ -406,10 +354,7 @@ class DatadogMetricsSinkTest {
 
     @Test
     void refusedConnectionIsRetryable() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = closedPort();
         DatadogMetricsSink sink = sink("url", "http://127.0.0.1:" + closedPort);
 
         ExportResult result = export(sink, List.of(gauge("m", 1, NOW)));
