@@ -50,10 +50,14 @@ public final class AgentRuntime {
         Clock clock = Clock.systemUTC();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("pilotfish-timer"));
         this.exportExecutor = Executors.newFixedThreadPool(2, daemon("pilotfish-export"));
-        this.httpClient = HttpClient.newBuilder()
+        HttpClient.Builder http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        config.agent().httpsProxy().ifPresent(proxy -> {
+            http.proxy(io.pilotfish.agent.net.IntakeProxy.of(proxy));
+            io.pilotfish.agent.net.IntakeProxy.authenticator(proxy).ifPresent(http::authenticator);
+        });
+        this.httpClient = http.build();
         this.metadata = new EcsMetadataClient(env, httpClient, scheduler, clock);
         AgentConfig agent = config.agent();
         Optional<Secret> apiKey = agent.apiKey();
@@ -65,7 +69,13 @@ public final class AgentRuntime {
 
     /** Loads config from the given keys; throws {@link InvalidConfigException} listing every problem. */
     public static LoadedConfig load(Map<String, ConfigValue> values, PluginCatalog catalog) {
-        LoadedConfig loaded = new ConfigLoader(catalog).load(values);
+        return load(values, Map.of(), catalog);
+    }
+
+    /** The same, with {@code PILOTFISH_*} variables ({@link io.pilotfish.agent.config.ConfigKeys#environment}). */
+    public static LoadedConfig load(Map<String, ConfigValue> values, Map<String, ConfigValue> environment,
+                                    PluginCatalog catalog) {
+        LoadedConfig loaded = new ConfigLoader(catalog).load(values, environment);
         if (!loaded.valid()) {
             throw new InvalidConfigException(loaded.describeProblems());
         }
@@ -78,6 +88,8 @@ public final class AgentRuntime {
         } else {
             LOG.log(System.Logger.Level.INFO, "ECS task metadata endpoint " + metadata.metadataVersion().orElse("?"));
         }
+        config.agent().httpsProxy().ifPresent(proxy -> LOG.log(System.Logger.Level.INFO,
+                "intake traffic goes through the proxy at " + proxy.getHost() + ":" + proxy.getPort()));
         if (config.agent().apiKey().isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "No Datadog API key (set DD_API_KEY): data is collected and kept "
                     + "within the queue budget until a key is configured");

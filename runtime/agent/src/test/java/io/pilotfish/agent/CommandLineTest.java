@@ -35,4 +35,25 @@ class CommandLineTest {
         assertTrue(result.getErrorOutput().contains("--duration \"soon\": expected a duration"),
                 result.getErrorOutput());
     }
+
+    @Test
+    @Launch({"config"})
+    void configShowsEveryKeyWithItsSource(LaunchResult result) {
+        String out = result.getOutput();
+        assertTrue(out.matches("(?s).*pilotfish\\.collectors\\.container-stats\\.interval\\s+= 10s\\s+default.*"),
+                out);
+        assertTrue(out.matches("(?s).*pilotfish\\.sinks\\.datadog-metrics\\.type\\s+= datadog-metrics\\s+"
+                + ".*application\\.properties.*"), out);
+        assertTrue(out.contains("pilotfish.datadog.url"), out);
+    }
+
+    @Test
+    @Launch({"config", "--json"})
+    void configAsJson(LaunchResult result) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(result.getOutput().substring(result.getOutput().indexOf('{')));
+        assertTrue(json.get("valid").asBoolean());
+        assertEquals("10s", json.at("/keys/pilotfish.collectors.ecs-metadata.interval/value").asText());
+        assertTrue(json.at("/keys/pilotfish.datadog.api-key/secret").asBoolean());
+    }
 }

@@ -68,7 +68,8 @@ public class DemoCommand implements Callable<Integer> {
             wiring.put("pilotfish.collectors.ecs-metadata.interval", "5s");
             LoadedConfig config;
             try {
-                config = AgentRuntime.load(ConfigKeys.read(wiring, "demo wiring"), PluginCatalogs.of(registry));
+                config = AgentRuntime.load(ConfigKeys.read(wiring, "demo wiring"),
+                        ConfigKeys.environment(System.getenv()), PluginCatalogs.of(registry));
             } catch (AgentRuntime.InvalidConfigException e) {
                 System.err.println(e.getMessage());
                 return RunCommand.EXIT_CONFIG;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @TopCommand
 @Command(name = "pilotfish", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Sidecar observability agent for Amazon ECS, shipping to Datadog.",
-        subcommands = {RunCommand.class, DemoCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ConfigCommand.class, DoctorCommand.class})
 public class PilotfishCommand implements Callable<Integer> {
 
     @Inject

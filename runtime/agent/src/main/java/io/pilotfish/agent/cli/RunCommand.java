@@ -29,11 +29,14 @@ public class RunCommand implements Callable<Integer> {
     public Integer call() {
         LoadedConfig config;
         try {
-            config = AgentRuntime.load(ConfigKeys.read(Map.of(), ""), PluginCatalogs.of(registry));
+            config = AgentRuntime.load(ConfigKeys.read(Map.of(), ""), ConfigKeys.environment(System.getenv()),
+                    PluginCatalogs.of(registry));
         } catch (AgentRuntime.InvalidConfigException e) {
             System.err.println(e.getMessage());
             return EXIT_CONFIG;
         }
+        io.pilotfish.agent.config.DatadogEnvironment.ignored(System.getenv())
+                .forEach(line -> LOG.log(System.Logger.Level.WARNING, line));
         long started = System.nanoTime();
         AgentRuntime runtime = new AgentRuntime(config, System.getenv());
         lifecycle.manage(runtime);

@@ -22,11 +22,25 @@ public final class ConfigKeys {
                 continue;
             }
             io.smallrye.config.ConfigValue value = config.getConfigValue(name);
-            if (value.getValue() != null) {
-                out.put(name, new ConfigValue(value.getValue(), shortSourceName(value.getSourceName())));
+            // PILOTFISH_* variables are resolved by our loader against the keys plugins read (see environment()).
+            if (value.getValue() != null && !String.valueOf(value.getSourceName()).startsWith("EnvConfigSource")) {
+                out.put(name, new ConfigValue(value.getValue(), shortSourceName(value.getSourceName()),
+                        value.getConfigSourceOrdinal()));
             }
         }
-        overrides.forEach((key, value) -> out.put(key, new ConfigValue(value, overrideSource)));
+        overrides.forEach((key, value) -> out.put(key, new ConfigValue(value, overrideSource,
+                ConfigValue.SYSTEM_PROPERTY + 100)));
+        return out;
+    }
+
+    /** The {@code PILOTFISH_*} variables of the given environment, by name. */
+    public static Map<String, ConfigValue> environment(Map<String, String> env) {
+        Map<String, ConfigValue> out = new TreeMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(ConfigLoader.ENV_PREFIX) && value != null) {
+                out.put(name, new ConfigValue(value, "environment " + name, ConfigValue.PILOTFISH_ENV));
+            }
+        });
         return out;
     }
 

@@ -24,7 +24,45 @@ public final class DatadogEnvironment {
         mapping.put("DD_ENV", "pilotfish.env");
         mapping.put("DD_SERVICE", "pilotfish.service");
         mapping.put("DD_VERSION", "pilotfish.version");
+        mapping.put("DD_PROXY_HTTPS", "pilotfish.proxy.https");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
+
+        Map<String, String> later = new LinkedHashMap<>();
+        for (String variable : new String[] {"DD_APM_ENABLED", "DD_APM_DD_URL", "DD_APM_NON_LOCAL_TRAFFIC",
+                "DD_APM_RECEIVER_PORT", "DD_APM_RECEIVER_SOCKET"}) {
+            later.put(variable, "APM traces");
+        }
+        for (String variable : new String[] {"DD_LOGS_ENABLED", "DD_LOGS_CONFIG_LOGS_DD_URL"}) {
+            later.put(variable, "logs");
+        }
+        for (String variable : new String[] {"DD_DOGSTATSD_PORT", "DD_DOGSTATSD_SOCKET",
+                "DD_DOGSTATSD_NON_LOCAL_TRAFFIC", "DD_DOGSTATSD_TAG_CARDINALITY"}) {
+            later.put(variable, "DogStatsD");
+        }
+        NOT_YET = java.util.Collections.unmodifiableMap(later);
+
+        Map<String, String> noEffect = new LinkedHashMap<>();
+        noEffect.put("ECS_FARGATE", "the launch type comes from the task metadata");
+        noEffect.put("DD_CHECKS_TAG_CARDINALITY", "the Datadog Agent's ECS checks tag container metrics at high "
+                + "cardinality whatever this says, and so does Pilotfish");
+        NO_EFFECT = java.util.Collections.unmodifiableMap(noEffect);
+    }
+
+    /** Variables for features Pilotfish does not have yet, with the feature's name. */
+    public static final Map<String, String> NOT_YET;
+
+    /** Variables that are accepted but change nothing, with the reason. */
+    public static final Map<String, String> NO_EFFECT;
+
+    /** One line per variable of the environment that is set but not honoured, for the start-up log. */
+    public static java.util.List<String> ignored(Map<String, String> env) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        NOT_YET.forEach((variable, feature) -> {
+            if (env.containsKey(variable)) {
+                lines.add(variable + " is set, but Pilotfish does not handle " + feature + " yet; it is ignored");
+            }
+        });
+        return lines;
     }
 
     private DatadogEnvironment() {

@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param tags              global tags ({@code DD_TAGS} plus env/service/version)
  * @param shutdownDeadline  how long shutdown may take to flush, below ECS's default 30 s stop timeout
  * @param telemetryInterval how often the agent reports its own {@code pilotfish.*} metrics
+ * @param httpsProxy        proxy for the intakes ({@code DD_PROXY_HTTPS}), e.g. {@code http://user:pass@proxy:3128}
  */
 public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> ddUrl, String hostname, TagSet tags,
-                          Duration shutdownDeadline, Duration telemetryInterval, boolean telemetryEnabled) {
+                          Duration shutdownDeadline, Duration telemetryInterval, boolean telemetryEnabled,
+                          Optional<URI> httpsProxy) {
 
     public static final String DEFAULT_SITE = "datadoghq.com";
 
@@ -31,19 +33,10 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
             config.problem("datadog.site", "expected a Datadog site host name such as datadoghq.com or datadoghq.eu");
         }
         Optional<Secret> apiKey = config.secret("datadog.api-key");
-        Optional<URI> ddUrl = config.string("datadog.url").filter(s -> !s.isBlank()).flatMap(raw -> {
-            try {
-                URI uri = URI.create(raw);
-                if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-                        || uri.getHost() == null) {
-                    throw new IllegalArgumentException();
-                }
-                return Optional.of(uri);
-            } catch (IllegalArgumentException e) {
-                config.problem("datadog.url", "expected an http(s) URL such as https://intake.example.com");
-                return Optional.empty();
-            }
-        });
+        Optional<URI> ddUrl = httpUrl(config, "datadog.url", "an http(s) URL such as https://intake.example.com");
+        // The proxy URL may carry credentials: read it as a secret so it is masked everywhere.
+        config.secret("proxy.https");
+        Optional<URI> proxy = httpUrl(config, "proxy.https", "an http(s) URL such as http://proxy.internal:3128");
         String hostname = config.string("hostname", "");
         List<String> tags = new ArrayList<>(splitTags(config.string("tags", "")));
         config.string("env").filter(s -> !s.isBlank()).ifPresent(v -> tags.add("env:" + v));
@@ -56,7 +49,23 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
         Duration telemetryInterval = config.duration("telemetry.interval", Duration.ofSeconds(10));
         boolean telemetryEnabled = config.bool("telemetry.enabled", true);
         return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, telemetryInterval,
-                telemetryEnabled);
+                telemetryEnabled, proxy);
+    }
+
+    private static Optional<URI> httpUrl(PluginConfig config, String key, String expected) {
+        return config.string(key).filter(s -> !s.isBlank()).flatMap(raw -> {
+            try {
+                URI uri = URI.create(raw);
+                if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                        || uri.getHost() == null) {
+                    throw new IllegalArgumentException();
+                }
+                return Optional.of(uri);
+            } catch (IllegalArgumentException e) {
+                config.problem(key, "expected " + expected);
+                return Optional.empty();
+            }
+        });
     }
 
     /** {@code DD_TAGS} accepts spaces or commas between tags. */

@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
     public static final String PREFIX = "pilotfish.";
+    public static final String ENV_PREFIX = "PILOTFISH_";
     private static final String COLLECTORS = PREFIX + "collectors.";
     private static final String SINKS = PREFIX + "sinks.";
     private static final Pattern INSTANCE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
@@ -39,9 +40,24 @@ public final class ConfigLoader {
 
     /** @param values every {@code pilotfish.*} key with its value and source; other keys are ignored */
     public LoadedConfig load(Map<String, ConfigValue> values) {
+        return load(values, Map.of());
+    }
+
+    /**
+     * @param values      every {@code pilotfish.*} key with its value and source; other keys are ignored
+     * @param environment {@code PILOTFISH_*} variables by name. {@code PILOTFISH_COLLECTORS_<NAME>_<KEY>} and
+     *                    {@code PILOTFISH_SINKS_<NAME>_<KEY>} address an instance known from the other sources (or
+     *                    created by {@code ..._<NAME>_TYPE}); everything else is an agent-wide key. The key part is
+     *                    matched against the keys each plugin reads, as {@code QUEUE_MAX_BYTES} may mean
+     *                    {@code queue.max-bytes} or {@code queue-max.bytes}.
+     */
+    public LoadedConfig load(Map<String, ConfigValue> values, Map<String, ConfigValue> environment) {
         Map<String, ConfigValue> global = new TreeMap<>();
         Map<String, Map<String, ConfigValue>> collectorKeys = new TreeMap<>();
         Map<String, Map<String, ConfigValue>> sinkKeys = new TreeMap<>();
+        Map<String, MapPluginConfig.EnvEntry> globalEnv = new TreeMap<>();
+        Map<String, Map<String, MapPluginConfig.EnvEntry>> collectorEnv = new TreeMap<>();
+        Map<String, Map<String, MapPluginConfig.EnvEntry>> sinkEnv = new TreeMap<>();
         List<ConfigProblem> problems = new ArrayList<>();
         values.forEach((key, value) -> {
             if (key.startsWith(COLLECTORS)) {
@@ -53,15 +69,82 @@ public final class ConfigLoader {
             }
         });
 
-        MapPluginConfig globalView = new MapPluginConfig("agent", PREFIX, global);
+        // Variables ending in _TYPE go first: they may create the instances the others address.
+        List<Map.Entry<String, ConfigValue>> variables = new ArrayList<>(environment.entrySet());
+        variables.sort(java.util.Comparator.comparing((Map.Entry<String, ConfigValue> e) -> !e.getKey().endsWith(
+                "_TYPE")).thenComparing(Map.Entry::getKey));
+        variables.forEach(entry -> {
+            String variable = entry.getKey();
+            ConfigValue value = entry.getValue();
+            String rest = variable.substring(ENV_PREFIX.length());
+            if (rest.startsWith("COLLECTORS_")) {
+                routeEnv(variable, value, rest.substring("COLLECTORS_".length()), collectorKeys, collectorEnv,
+                        COLLECTORS, problems);
+            } else if (rest.startsWith("SINKS_")) {
+                routeEnv(variable, value, rest.substring("SINKS_".length()), sinkKeys, sinkEnv, SINKS, problems);
+            } else if (!rest.isEmpty()) {
+                globalEnv.put(rest, new MapPluginConfig.EnvEntry(variable, value));
+            }
+        });
+
+        MapPluginConfig globalView = new MapPluginConfig("agent", PREFIX, global, globalEnv);
         AgentConfig agent = AgentConfig.read(globalView);
         problems.addAll(globalView.problems());
 
         List<CollectorSpec> collectors = new ArrayList<>();
-        collectorKeys.forEach((name, keys) -> loadCollector(name, keys, problems).ifPresent(collectors::add));
+        List<MapPluginConfig> views = new ArrayList<>();
+        views.add(globalView);
+        collectorKeys.forEach((name, keys) -> loadCollector(name, keys, collectorEnv.getOrDefault(name, Map.of()),
+                problems, views).ifPresent(collectors::add));
         List<SinkSpec> sinks = new ArrayList<>();
-        sinkKeys.forEach((name, keys) -> loadSink(name, keys, problems).ifPresent(sinks::add));
-        return new LoadedConfig(agent, List.copyOf(collectors), List.copyOf(sinks), List.copyOf(problems));
+        sinkKeys.forEach((name, keys) -> loadSink(name, keys, sinkEnv.getOrDefault(name, Map.of()), problems, views)
+                .ifPresent(sinks::add));
+        return new LoadedConfig(agent, List.copyOf(collectors), List.copyOf(sinks), List.copyOf(problems),
+                effective(views));
+    }
+
+    /** Every key read anywhere, with its effective value and source, for {@code pilotfish config}. */
+    private static Map<String, MapPluginConfig.Effective> effective(List<MapPluginConfig> views) {
+        Map<String, MapPluginConfig.Effective> out = new TreeMap<>();
+        for (MapPluginConfig view : views) {
+            view.effective().forEach((key, value) -> out.put(view.prefix() + key, value));
+        }
+        return out;
+    }
+
+    /**
+     * Finds the instance a {@code PILOTFISH_COLLECTORS_*} / {@code PILOTFISH_SINKS_*} variable addresses: the
+     * longest known instance name whose environment form starts the rest, or a new instance when the variable ends
+     * in {@code _TYPE}.
+     */
+    private static void routeEnv(String variable, ConfigValue value, String rest,
+                                 Map<String, Map<String, ConfigValue>> knownKeys,
+                                 Map<String, Map<String, MapPluginConfig.EnvEntry>> into, String prefix,
+                                 List<ConfigProblem> problems) {
+        String match = null;
+        for (String name : knownKeys.keySet()) {
+            String form = MapPluginConfig.envKey(name) + "_";
+            if (rest.startsWith(form) && rest.length() > form.length()
+                    && (match == null || name.length() > match.length())) {
+                match = name;
+            }
+        }
+        String keyPart;
+        if (match != null) {
+            keyPart = rest.substring(MapPluginConfig.envKey(match).length() + 1);
+        } else if (rest.endsWith("_TYPE") && rest.length() > "_TYPE".length()) {
+            match = rest.substring(0, rest.length() - "_TYPE".length()).toLowerCase(java.util.Locale.ROOT)
+                    .replace('_', '-');
+            keyPart = "TYPE";
+            knownKeys.computeIfAbsent(match, n -> new TreeMap<>());
+        } else {
+            problems.add(new ConfigProblem(variable, value.value(), value.source(), "no " + prefix
+                    + "<instance> matches; name an instance that exists, or create one with "
+                    + variable.substring(0, variable.length() - rest.length()) + "<NAME>_TYPE"));
+            return;
+        }
+        into.computeIfAbsent(match, n -> new TreeMap<>()).put(keyPart, new MapPluginConfig.EnvEntry(variable,
+                value));
     }
 
     private static void group(String key, String prefix, ConfigValue value,
@@ -83,8 +166,10 @@ public final class ConfigLoader {
     }
 
     private Optional<CollectorSpec> loadCollector(String name, Map<String, ConfigValue> keys,
-                                                  List<ConfigProblem> problems) {
-        MapPluginConfig view = new MapPluginConfig(name, COLLECTORS + name + ".", keys);
+                                                  Map<String, MapPluginConfig.EnvEntry> env,
+                                                  List<ConfigProblem> problems, List<MapPluginConfig> views) {
+        MapPluginConfig view = new MapPluginConfig(name, COLLECTORS + name + ".", keys, env);
+        views.add(view);
         String type = view.string("type", name);
         boolean enabled = view.bool("enabled", true);
         Duration interval = view.duration("interval", DEFAULT_INTERVAL);
@@ -111,8 +196,11 @@ public final class ConfigLoader {
         return Optional.of(new CollectorSpec(name, typed, config, interval));
     }
 
-    private Optional<SinkSpec> loadSink(String name, Map<String, ConfigValue> keys, List<ConfigProblem> problems) {
-        MapPluginConfig view = new MapPluginConfig(name, SINKS + name + ".", keys);
+    private Optional<SinkSpec> loadSink(String name, Map<String, ConfigValue> keys,
+                                        Map<String, MapPluginConfig.EnvEntry> env, List<ConfigProblem> problems,
+                                        List<MapPluginConfig> views) {
+        MapPluginConfig view = new MapPluginConfig(name, SINKS + name + ".", keys, env);
+        views.add(view);
         String type = view.string("type", name);
         boolean enabled = view.bool("enabled", true);
         Optional<SinkFactory<?>> factory = catalog.sink(type);

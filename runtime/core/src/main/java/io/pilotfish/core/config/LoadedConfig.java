@@ -1,10 +1,11 @@
 package io.pilotfish.core.config;
 
 import java.util.List;
+import java.util.Map;
 
 /** The whole validated configuration, or the list of every problem found. */
 public record LoadedConfig(AgentConfig agent, List<CollectorSpec> collectors, List<SinkSpec> sinks,
-                           List<ConfigProblem> problems) {
+                           List<ConfigProblem> problems, Map<String, MapPluginConfig.Effective> effective) {
 
     public boolean valid() {
         return problems.isEmpty();

@@ -22,7 +22,12 @@ public final class MapPluginConfig implements PluginConfig {
     private final String instanceName;
     private final String prefix;
     private final Map<String, ConfigValue> values;
+    /** Environment entries in normalized form ({@code QUEUE_MAX_BYTES}), matched when a key is read. */
+    private final Map<String, ConfigValue> environment;
+    private final Map<String, String> environmentNames;
     private final Set<String> read = new HashSet<>();
+    private final Set<String> environmentRead = new HashSet<>();
+    private final Map<String, Effective> effective = new TreeMap<>();
     private final Set<String> secretKeys = new HashSet<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
 
@@ -31,9 +36,97 @@ public final class MapPluginConfig implements PluginConfig {
      * @param values  relative key to value
      */
     public MapPluginConfig(String instanceName, String prefix, Map<String, ConfigValue> values) {
+        this(instanceName, prefix, values, Map.of());
+    }
+
+    /**
+     * @param environment variable name to value, for variables whose name after the instance part is a key in
+     *                    environment form ({@code PILOTFISH_SINKS_OUT_QUEUE_MAX_BYTES} → {@code QUEUE_MAX_BYTES});
+     *                    they are matched against the keys the plugin reads, since the form alone is ambiguous
+     */
+    public MapPluginConfig(String instanceName, String prefix, Map<String, ConfigValue> values,
+                           Map<String, EnvEntry> environment) {
         this.instanceName = instanceName;
         this.prefix = prefix;
         this.values = new TreeMap<>(values);
+        this.environment = new TreeMap<>();
+        this.environmentNames = new TreeMap<>();
+        environment.forEach((normalized, entry) -> {
+            this.environment.put(normalized, entry.value());
+            this.environmentNames.put(normalized, entry.variable());
+        });
+    }
+
+    /** One environment variable, by its key part in normalized form. */
+    public record EnvEntry(String variable, ConfigValue value) {
+    }
+
+    /** What a key resolved to: the value (masked when secret) and where it came from, or the default. */
+    public record Effective(String value, String source, boolean secret) {
+    }
+
+    /** A value for a message: masked when the key looks like it holds a secret (a misspelt api-key stays secret). */
+    private static String shown(String key, String value) {
+        String upper = key.toUpperCase(Locale.ROOT);
+        return upper.contains("KEY") || upper.contains("SECRET") || upper.contains("TOKEN")
+                || upper.contains("PASSWORD") ? "****" : value;
+    }
+
+    /** The environment form of a key: upper case, every other character an underscore. */
+    public static String envKey(String key) {
+        StringBuilder out = new StringBuilder(key.length());
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            out.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+        }
+        return out.toString();
+    }
+
+    /** The value a key resolves to: an exact key or its environment form, the higher ordinal winning. */
+    private ConfigValue lookup(String key) {
+        ConfigValue exact = values.get(key);
+        String envForm = envKey(key);
+        ConfigValue fromEnv = environment.get(envForm);
+        if (fromEnv != null) {
+            environmentRead.add(envForm);
+        }
+        if (exact == null) {
+            return fromEnv;
+        }
+        return fromEnv != null && fromEnv.ordinal() > exact.ordinal() ? fromEnv : exact;
+    }
+
+    /** Called only when the key has no value, so it replaces the "(not set)" that the lookup recorded. */
+    private void recordDefault(String key, Object defaultValue) {
+        effective.put(key, new Effective(display(defaultValue), "default", false));
+    }
+
+    /** A default as a user would write it: {@code 10s}, {@code low}, {@code 8125}. */
+    private static String display(Object value) {
+        if (value instanceof Enum<?> constant) {
+            return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+        if (value instanceof Duration duration) {
+            long millis = duration.toMillis();
+            if (millis % 3_600_000 == 0 && millis > 0) {
+                return millis / 3_600_000 + "h";
+            }
+            if (millis % 60_000 == 0 && millis > 0) {
+                return millis / 60_000 + "m";
+            }
+            return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+        }
+        return String.valueOf(value);
+    }
+
+    /** Every key the plugin read, with its effective value and source; secrets masked. */
+    public Map<String, Effective> effective() {
+        return java.util.Collections.unmodifiableMap(effective);
+    }
+
+    /** The full key prefix of this instance, e.g. {@code pilotfish.collectors.stats.}. */
+    public String prefix() {
+        return prefix;
     }
 
     /** For tests and simple callers: values without source names. */
@@ -51,19 +144,30 @@ public final class MapPluginConfig implements PluginConfig {
     @Override
     public Optional<String> string(String key) {
         read.add(key);
-        ConfigValue value = values.get(key);
-        return value == null ? Optional.empty() : Optional.of(value.value().trim());
+        ConfigValue value = lookup(key);
+        if (value == null) {
+            effective.putIfAbsent(key, new Effective("(not set)", "default", secretKeys.contains(key)));
+            return Optional.empty();
+        }
+        boolean secret = secretKeys.contains(key);
+        effective.put(key, new Effective(secret ? "****" : value.value().trim(), value.source(), secret));
+        return Optional.of(value.value().trim());
     }
 
     @Override
     public String string(String key, String defaultValue) {
-        return string(key).orElse(defaultValue);
+        Optional<String> value = string(key);
+        if (value.isEmpty()) {
+            recordDefault(key, defaultValue);
+        }
+        return value.orElse(defaultValue);
     }
 
     @Override
     public long number(String key, long defaultValue, long min, long max) {
         Optional<String> raw = string(key);
         if (raw.isEmpty()) {
+            recordDefault(key, defaultValue);
             return defaultValue;
         }
         try {
@@ -83,6 +187,7 @@ public final class MapPluginConfig implements PluginConfig {
     public Duration duration(String key, Duration defaultValue) {
         Optional<String> raw = string(key);
         if (raw.isEmpty()) {
+            recordDefault(key, defaultValue);
             return defaultValue;
         }
         Optional<Duration> parsed = Durations.parse(raw.get());
@@ -97,6 +202,7 @@ public final class MapPluginConfig implements PluginConfig {
     public boolean bool(String key, boolean defaultValue) {
         Optional<String> raw = string(key);
         if (raw.isEmpty()) {
+            recordDefault(key, defaultValue);
             return defaultValue;
         }
         String text = raw.get().toLowerCase(Locale.ROOT);
@@ -114,6 +220,7 @@ public final class MapPluginConfig implements PluginConfig {
     public <E extends Enum<E>> E choice(String key, Class<E> type, E defaultValue) {
         Optional<String> raw = string(key);
         if (raw.isEmpty()) {
+            recordDefault(key, defaultValue);
             return defaultValue;
         }
         String wanted = raw.get().replace('-', '_');
@@ -137,7 +244,11 @@ public final class MapPluginConfig implements PluginConfig {
     @Override
     public Optional<Secret> secret(String key) {
         secretKeys.add(key);
-        return string(key).filter(s -> !s.isEmpty()).map(Secret::new);
+        Optional<Secret> secret = string(key).filter(s -> !s.isEmpty()).map(Secret::new);
+        if (secret.isEmpty()) {
+            effective.put(key, new Effective("(not set)", "default", true));
+        }
+        return secret;
     }
 
     @Override
@@ -147,7 +258,7 @@ public final class MapPluginConfig implements PluginConfig {
     }
 
     private void report(String key, String expected) {
-        ConfigValue value = values.get(key);
+        ConfigValue value = lookup(key);
         String shown = value == null ? null : secretKeys.contains(key) ? "****" : value.value();
         problems.add(new ConfigProblem(prefix + key, shown, value == null ? "" : value.source(), expected));
     }
@@ -158,9 +269,17 @@ public final class MapPluginConfig implements PluginConfig {
      */
     public List<ConfigProblem> problems() {
         List<ConfigProblem> all = new ArrayList<>(problems);
+        for (Map.Entry<String, ConfigValue> entry : environment.entrySet()) {
+            if (!environmentRead.contains(entry.getKey())) {
+                all.add(new ConfigProblem(environmentNames.get(entry.getKey()), shown(entry.getKey(),
+                        entry.getValue().value()),
+                        entry.getValue().source(), "no key of " + prefix + "* matches this variable; check its "
+                        + "spelling (the key in upper case, every '.' and '-' an '_')"));
+            }
+        }
         for (Map.Entry<String, ConfigValue> entry : values.entrySet()) {
             if (!read.contains(entry.getKey())) {
-                all.add(new ConfigProblem(prefix + entry.getKey(), entry.getValue().value(),
+                all.add(new ConfigProblem(prefix + entry.getKey(), shown(entry.getKey(), entry.getValue().value()),
                         entry.getValue().source(), ConfigLoader.PREFIX.equals(prefix)
                         ? "unknown key; check its spelling against the configuration section of the README"
                         : "unknown key for this plugin; check its spelling against the plugin's README"));

@@ -146,4 +146,75 @@ class ConfigLoaderTest {
         assertTrue(off.valid());
         assertTrue(off.collectors().isEmpty());
     }
+
+    private static Map<String, ConfigValue> env(String... nameValues) {
+        Map<String, ConfigValue> out = new TreeMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            out.put(nameValues[i], new ConfigValue(nameValues[i + 1], "environment " + nameValues[i],
+                    ConfigValue.PILOTFISH_ENV));
+        }
+        return out;
+    }
+
+    @Test
+    void pilotfishVariablesAddressInstancesAndKeysAndBeatLowerSources() {
+        LoadedConfig config = loader.load(props(
+                        "pilotfish.collectors.probe.port", "9000",
+                        "pilotfish.sinks.out.type", "null"),
+                env("PILOTFISH_COLLECTORS_PROBE_PORT", "9100",
+                        "PILOTFISH_COLLECTORS_PROBE_INTERVAL", "30s",
+                        "PILOTFISH_SINKS_OUT_QUEUE_MAX_BYTES", "2097152",
+                        "PILOTFISH_COLLECTORS_EXTRA_PROBE_TYPE", "probe",
+                        "PILOTFISH_COLLECTORS_EXTRA_PROBE_VERBOSE", "true",
+                        "PILOTFISH_DATADOG_SITE", "us5.datadoghq.com"));
+        assertTrue(config.valid(), config.describeProblems());
+        CollectorSpec probe = config.collectors().stream().filter(c -> c.name().equals("probe")).findFirst()
+                .orElseThrow();
+        assertEquals(new ProbeConfig(9100, false), probe.config(), "the variable (300) beats the defaults (250)");
+        assertEquals(Duration.ofSeconds(30), probe.interval());
+        assertEquals(new ProbeConfig(8125, true), config.collectors().stream()
+                .filter(c -> c.name().equals("extra-probe")).findFirst().orElseThrow().config());
+        assertEquals(2_097_152, config.sinks().get(0).options().queueMaxBytes());
+        assertEquals("us5.datadoghq.com", config.agent().site());
+        assertEquals("environment PILOTFISH_COLLECTORS_PROBE_PORT",
+                config.effective().get("pilotfish.collectors.probe.port").source());
+    }
+
+    @Test
+    void systemPropertiesBeatVariables() {
+        Map<String, ConfigValue> values = new TreeMap<>();
+        values.put("pilotfish.collectors.probe.port", new ConfigValue("9200", "system property",
+                ConfigValue.SYSTEM_PROPERTY));
+        LoadedConfig config = loader.load(values, env("PILOTFISH_COLLECTORS_PROBE_PORT", "9100"));
+        assertEquals(new ProbeConfig(9200, false), config.collectors().get(0).config());
+    }
+
+    @Test
+    void variablesThatMatchNothingAreReportedByName() {
+        LoadedConfig config = loader.load(props("pilotfish.collectors.probe.port", "9000"),
+                env("PILOTFISH_COLLECTORS_PROBE_PROT", "1", "PILOTFISH_COLLECTORS_NOBODY_PORT", "2",
+                        "PILOTFISH_DATADOG_API_KEYY", "do-not-show-me"));
+        List<String> lines = config.problems().stream().map(ConfigProblem::describe).toList();
+        assertEquals(3, lines.size(), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("PILOTFISH_COLLECTORS_PROBE_PROT=\"1\"")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("PILOTFISH_COLLECTORS_NOBODY_PORT")
+                && l.contains("_TYPE")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("PILOTFISH_DATADOG_API_KEYY=\"****\"")));
+        assertTrue(!config.describeProblems().contains("do-not-show-me"));
+    }
+
+    @Test
+    void effectiveConfigListsDefaultsSourcesAndMasksSecrets() {
+        LoadedConfig config = loader.load(props("pilotfish.collectors.probe.port", "9000",
+                "pilotfish.datadog.api-key", "abcdef0123456789"));
+        Map<String, MapPluginConfig.Effective> effective = config.effective();
+        assertEquals(new MapPluginConfig.Effective("9000", "test.properties", false),
+                effective.get("pilotfish.collectors.probe.port"));
+        assertEquals(new MapPluginConfig.Effective("false", "default", false),
+                effective.get("pilotfish.collectors.probe.verbose"));
+        assertEquals(new MapPluginConfig.Effective("10s", "default", false).value().isEmpty(), false);
+        assertEquals("****", effective.get("pilotfish.datadog.api-key").value());
+        assertTrue(effective.containsKey("pilotfish.shutdown.deadline"));
+        assertTrue(effective.values().stream().noneMatch(e -> e.value().contains("abcdef0123456789")));
+    }
 }

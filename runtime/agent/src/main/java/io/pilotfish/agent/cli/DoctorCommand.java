@@ -1,0 +1,71 @@
+package io.pilotfish.agent.cli;
+
+import io.pilotfish.agent.AgentRuntime;
+import io.pilotfish.agent.config.ConfigKeys;
+import io.pilotfish.agent.doctor.ConfigCheck;
+import io.pilotfish.agent.doctor.DatadogTarget;
+import io.pilotfish.agent.doctor.Doctor;
+import io.pilotfish.agent.doctor.DoctorContext;
+import io.pilotfish.agent.doctor.DoctorReport;
+import io.pilotfish.core.config.ConfigValue;
+import io.pilotfish.core.config.Durations;
+import io.pilotfish.core.config.LoadedConfig;
+import io.pilotfish.platform.PluginRegistry;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pilotfish doctor}: the preflight to run when observability does not work. Exit 1 when a check fails. */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = "Check the metadata endpoint, task role, network mode, API key, intake and ports; "
+                + "print the fix for each problem. Exit code 1 when a check fails.")
+public class DoctorCommand implements Callable<Integer> {
+
+    /** Exit code for a bad option (picocli's usage error code). */
+    static final int EXIT_USAGE = 2;
+
+    @Option(names = "--json", description = "Print a JSON document {checks:[{id,title,status,detail,fix}], ok}.")
+    boolean json;
+
+    @Option(names = "--timeout", defaultValue = "3s", description = "How long each check may take (default 3s).")
+    String timeout;
+
+    @Inject
+    PluginRegistry registry;
+
+    @Override
+    public Integer call() {
+        Optional<Duration> perCheck = Durations.parse(timeout).filter(d -> !d.isZero() && !d.isNegative());
+        if (perCheck.isEmpty()) {
+            System.err.println("--timeout \"" + timeout + "\": expected a positive duration such as 3s or 500ms");
+            return EXIT_USAGE;
+        }
+        Map<String, String> env = System.getenv();
+        Map<String, ConfigValue> keys = Map.of();
+        Optional<String> problems;
+        String summary = "";
+        try {
+            keys = ConfigKeys.read(Map.of(), "");
+            LoadedConfig config = AgentRuntime.load(keys, PluginCatalogs.of(registry));
+            problems = Optional.empty();
+            summary = config.collectors().size() + " collectors, " + config.sinks().size() + " sinks enabled";
+        } catch (AgentRuntime.InvalidConfigException e) {
+            problems = Optional.of(e.getMessage());
+        } catch (RuntimeException e) {
+            // The config sources themselves failed: report it, and check with the raw DD_* environment.
+            problems = Optional.of("the configuration could not be read: " + e.getMessage());
+        }
+        DatadogTarget target = DatadogTarget.from(keys, env);
+        DoctorReport report;
+        try (DoctorContext context = new DoctorContext(env, perCheck.get(), target)) {
+            report = new Doctor(Doctor.standardChecks(new ConfigCheck(problems, summary), env)).run(context);
+        }
+        System.out.print(json ? report.json() + System.lineSeparator() : report.text());
+        System.out.flush();
+        return report.exitCode();
+    }
+}
