@@ -8,6 +8,7 @@ import io.pilotfish.testkit.RecordedRequest;
 import io.pilotfish.testkit.RecordedSeries;
 import io.pilotfish.testkit.TaskSpec;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,21 @@ final class AgentFixture implements AutoCloseable {
         return AgentProcess.builder()
                 .env("ECS_CONTAINER_METADATA_URI_V4", task.v4Uri().toString())
                 .env("DD_API_KEY", apiKey)
+                .env("DD_DD_URL", intake.uri().toString());
+    }
+
+    /**
+     * The agent as a task definition that keeps its config in SSM starts it: the metadata URI, the task role
+     * (the simulator's container-credentials endpoint with its token), SSM at {@code ssmEndpoint}
+     * ({@code AWS_ENDPOINT_URL_SSM}, as for a VPC endpoint), the region and the intake URL. No API key: it comes
+     * from SSM.
+     */
+    AgentProcess.Builder ssmAgent(URI ssmEndpoint) {
+        AgentProcess.Builder builder = AgentProcess.builder();
+        task.environmentWithCredentials().forEach(builder::env);
+        return builder
+                .env("AWS_ENDPOINT_URL_SSM", ssmEndpoint.toString())
+                .env("AWS_REGION", "us-east-1")
                 .env("DD_DD_URL", intake.uri().toString());
     }
 

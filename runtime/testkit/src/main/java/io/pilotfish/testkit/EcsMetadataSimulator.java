@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,6 +50,15 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
 
     public static final String V4_ENV = "ECS_CONTAINER_METADATA_URI_V4";
     public static final String V3_ENV = "ECS_CONTAINER_METADATA_URI";
+    public static final String CREDENTIALS_FULL_URI_ENV = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    public static final String CREDENTIALS_RELATIVE_URI_ENV = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+    public static final String AUTHORIZATION_TOKEN_ENV = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+    /** Obviously fake task-role values the credentials endpoint serves unless told otherwise. */
+    public static final String DEFAULT_ROLE_ARN = "arn:aws:iam::123456789012:role/test-task-role";
+    public static final String DEFAULT_ACCESS_KEY_ID = "ASIATESTACCESSKEYID0";
+    public static final String DEFAULT_SECRET_ACCESS_KEY = "test-secret-access-key";
+    public static final String DEFAULT_SESSION_TOKEN = "test-session-token";
+    public static final String DEFAULT_AUTHORIZATION_TOKEN = "test-authorization-token";
     private static final byte[] HTML_PAGE = ("<html><head><title>502 Bad Gateway</title></head>"
             + "<body><h1>502 Bad Gateway</h1></body></html>").getBytes(StandardCharsets.UTF_8);
 
@@ -65,10 +77,19 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
     private final Ids ids;
     private final Faults faults = new Faults();
     private final ConcurrentHashMap<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
+    private final String credentialsPath = "/v2/credentials/" + UUID.randomUUID();
+    private final String authorizationToken;
+    private final Duration credentialsValidity;
+    private volatile RoleCredentials roleCredentials;
+    private final LongAdder credentialRequests = new LongAdder();
+    private final LongAdder rejectedCredentialRequests = new LongAdder();
 
     private EcsMetadataSimulator(Builder b) {
         super(b, "ECS metadata simulator");
         this.clock = b.clock;
+        this.authorizationToken = b.authorizationToken;
+        this.credentialsValidity = b.credentialsValidity;
+        this.roleCredentials = b.roleCredentials;
         Instant start = clock.instant();
         List<ContainerSpec> specs;
         if (b.spec != null) {
@@ -141,6 +162,9 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
         private byte[] recordedTaskWithTags;
         private Clock clock = Clock.systemUTC();
         private String selfContainer;
+        private String authorizationToken = DEFAULT_AUTHORIZATION_TOKEN;
+        private Duration credentialsValidity = Duration.ofHours(6);
+        private RoleCredentials roleCredentials = RoleCredentials.DEFAULT;
 
         private Builder(TaskSpec spec, byte[] recordedTask, byte[] recordedStats) {
             this.spec = spec;
@@ -173,6 +197,34 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
 
         public Builder taskWithTags(Path json) {
             return taskWithTags(read(json));
+        }
+
+        /** What the task-role credentials endpoint serves; {@link RoleCredentials#DEFAULT} unless set. */
+        public Builder roleCredentials(RoleCredentials value) {
+            this.roleCredentials = Objects.requireNonNull(value, "roleCredentials");
+            return this;
+        }
+
+        /**
+         * The {@code Authorization} header the credentials endpoint requires (the value of
+         * {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}); {@code null} for none, as the ECS agent's relative URI.
+         * Default {@link #DEFAULT_AUTHORIZATION_TOKEN}.
+         */
+        public Builder credentialsToken(String value) {
+            if (value != null && value.isBlank()) {
+                throw new IllegalArgumentException("credentialsToken must be null (no token) or non-blank");
+            }
+            this.authorizationToken = value;
+            return this;
+        }
+
+        /** How long served credentials are valid (their {@code Expiration}, from real time); default 6 h. */
+        public Builder credentialsValidity(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("credentialsValidity must be positive, got " + value);
+            }
+            this.credentialsValidity = value;
+            return this;
         }
 
         public EcsMetadataSimulator build() {
@@ -209,6 +261,78 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
     /** Both metadata variables, ready to pass to a child process. */
     public Map<String, String> environment() {
         return Map.of(V4_ENV, v4Uri().toString(), V3_ENV, v3Uri().toString());
+    }
+
+    /**
+     * {@link #environment()} plus the task role: {@code AWS_CONTAINER_CREDENTIALS_FULL_URI} (loopback, which the
+     * AWS SDKs accept for a full URI) and, when a token is configured, {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}.
+     */
+    public Map<String, String> environmentWithCredentials() {
+        Map<String, String> env = new LinkedHashMap<>(environment());
+        env.put(CREDENTIALS_FULL_URI_ENV, credentialsFullUri().toString());
+        authorizationToken().ifPresent(token -> env.put(AUTHORIZATION_TOKEN_ENV, token));
+        return Map.copyOf(env);
+    }
+
+    /** The value of {@code AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}: {@code /v2/credentials/<uuid>}. */
+    public String credentialsRelativeUri() {
+        return credentialsPath;
+    }
+
+    /** The value of {@code AWS_CONTAINER_CREDENTIALS_FULL_URI}: this server plus the relative URI. */
+    public URI credentialsFullUri() {
+        return URI.create(baseUri() + credentialsPath);
+    }
+
+    /** The token the credentials endpoint requires in {@code Authorization}; empty when it requires none. */
+    public Optional<String> credentialsToken() {
+        return authorizationToken();
+    }
+
+    private Optional<String> authorizationToken() {
+        return Optional.ofNullable(authorizationToken);
+    }
+
+    /** The credentials served from now on (a rotated task role). */
+    public void roleCredentials(RoleCredentials value) {
+        this.roleCredentials = Objects.requireNonNull(value, "roleCredentials");
+    }
+
+    public RoleCredentials roleCredentials() {
+        return roleCredentials;
+    }
+
+    /** Requests to the credentials endpoint, rejected ones included. */
+    public long credentialRequests() {
+        return credentialRequests.sum();
+    }
+
+    /** Credentials requests refused for a missing or wrong {@code Authorization} header. */
+    public long rejectedCredentialRequests() {
+        return rejectedCredentialRequests.sum();
+    }
+
+    /**
+     * The task role's temporary credentials, as the ECS agent serves them. Its {@code toString} masks the secret
+     * parts.
+     */
+    public record RoleCredentials(String roleArn, String accessKeyId, String secretAccessKey, String sessionToken) {
+
+        public static final RoleCredentials DEFAULT = new RoleCredentials(DEFAULT_ROLE_ARN, DEFAULT_ACCESS_KEY_ID,
+                DEFAULT_SECRET_ACCESS_KEY, DEFAULT_SESSION_TOKEN);
+
+        public RoleCredentials {
+            Objects.requireNonNull(roleArn, "roleArn");
+            Objects.requireNonNull(accessKeyId, "accessKeyId");
+            Objects.requireNonNull(secretAccessKey, "secretAccessKey");
+            Objects.requireNonNull(sessionToken, "sessionToken");
+        }
+
+        @Override
+        public String toString() {
+            return "RoleCredentials[roleArn=" + roleArn + ", accessKeyId=" + accessKeyId
+                    + ", secretAccessKey=<masked>, sessionToken=<masked>]";
+        }
     }
 
     private URI uri(String version, String dockerId) {
@@ -480,8 +604,9 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
                 send(request, rule.status(), error("simulated failure (HTTP " + rule.status() + ")"));
                 return;
             }
-            Reply reply = request.method() == HttpMethod.GET ? route(path)
-                    : new Reply(405, error("only GET is supported"));
+            Reply reply = request.method() != HttpMethod.GET ? new Reply(405, error("only GET is supported"))
+                    : path.equals(credentialsPath) ? credentials(request)
+                    : route(path);
             if (rule != null) {
                 reply = malformed(reply.body(), rule.malformation());
             }
@@ -494,6 +619,23 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
     private record Reply(int status, byte[] body) {
     }
 
+    private Reply credentials(HttpServerRequest request) {
+        credentialRequests.increment();
+        if (authorizationToken != null && !authorizationToken.equals(request.getHeader("Authorization"))) {
+            rejectedCredentialRequests.increment();
+            return new Reply(401, error("the Authorization header must hold the value of " + AUTHORIZATION_TOKEN_ENV));
+        }
+        RoleCredentials served = roleCredentials;
+        ObjectNode body = Json.object();
+        body.put("RoleArn", served.roleArn());
+        body.put("AccessKeyId", served.accessKeyId());
+        body.put("SecretAccessKey", served.secretAccessKey());
+        body.put("Token", served.sessionToken());
+        // Real time, not the simulator's clock: SDKs compare it with their own clock and refetch expired ones.
+        body.put("Expiration", Instant.now().plus(credentialsValidity).truncatedTo(ChronoUnit.SECONDS).toString());
+        return new Reply(200, Json.bytes(body));
+    }
+
     private Reply route(String path) {
         String version;
         if (path.startsWith("/v4/")) {
@@ -501,7 +643,8 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
         } else if (path.startsWith("/v3/")) {
             version = "v3";
         } else {
-            return new Reply(404, error("unknown path " + path + ": use /v4/<endpoint id> or /v3/<endpoint id>"));
+            return new Reply(404, error("unknown path " + path
+                    + ": use /v4/<endpoint id>, /v3/<endpoint id> or the credentials URI"));
         }
         String rest = path.substring(4);
         int slash = rest.indexOf('/');
@@ -786,7 +929,7 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
 
     /**
      * {@code EcsMetadataSimulator [--port N] [--task task.json [--stats task-stats.json]]}: serves the demo task
-     * (or the recorded files) until killed, after printing the two environment variables.
+     * (or the recorded files) until killed, after printing the metadata and credentials variables.
      */
     public static void main(String[] args) throws InterruptedException {
         int port = 0;
@@ -812,6 +955,8 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
         }));
         System.out.println(V4_ENV + "=" + simulator.v4Uri());
         System.out.println(V3_ENV + "=" + simulator.v3Uri());
+        System.out.println(CREDENTIALS_FULL_URI_ENV + "=" + simulator.credentialsFullUri());
+        simulator.credentialsToken().ifPresent(token -> System.out.println(AUTHORIZATION_TOKEN_ENV + "=" + token));
         stopped.await();
     }
 }

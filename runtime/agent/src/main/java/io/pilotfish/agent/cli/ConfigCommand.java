@@ -3,9 +3,8 @@ package io.pilotfish.agent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pilotfish.agent.config.ConfigKeys;
+import io.pilotfish.agent.config.ConfigAssembly;
 import io.pilotfish.agent.config.DatadogEnvironment;
-import io.pilotfish.core.config.ConfigLoader;
 import io.pilotfish.core.config.ConfigProblem;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.config.MapPluginConfig;
@@ -31,16 +30,18 @@ public class ConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
-        LoadedConfig config = new ConfigLoader(PluginCatalogs.of(registry))
-                .load(ConfigKeys.read(Map.of(), ""), ConfigKeys.environment(env));
+        ConfigAssembly.Assembled assembled = ConfigAssembly.assemble(env, Map.of(), "",
+                PluginCatalogs.of(registry), RunCommand.METADATA_WAIT);
+        LoadedConfig config = assembled.config();
         PrintStream out = System.out;
         if (json) {
-            out.println(toJson(config, env));
+            out.println(toJson(config, env, assembled.notes()));
         } else {
             int width = config.effective().keySet().stream().mapToInt(String::length).max().orElse(10);
             config.effective().forEach((key, value) -> out.printf("%-" + width + "s = %-24s %s%n", key,
                     value.value(), value.source()));
             DatadogEnvironment.ignored(env).forEach(line -> out.println("note: " + line));
+            assembled.notes().forEach(line -> out.println("note: " + line));
             if (!config.valid()) {
                 out.println();
                 out.println(config.describeProblems());
@@ -49,7 +50,8 @@ public class ConfigCommand implements Callable<Integer> {
         return config.valid() ? 0 : RunCommand.EXIT_CONFIG;
     }
 
-    private static String toJson(LoadedConfig config, Map<String, String> env) throws Exception {
+    private static String toJson(LoadedConfig config, Map<String, String> env, java.util.List<String> notes)
+            throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         ObjectNode keys = root.putObject("keys");
@@ -65,6 +67,8 @@ public class ConfigCommand implements Callable<Integer> {
         }
         ArrayNode ignored = root.putArray("ignored");
         DatadogEnvironment.ignored(env).forEach(ignored::add);
+        ArrayNode sourceNotes = root.putArray("notes");
+        notes.forEach(sourceNotes::add);
         root.put("valid", config.valid());
         return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }

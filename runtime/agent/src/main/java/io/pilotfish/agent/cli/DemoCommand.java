@@ -63,6 +63,8 @@ public class DemoCommand implements Callable<Integer> {
             Map<String, String> wiring = new TreeMap<>();
             wiring.put("pilotfish.datadog.url", intake.uri().toString());
             wiring.put("pilotfish.datadog.api-key", DEMO_API_KEY);
+            // The simulated task has no AWS account behind it.
+            wiring.put("pilotfish.ssm.enabled", "false");
             // Faster than the sidecar's 10 s so the demo shows rates within seconds.
             wiring.put("pilotfish.collectors.container-stats.interval", "5s");
             wiring.put("pilotfish.collectors.ecs-metadata.interval", "5s");

@@ -1,7 +1,11 @@
 package io.pilotfish.agent.cli;
 
 import io.pilotfish.agent.AgentRuntime;
-import io.pilotfish.agent.config.ConfigKeys;
+import io.pilotfish.agent.config.ConfigAssembly;
+import io.pilotfish.agent.doctor.DoctorCheck;
+import io.pilotfish.agent.doctor.SsmPathsCheck;
+import java.util.ArrayList;
+import java.util.List;
 import io.pilotfish.agent.doctor.ConfigCheck;
 import io.pilotfish.agent.doctor.DatadogTarget;
 import io.pilotfish.agent.doctor.Doctor;
@@ -48,21 +52,25 @@ public class DoctorCommand implements Callable<Integer> {
         Map<String, ConfigValue> keys = Map.of();
         Optional<String> problems;
         String summary = "";
+        ConfigAssembly.Assembled assembled = null;
         try {
-            keys = ConfigKeys.read(Map.of(), "");
-            LoadedConfig config = AgentRuntime.load(keys, PluginCatalogs.of(registry));
-            problems = Optional.empty();
+            assembled = ConfigAssembly.assemble(env, Map.of(), "", PluginCatalogs.of(registry), perCheck.get());
+            keys = assembled.values();
+            LoadedConfig config = assembled.config();
+            problems = config.valid() ? Optional.empty() : Optional.of(config.describeProblems());
             summary = config.collectors().size() + " collectors, " + config.sinks().size() + " sinks enabled";
-        } catch (AgentRuntime.InvalidConfigException e) {
-            problems = Optional.of(e.getMessage());
         } catch (RuntimeException e) {
             // The config sources themselves failed: report it, and check with the raw DD_* environment.
             problems = Optional.of("the configuration could not be read: " + e.getMessage());
         }
         DatadogTarget target = DatadogTarget.from(keys, env);
+        List<DoctorCheck> checks = new ArrayList<>(Doctor.standardChecks(new ConfigCheck(problems, summary), env));
+        if (assembled != null) {
+            checks.add(new SsmPathsCheck(assembled));
+        }
         DoctorReport report;
         try (DoctorContext context = new DoctorContext(env, perCheck.get(), target)) {
-            report = new Doctor(Doctor.standardChecks(new ConfigCheck(problems, summary), env)).run(context);
+            report = new Doctor(checks).run(context);
         }
         System.out.print(json ? report.json() + System.lineSeparator() : report.text());
         System.out.flush();

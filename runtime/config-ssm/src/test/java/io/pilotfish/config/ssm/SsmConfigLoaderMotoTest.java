@@ -154,8 +154,8 @@ class SsmConfigLoaderMotoTest {
                 load.paths().stream().map(PathStatus::path).toList());
         assertTrue(load.allPathsReadable());
         assertEquals(15, load.paths().get(2).parameters(), "more than one page (moto pages at 10)");
-        assertTrue(AWS.credentialRequests.get() > 0, "credentials came from the container endpoint");
-        assertEquals(0, AWS.rejectedCredentialRequests.get());
+        assertTrue(AWS.credentialRequests() > 0, "credentials came from the container endpoint");
+        assertEquals(0, AWS.rejectedCredentialRequests());
         assertFalse(load.toString().contains(API_KEY), load.toString().replace(API_KEY, "<leak>"));
     }
 

@@ -23,7 +23,17 @@ import java.util.Optional;
  */
 public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> ddUrl, String hostname, TagSet tags,
                           Duration shutdownDeadline, Duration telemetryInterval, boolean telemetryEnabled,
-                          Optional<URI> httpsProxy) {
+                          Optional<URI> httpsProxy, SsmOptions ssm) {
+
+    /**
+     * Where configuration comes from in SSM Parameter Store.
+     *
+     * @param enabled    read SSM at all (only inside an ECS task: the paths are templated from its metadata)
+     * @param paths      path templates, least specific first; empty for the defaults
+     * @param apiKeyFrom {@code ssm:/name}, {@code secretsmanager:<name>} or a secret ARN holding the API key
+     */
+    public record SsmOptions(boolean enabled, java.util.List<String> paths, Optional<String> apiKeyFrom) {
+    }
 
     public static final String DEFAULT_SITE = "datadoghq.com";
 
@@ -48,8 +58,10 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
         }
         Duration telemetryInterval = config.duration("telemetry.interval", Duration.ofSeconds(10));
         boolean telemetryEnabled = config.bool("telemetry.enabled", true);
+        SsmOptions ssm = new SsmOptions(config.bool("ssm.enabled", true), config.list("ssm.paths"),
+                config.string("datadog.api-key-from").filter(s -> !s.isBlank()));
         return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, telemetryInterval,
-                telemetryEnabled, proxy);
+                telemetryEnabled, proxy, ssm);
     }
 
     private static Optional<URI> httpUrl(PluginConfig config, String key, String expected) {

@@ -149,7 +149,7 @@ public final class MapPluginConfig implements PluginConfig {
             effective.putIfAbsent(key, new Effective("(not set)", "default", secretKeys.contains(key)));
             return Optional.empty();
         }
-        boolean secret = secretKeys.contains(key);
+        boolean secret = secretKeys.contains(key) || value.secret();
         effective.put(key, new Effective(secret ? "****" : value.value().trim(), value.source(), secret));
         return Optional.of(value.value().trim());
     }
@@ -259,7 +259,7 @@ public final class MapPluginConfig implements PluginConfig {
 
     private void report(String key, String expected) {
         ConfigValue value = lookup(key);
-        String shown = value == null ? null : secretKeys.contains(key) ? "****" : value.value();
+        String shown = value == null ? null : secretKeys.contains(key) || value.secret() ? "****" : value.value();
         problems.add(new ConfigProblem(prefix + key, shown, value == null ? "" : value.source(), expected));
     }
 
@@ -279,7 +279,8 @@ public final class MapPluginConfig implements PluginConfig {
         }
         for (Map.Entry<String, ConfigValue> entry : values.entrySet()) {
             if (!read.contains(entry.getKey())) {
-                all.add(new ConfigProblem(prefix + entry.getKey(), shown(entry.getKey(), entry.getValue().value()),
+                all.add(new ConfigProblem(prefix + entry.getKey(), entry.getValue().secret() ? "****"
+                        : shown(entry.getKey(), entry.getValue().value()),
                         entry.getValue().source(), ConfigLoader.PREFIX.equals(prefix)
                         ? "unknown key; check its spelling against the configuration section of the README"
                         : "unknown key for this plugin; check its spelling against the plugin's README"));

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure a working moto server (a real SSM / Secrets Manager implementation) is installed for the tests.
-# Usage: ensure-moto.sh <venv dir> <moto version>. Reuses the venv when it already works; fails loudly otherwise.
+# Usage: ensure-moto.sh [<venv dir> [<moto version>]] (defaults: ~/.cache/pilotfish/moto-5.2.5, 5.2.5). Shared by
+# every module whose tests start moto (through io.pilotfish.testkit.MotoServer). Reuses the venv when it already
+# works; fails loudly otherwise.
 set -euo pipefail
-venv="$1"
-version="$2"
+version="${2:-5.2.5}"
+venv="${1:-$HOME/.cache/pilotfish/moto-$version}"
 
 works() {
   [ -x "$venv/bin/moto_server" ] &&

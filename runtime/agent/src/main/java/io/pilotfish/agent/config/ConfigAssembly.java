@@ -1,0 +1,190 @@
+package io.pilotfish.agent.config;
+
+import io.pilotfish.config.ssm.PathStatus;
+import io.pilotfish.config.ssm.SecretReference;
+import io.pilotfish.config.ssm.SsmConfigLoader;
+import io.pilotfish.config.ssm.SsmLoad;
+import io.pilotfish.config.ssm.SsmPaths;
+import io.pilotfish.config.ssm.SsmSettings;
+import io.pilotfish.core.config.ConfigLoader;
+import io.pilotfish.core.config.ConfigValue;
+import io.pilotfish.core.config.LoadedConfig;
+import io.pilotfish.core.ecs.EcsMetadataClient;
+import io.pilotfish.core.plugin.PluginCatalog;
+import io.pilotfish.spi.Secret;
+import io.pilotfish.spi.ecs.TaskMetadata;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.services.ssm.SsmClient;
+
+/**
+ * Puts the configuration together from every source, strongest first: system properties, {@code PILOTFISH_*}
+ * variables, the Datadog Agent's {@code DD_*} variables, SSM Parameter Store (paths templated from the task's
+ * metadata, read with the task role), the packaged defaults. {@code pilotfish.datadog.api-key-from} is resolved
+ * here, so the key can live in SSM or Secrets Manager and never in the task definition.
+ */
+public final class ConfigAssembly {
+
+    private static final System.Logger LOG = System.getLogger(ConfigAssembly.class.getName());
+    private static final String API_KEY = "pilotfish.datadog.api-key";
+    private static final String API_KEY_FROM = "pilotfish.datadog.api-key-from";
+
+    /**
+     * @param config the validated (or not) configuration
+     * @param ssm    what SSM gave, when it was read
+     * @param notes  what a user should know about the sources: SSM skipped and why, paths not readable
+     */
+    public record Assembled(LoadedConfig config, Map<String, ConfigValue> values, Optional<SsmLoad> ssm,
+                            List<String> notes) {
+
+        /** Whether SSM was switched off by configuration (rather than not reachable). */
+        public boolean ssmDisabled() {
+            return !config.agent().ssm().enabled();
+        }
+    }
+
+    private ConfigAssembly() {
+    }
+
+    /**
+     * @param processEnv      the process environment
+     * @param overrides       keys that win over everything (the demo's wiring), reported as {@code overrideSource}
+     * @param metadataTimeout how long to wait for the task metadata the SSM paths are made from
+     */
+    public static Assembled assemble(Map<String, String> processEnv, Map<String, String> overrides,
+                                     String overrideSource, PluginCatalog catalog, Duration metadataTimeout) {
+        Map<String, ConfigValue> values = new TreeMap<>(ConfigKeys.read(overrides, overrideSource));
+        Map<String, ConfigValue> environment = ConfigKeys.environment(processEnv);
+        ConfigLoader loader = new ConfigLoader(catalog);
+        LoadedConfig local = loader.load(values, environment);
+        List<String> notes = new ArrayList<>();
+        if (!local.agent().ssm().enabled()) {
+            return new Assembled(local, values, Optional.empty(), notes);
+        }
+        boolean forced = !"default".equals(local.effective().getOrDefault("pilotfish.ssm.enabled",
+                new io.pilotfish.core.config.MapPluginConfig.Effective("", "default", false)).source());
+        if (!forced && !hasCredentialSource(processEnv)) {
+            // Without a task role the SDK's credential chain only wastes start-up time before failing.
+            notes.add("SSM not read: the task has no task role (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not set); "
+                    + "set taskRoleArn in the task definition, or pilotfish.ssm.enabled=true to try other "
+                    + "credentials");
+            return new Assembled(local, values, Optional.empty(), notes);
+        }
+        Optional<TaskMetadata> task = taskMetadata(processEnv, metadataTimeout, notes);
+        if (task.isEmpty()) {
+            return new Assembled(local, values, Optional.empty(), notes);
+        }
+        SsmSettings settings;
+        try {
+            settings = SsmSettings.fromEnvironment(processEnv, task.get());
+        } catch (IllegalArgumentException e) {
+            notes.add("SSM not read: " + e.getMessage());
+            return new Assembled(local, values, Optional.empty(), notes);
+        }
+        SsmPaths paths = local.agent().ssm().paths().isEmpty() ? SsmPaths.defaults()
+                : new SsmPaths(local.agent().ssm().paths());
+        SsmPaths.Resolved resolved = paths.resolve(task.get());
+        resolved.skipped().forEach(skip -> notes.add("SSM path " + skip.template() + " skipped: " + skip.reason()));
+        try (SsmClient client = settings.createClient()) {
+            SsmLoad load = new SsmConfigLoader(client, settings).load(resolved.paths());
+            for (PathStatus status : load.paths()) {
+                if (!status.ok()) {
+                    notes.add("SSM " + status.describe());
+                }
+            }
+            load.problems().forEach(problem -> notes.add("SSM parameter ignored: " + problem.describe()));
+            load.values().forEach((key, value) -> values.merge(key, value,
+                    (existing, fromSsm) -> existing.ordinal() >= fromSsm.ordinal() ? existing : fromSsm));
+            resolveApiKey(values, environment, client, notes);
+            return new Assembled(loader.load(values, environment), values, Optional.of(load), notes);
+        } catch (RuntimeException e) {
+            // The agent starts on the other sources rather than crash-looping on SSM.
+            notes.add("SSM not read (" + e.getClass().getSimpleName() + "): starting on the other sources");
+            return new Assembled(local, values, Optional.empty(), notes);
+        }
+    }
+
+    /**
+     * Reads the key named by {@code api-key-from}; it takes the place of {@code api-key} with the strength of the
+     * source that named it.
+     */
+    private static void resolveApiKey(Map<String, ConfigValue> values, Map<String, ConfigValue> environment,
+                                      SsmClient client, List<String> notes) {
+        ConfigValue from = strongest(values.get(API_KEY_FROM), environment.get("PILOTFISH_DATADOG_API_KEY_FROM"));
+        if (from == null || from.value().isBlank()) {
+            return;
+        }
+        ConfigValue current = values.get(API_KEY);
+        if (current != null && current.ordinal() > from.ordinal()) {
+            return;
+        }
+        try {
+            SecretReference reference = SecretReference.parse(from.value().trim());
+            Secret key = reference.read(client);
+            values.put(API_KEY, new ConfigValue(key.reveal(), "ssm:" + reference.parameterName()
+                    + " (api-key-from)", from.ordinal(), true));
+        } catch (RuntimeException e) {
+            notes.add("API key not read from " + from.value().trim() + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether any credential source the SDK would use is visibly configured. */
+    static boolean hasCredentialSource(Map<String, String> env) {
+        for (String variable : List.of("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_PROFILE")) {
+            String value = env.get(variable);
+            if (value != null && !value.isBlank()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ConfigValue strongest(ConfigValue a, ConfigValue b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.ordinal() >= b.ordinal() ? a : b;
+    }
+
+    private static Optional<TaskMetadata> taskMetadata(Map<String, String> env, Duration timeout, List<String> notes) {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "pilotfish-config");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            EcsMetadataClient client = new EcsMetadataClient(env, HttpClient.newBuilder()
+                    .connectTimeout(timeout).build(), scheduler, Clock.systemUTC());
+            if (!client.available()) {
+                notes.add("SSM not read: no ECS task metadata endpoint (SSM paths are made from the task's cluster "
+                        + "and family)");
+                return Optional.empty();
+            }
+            return Optional.of(client.refresh().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .task());
+        } catch (Exception e) {
+            notes.add("SSM not read: the task metadata endpoint did not answer within " + timeout.toSeconds()
+                    + " s; starting on the other sources");
+            return Optional.empty();
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    /** Logs the notes at start-up. */
+    public static void log(Assembled assembled) {
+        assembled.notes().forEach(note -> LOG.log(System.Logger.Level.WARNING, note));
+        assembled.ssm().ifPresent(load -> LOG.log(System.Logger.Level.INFO, "SSM: " + load.values().size()
+                + " keys from " + load.paths().stream().filter(PathStatus::ok).map(PathStatus::path).toList()));
+    }
+}
