@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 public abstract class SinkContractTest<C> extends PluginContractTest<SinkFactory<C>, C> {
 
     /** An API key easy to spot if it leaks: 32 hex characters, like a real Datadog key. */
-    public static final String API_KEY = "feedc0ffee5ec7e7feedc0ffee5ec7e7";
+    public static final String API_KEY = java.util.UUID.randomUUID().toString().replace("-", ""); // a fresh 32-hex key per run
 
     protected SinkContractTest() {
         super(SinkFactory.class, Map.of("queue.max-bytes", "1048576", "batch.max-items", "100", "batch.timeout", "1s",

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 class IntakeRecorderTest {
 
-    private static final String KEY = "0123456789abcdef0123456789abcdef";
+    private static final String KEY = java.util.UUID.randomUUID().toString().replace("-", ""); // a fresh 32-hex key per run
     private static final String SERIES = """
             {"series":[{"metric":"ecs.fargate.cpu.percent","type":3,"interval":0,
               "points":[{"timestamp":1700000000,"value":12.5},{"timestamp":1700000010,"value":13.0}],

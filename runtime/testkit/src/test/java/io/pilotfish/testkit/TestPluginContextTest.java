@@ -33,6 +33,11 @@ import org.junit.jupiter.api.Test;
 
 class TestPluginContextTest {
 
+    /** The key after a rotation: another fresh 32-hex value. */
+    private static final String ROTATED_KEY = java.util.UUID.randomUUID().toString().replace("-", "");
+
+    private static final String GENERATED_KEY = java.util.UUID.randomUUID().toString().replace("-", "");
+
     @Test
     void theClockIsManualAndSettable() {
         try (TestPluginContext context = TestPluginContext.create()) {
@@ -97,7 +102,7 @@ class TestPluginContextTest {
     void agentSettingsComeFromTheBuilderAndChangeWhileRunning() {
         try (TestPluginContext context = TestPluginContext.builder().instanceName("dd").site("datadoghq.eu")
                 .ddUrl(URI.create("http://127.0.0.1:9999")).hostname("i-0abc").globalTags("env:test", "team:x")
-                .apiKey("0123456789abcdef0123456789abcdef").version("9.9.9").build()) {
+                .apiKey(GENERATED_KEY).version("9.9.9").build()) {
             assertEquals("dd", context.instanceName());
             assertEquals("datadoghq.eu", context.agent().site());
             assertEquals(Optional.of(URI.create("http://127.0.0.1:9999")), context.agent().ddUrl());
@@ -105,12 +110,12 @@ class TestPluginContextTest {
             assertEquals("9.9.9", context.agent().version());
             assertEquals(TagSet.of("env:test", "team:x"), context.agent().globalTags());
             var apiKey = context.agent().apiKey();
-            assertEquals(Optional.of(new Secret("0123456789abcdef0123456789abcdef")), apiKey.get());
+            assertEquals(Optional.of(new Secret(GENERATED_KEY)), apiKey.get());
 
             context.setGlobalTags("env:prod");
-            context.setApiKey("fedcba9876543210fedcba9876543210");
+            context.setApiKey(ROTATED_KEY);
             assertEquals(TagSet.of("env:prod"), context.agent().globalTags());
-            assertEquals("fedcba9876543210fedcba9876543210", apiKey.get().orElseThrow().reveal(),
+            assertEquals(ROTATED_KEY, apiKey.get().orElseThrow().reveal(),
                     "a supplier taken before the rotation gives the new key");
             context.setApiKey(null);
             assertEquals(Optional.empty(), context.agent().apiKey().get());

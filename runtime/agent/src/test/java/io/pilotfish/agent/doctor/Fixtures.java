@@ -17,7 +17,7 @@ import java.util.Map;
 /** Shared test helpers: contexts, targets and a tiny JDK HTTP server. */
 final class Fixtures {
 
-    static final String API_KEY = "abcdef0123456789abcdef0123456789";
+    static final String API_KEY = java.util.UUID.randomUUID().toString().replace("-", ""); // a fresh 32-hex key per run
     static final Duration TIMEOUT = Duration.ofSeconds(2);
 
     private Fixtures() {

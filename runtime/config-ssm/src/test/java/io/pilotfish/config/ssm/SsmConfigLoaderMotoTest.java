@@ -29,7 +29,7 @@ class SsmConfigLoaderMotoTest {
     @RegisterExtension
     static final AwsTestEnvironment AWS = new AwsTestEnvironment();
 
-    static final String API_KEY = "0123456789abcdef0123456789abcdef";
+    static final String API_KEY = java.util.UUID.randomUUID().toString().replace("-", ""); // a fresh 32-hex key per run
     static final String DOC_SECRET = "doc-secret-value-7f3a";
     static final String SM_SECRET = "secretsmanager-api-key-9c1e";
     static final Instant NOW = Instant.parse("2026-11-25T01:00:00Z");

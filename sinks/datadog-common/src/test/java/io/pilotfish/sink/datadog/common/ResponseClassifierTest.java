@@ -29,7 +29,7 @@ class ResponseClassifierTest {
 
     private static final long NOW = 1_700_000_000L;
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
-    private static final String KEY = "0123456789abcdef0123456789abcdef";
+    private static final String KEY = java.util.UUID.randomUUID().toString().replace("-", ""); // a fresh 32-hex key per run
     private static final Redactor MASK_KEY = text -> text.replace(KEY, "****cdef");
 
     private final ResponseClassifier classifier = new ResponseClassifier(CLOCK, Duration.ofMillis(1500));

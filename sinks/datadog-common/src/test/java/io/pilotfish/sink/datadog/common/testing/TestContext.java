@@ -26,7 +26,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class TestContext implements PluginContext {
 
-    public static final String API_KEY = "0123456789abcdef0123456789abcdef";
+    public static final String API_KEY = java.util.UUID.randomUUID().toString().replace("-", ""); // a fresh 32-hex key per run
 
     public final AtomicReference<AgentSettings> agent;
     public final AtomicReference<Optional<Secret>> apiKey = new AtomicReference<>(Optional.of(new Secret(API_KEY)));
