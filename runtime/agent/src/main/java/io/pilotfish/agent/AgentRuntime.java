@@ -33,7 +33,12 @@ public final class AgentRuntime {
 
     private static final Duration METADATA_REFRESH = Duration.ofSeconds(60);
 
-    private final LoadedConfig config;
+    private volatile LoadedConfig config;
+    private volatile boolean started;
+    private volatile boolean stopping;
+    /** Set by the reloader: an intake refused the API key. Called on an export thread; must not block. */
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> keyRejected =
+            new java.util.concurrent.atomic.AtomicReference<>(() -> { });
     private final ScheduledExecutorService scheduler;
     private final ExecutorService exportExecutor;
     private final HttpClient httpClient;
@@ -59,12 +64,31 @@ public final class AgentRuntime {
         });
         this.httpClient = http.build();
         this.metadata = new EcsMetadataClient(env, httpClient, scheduler, clock);
-        AgentConfig agent = config.agent();
-        Optional<Secret> apiKey = agent.apiKey();
-        AgentSettings settings = new AgentSettings(Version.VALUE, agent.hostname(), agent.tags(), agent.site(),
-                agent.ddUrl(), () -> apiKey);
         this.pipeline = new Pipeline(config, new PipelineServices(clock, scheduler, exportExecutor, metadata,
-                settings, httpClient, telemetry));
+                settingsOf(config.agent()), httpClient, telemetry, () -> keyRejected.get().run()));
+    }
+
+    private static AgentSettings settingsOf(AgentConfig agent) {
+        Optional<Secret> apiKey = agent.apiKey();
+        return new AgentSettings(Version.VALUE, agent.hostname(), agent.tags(), agent.site(), agent.ddUrl(),
+                () -> apiKey);
+    }
+
+    /**
+     * Moves the running agent to a new validated configuration (a reload): see {@link Pipeline#apply}. Blocks while
+     * changed collectors flush; call it from the reload thread.
+     */
+    public Pipeline.Changes apply(LoadedConfig next) {
+        Pipeline.Changes changes = pipeline.apply(next, settingsOf(next.agent()));
+        if (changes.applied()) {
+            config = next;
+        }
+        return changes;
+    }
+
+    /** What to do when an intake refuses the API key (re-read it); called on an export thread. */
+    public void onKeyRejected(Runnable action) {
+        keyRejected.set(action);
     }
 
     /** Loads config from the given keys; throws {@link InvalidConfigException} listing every problem. */
@@ -96,6 +120,7 @@ public final class AgentRuntime {
         }
         refreshMetadata(0);
         pipeline.start();
+        started = true;
     }
 
     /**
@@ -134,8 +159,14 @@ public final class AgentRuntime {
         return config;
     }
 
+    /** True from start until shutdown begins: what {@code pilotfish health} reports. */
+    public boolean running() {
+        return started && !stopping;
+    }
+
     /** Flushes within the configured deadline, then stops the threads. Returns items dropped at the deadline. */
     public long shutdown() {
+        stopping = true;
         long dropped = pipeline.shutdown(config.agent().shutdownDeadline());
         scheduler.shutdownNow();
         exportExecutor.shutdown();

@@ -19,7 +19,14 @@ public sealed interface ExportResult {
         }
     }
 
-    /** The batch will never be accepted as it is (bad request, forbidden): drop it and count it. */
+    /**
+     * The destination refused the credentials (HTTP 401/403 for an API key). The data is not at fault: the platform
+     * keeps the batch, asks the agent to re-read its credentials at once (a rotated key) and retries with backoff.
+     */
+    record CredentialsRejected(String reason) implements ExportResult {
+    }
+
+    /** The batch will never be accepted as it is (bad request, unknown endpoint): drop it and count it. */
     record Permanent(String reason) implements ExportResult {
     }
 

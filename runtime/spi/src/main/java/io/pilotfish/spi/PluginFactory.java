@@ -5,6 +5,9 @@ package io.pilotfish.spi;
  * into a typed, immutable config (reporting every problem through {@link PluginConfig#problem}) and later creates the
  * instance from it. {@link #configure} does no I/O: it runs for validation too (config checks, reloads).
  *
+ * <p>The typed config should have value equality (a record): when the configuration is reloaded, an instance whose
+ * config is equal to the running one keeps running untouched; any other is flushed and created anew.
+ *
  * @param <C> the plugin's typed config
  */
 public interface PluginFactory<C> {

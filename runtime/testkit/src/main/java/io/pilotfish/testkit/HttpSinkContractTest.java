@@ -117,10 +117,10 @@ public abstract class HttpSinkContractTest<C> extends SinkContractTest<C> {
     }
 
     @Test
-    public void forbidden403IsPermanent() {
+    public void forbidden403RejectsTheCredentials() {
         ExportResult result = exportWith(echoingKey(403)).resultOrFail();
-        assertNamesStatus(assertInstanceOf(ExportResult.Permanent.class, result, "intake answered 403").reason(),
-                403);
+        assertNamesStatus(assertInstanceOf(ExportResult.CredentialsRejected.class, result,
+                "intake answered 403: the key is re-read and the data kept").reason(), 403);
     }
 
     @Test

@@ -134,7 +134,7 @@ class ContractsCatchFlawsTest {
             "IGNORES_RETRY_AFTER, tooManyRequests429IsRetryableAfterTheIntakesDelay",
             "TOO_LARGE_IS_PERMANENT, payloadTooLarge413IsTooLarge",
             "BAD_REQUEST_IS_RETRYABLE, badRequest400IsPermanent",
-            "BAD_REQUEST_IS_RETRYABLE, forbidden403IsPermanent",
+            "FORBIDDEN_IS_PERMANENT, forbidden403RejectsTheCredentials",
             "REASON_QUOTES_BODY, apiKeyNeverShownWhateverTheIntakeAnswers",
             "THROWS_WHEN_UNREACHABLE, unreachableIntakeIsRetryableAndNeverThrown",
             "SENDS_NO_API_KEY, accepted202IsSuccessAndCarriesTheApiKey",

@@ -31,7 +31,7 @@ public final class SampleHttpSinkFactory implements SinkFactory<SampleHttpSinkFa
 
     public enum Flaw {
         NONE, SERVER_ERROR_IS_PERMANENT, IGNORES_RETRY_AFTER, RETRIES_ITSELF, TOO_LARGE_IS_PERMANENT,
-        BAD_REQUEST_IS_RETRYABLE, REASON_QUOTES_BODY, THROWS_WHEN_UNREACHABLE, SENDS_NO_API_KEY, LOGS_THE_KEY,
+        BAD_REQUEST_IS_RETRYABLE, FORBIDDEN_IS_PERMANENT, REASON_QUOTES_BODY, THROWS_WHEN_UNREACHABLE, SENDS_NO_API_KEY, LOGS_THE_KEY,
         KEY_IN_TO_STRING, LOOSER_BATCH_LIMITS, SAMPLES_MISS_A_KIND, READS_REQUEST_TIMEOUT
     }
 
@@ -157,6 +157,9 @@ public final class SampleHttpSinkFactory implements SinkFactory<SampleHttpSinkFa
                         : response.headers().firstValue("Retry-After").filter(v -> v.matches("\\d+"))
                                 .map(v -> Duration.ofSeconds(Long.parseLong(v)));
                 return new ExportResult.Retryable(reason, retryAfter);
+            }
+            if ((status == 401 || status == 403) && flaw != Flaw.FORBIDDEN_IS_PERMANENT) {
+                return new ExportResult.CredentialsRejected(reason);
             }
             return flaw == Flaw.BAD_REQUEST_IS_RETRYABLE ? new ExportResult.Retryable(reason)
                     : new ExportResult.Permanent(reason);

@@ -3,6 +3,7 @@ package io.pilotfish.agent.cli;
 import io.pilotfish.agent.AgentRuntime;
 import io.pilotfish.agent.config.ConfigAssembly;
 import io.pilotfish.agent.doctor.DoctorCheck;
+import io.pilotfish.agent.doctor.RunningAgentCheck;
 import io.pilotfish.agent.doctor.SsmPathsCheck;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +68,9 @@ public class DoctorCommand implements Callable<Integer> {
         List<DoctorCheck> checks = new ArrayList<>(Doctor.standardChecks(new ConfigCheck(problems, summary), env));
         if (assembled != null) {
             checks.add(new SsmPathsCheck(assembled));
+            var status = assembled.config().agent().status();
+            checks.add(new RunningAgentCheck(status.host().equals("0.0.0.0") ? "127.0.0.1" : status.host(),
+                    status.port()));
         }
         DoctorReport report;
         try (DoctorContext context = new DoctorContext(env, perCheck.get(), target)) {

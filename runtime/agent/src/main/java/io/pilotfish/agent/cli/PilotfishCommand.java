@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @TopCommand
 @Command(name = "pilotfish", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Sidecar observability agent for Amazon ECS, shipping to Datadog.",
-        subcommands = {RunCommand.class, DemoCommand.class, ConfigCommand.class, DoctorCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ConfigCommand.class, DoctorCommand.class,
+                StatusCommand.class, HealthCommand.class})
 public class PilotfishCommand implements Callable<Integer> {
 
     @Inject

@@ -7,6 +7,14 @@ import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.platform.PluginRegistry;
 import io.quarkus.runtime.Quarkus;
 import jakarta.inject.Inject;
+import io.pilotfish.agent.ReloadSignal;
+import io.pilotfish.agent.config.ConfigReloader;
+import io.pilotfish.agent.status.StatusReport;
+import io.pilotfish.agent.status.StatusServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,6 +35,9 @@ public class RunCommand implements Callable<Integer> {
     @Inject
     AgentLifecycle lifecycle;
 
+    @Inject
+    io.vertx.core.Vertx vertx;
+
     @Override
     public Integer call() {
         long started = System.nanoTime();
@@ -40,9 +51,21 @@ public class RunCommand implements Callable<Integer> {
         }
         io.pilotfish.agent.config.DatadogEnvironment.ignored(System.getenv())
                 .forEach(line -> LOG.log(System.Logger.Level.WARNING, line));
-        AgentRuntime runtime = new AgentRuntime(config, System.getenv());
-        lifecycle.manage(runtime);
+        Map<String, String> env = System.getenv();
+        io.pilotfish.core.plugin.PluginCatalog catalog = PluginCatalogs.of(registry);
+        AgentRuntime runtime = new AgentRuntime(config, env);
+        ConfigReloader reloader = new ConfigReloader(assembled,
+                () -> ConfigAssembly.assemble(env, Map.of(), "", catalog, METADATA_WAIT), runtime::apply,
+                Clock.systemUTC());
+        runtime.onKeyRejected(reloader::keyRejected);
+        Instant startedAt = Instant.now();
+        StatusServer status = new StatusServer(vertx, config.agent().status(),
+                () -> StatusReport.build(runtime, reloader, startedAt), runtime::running);
+        lifecycle.manage(runtime, List.of(reloader), List.of(status));
         runtime.start();
+        reloader.start();
+        ReloadSignal.install(() -> reloader.reloadNow("SIGHUP"));
+        status.start(Duration.ofSeconds(2));
         LOG.log(System.Logger.Level.INFO, "pilotfish " + io.pilotfish.agent.Version.VALUE + " ready in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms (configuration and agent start); sending to "
                 + config.sinks().stream().map(s -> s.name()).toList());

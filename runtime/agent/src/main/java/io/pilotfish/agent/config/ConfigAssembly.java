@@ -38,17 +38,50 @@ public final class ConfigAssembly {
     private static final String API_KEY = "pilotfish.datadog.api-key";
     private static final String API_KEY_FROM = "pilotfish.datadog.api-key-from";
 
+    /** How reading SSM went; a reload retries the states that can change by waiting. */
+    public enum SsmState {
+        /** {@code pilotfish.ssm.enabled=false}. */
+        DISABLED,
+        /** No credential source is visible (no task role): SSM is not tried. */
+        NO_CREDENTIALS,
+        /** The task metadata (cluster, family) the paths are made from could not be read. */
+        NO_TASK_METADATA,
+        /** The region or endpoint settings are unusable. */
+        NOT_CONFIGURED,
+        /** SSM could not be read at all (unreachable, no credentials from the role, throttled). */
+        FAILED,
+        /** Read; single paths may still have failed (see {@link SsmLoad#paths}). */
+        READ;
+
+        /** Whether trying again later may give a different answer. */
+        public boolean retryable() {
+            return this == NO_TASK_METADATA || this == FAILED;
+        }
+    }
+
     /**
-     * @param config the validated (or not) configuration
-     * @param ssm    what SSM gave, when it was read
-     * @param notes  what a user should know about the sources: SSM skipped and why, paths not readable
+     * @param config        the validated (or not) configuration
+     * @param ssm           what SSM gave, when it was read
+     * @param notes         what a user should know about the sources: SSM skipped and why, paths not readable
+     * @param apiKeyProblem why {@code api-key-from} could not be read, when it could not
      */
     public record Assembled(LoadedConfig config, Map<String, ConfigValue> values, Optional<SsmLoad> ssm,
-                            List<String> notes) {
+                            List<String> notes, SsmState ssmState, Optional<String> apiKeyProblem) {
 
         /** Whether SSM was switched off by configuration (rather than not reachable). */
         public boolean ssmDisabled() {
-            return !config.agent().ssm().enabled();
+            return ssmState == SsmState.DISABLED;
+        }
+
+        /** Whether SSM is this agent's source at all: it was read, or reading it failed in a way worth retrying. */
+        public boolean ssmInUse() {
+            return ssmState == SsmState.READ || ssmState.retryable();
+        }
+
+        /** Whether a path was throttled, or the whole read was. */
+        public boolean throttled() {
+            return ssm.map(load -> load.paths().stream().anyMatch(p -> p.state() == PathStatus.State.THROTTLED))
+                    .orElse(false) || notes.stream().anyMatch(note -> note.contains("Throttl"));
         }
     }
 
@@ -68,7 +101,7 @@ public final class ConfigAssembly {
         LoadedConfig local = loader.load(values, environment);
         List<String> notes = new ArrayList<>();
         if (!local.agent().ssm().enabled()) {
-            return new Assembled(local, values, Optional.empty(), notes);
+            return new Assembled(local, values, Optional.empty(), notes, SsmState.DISABLED, Optional.empty());
         }
         boolean forced = !"default".equals(local.effective().getOrDefault("pilotfish.ssm.enabled",
                 new io.pilotfish.core.config.MapPluginConfig.Effective("", "default", false)).source());
@@ -77,18 +110,24 @@ public final class ConfigAssembly {
             notes.add("SSM not read: the task has no task role (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not set); "
                     + "set taskRoleArn in the task definition, or pilotfish.ssm.enabled=true to try other "
                     + "credentials");
-            return new Assembled(local, values, Optional.empty(), notes);
+            return new Assembled(local, values, Optional.empty(), notes, SsmState.NO_CREDENTIALS, Optional.empty());
+        }
+        if (blank(processEnv.get("ECS_CONTAINER_METADATA_URI_V4")) && blank(processEnv.get("ECS_CONTAINER_METADATA_URI"))) {
+            notes.add("SSM not read: no ECS task metadata endpoint (SSM paths are made from the task's cluster "
+                    + "and family)");
+            return new Assembled(local, values, Optional.empty(), notes, SsmState.NOT_CONFIGURED, Optional.empty());
         }
         Optional<TaskMetadata> task = taskMetadata(processEnv, metadataTimeout, notes);
         if (task.isEmpty()) {
-            return new Assembled(local, values, Optional.empty(), notes);
+            return new Assembled(local, values, Optional.empty(), notes, SsmState.NO_TASK_METADATA,
+                    Optional.empty());
         }
         SsmSettings settings;
         try {
             settings = SsmSettings.fromEnvironment(processEnv, task.get());
         } catch (IllegalArgumentException e) {
             notes.add("SSM not read: " + e.getMessage());
-            return new Assembled(local, values, Optional.empty(), notes);
+            return new Assembled(local, values, Optional.empty(), notes, SsmState.NOT_CONFIGURED, Optional.empty());
         }
         SsmPaths paths = local.agent().ssm().paths().isEmpty() ? SsmPaths.defaults()
                 : new SsmPaths(local.agent().ssm().paths());
@@ -104,12 +143,19 @@ public final class ConfigAssembly {
             load.problems().forEach(problem -> notes.add("SSM parameter ignored: " + problem.describe()));
             load.values().forEach((key, value) -> values.merge(key, value,
                     (existing, fromSsm) -> existing.ordinal() >= fromSsm.ordinal() ? existing : fromSsm));
-            resolveApiKey(values, environment, client, notes);
-            return new Assembled(loader.load(values, environment), values, Optional.of(load), notes);
+            if (load.paths().stream().noneMatch(PathStatus::ok)) {
+                // Not one path answered: this is SSM failing, not an empty layout.
+                return new Assembled(local, values, Optional.of(load), notes, SsmState.FAILED, Optional.empty());
+            }
+            Optional<String> keyProblem = resolveApiKey(values, environment, client);
+            keyProblem.ifPresent(notes::add);
+            return new Assembled(loader.load(values, environment), values, Optional.of(load), notes, SsmState.READ,
+                    keyProblem);
         } catch (RuntimeException e) {
             // The agent starts on the other sources rather than crash-looping on SSM.
-            notes.add("SSM not read (" + e.getClass().getSimpleName() + "): starting on the other sources");
-            return new Assembled(local, values, Optional.empty(), notes);
+            notes.add("SSM not read (" + e.getClass().getSimpleName() + "): starting on the other sources; "
+                    + "retrying in the background");
+            return new Assembled(local, values, Optional.empty(), notes, SsmState.FAILED, Optional.empty());
         }
     }
 
@@ -117,24 +163,29 @@ public final class ConfigAssembly {
      * Reads the key named by {@code api-key-from}; it takes the place of {@code api-key} with the strength of the
      * source that named it.
      */
-    private static void resolveApiKey(Map<String, ConfigValue> values, Map<String, ConfigValue> environment,
-                                      SsmClient client, List<String> notes) {
+    private static Optional<String> resolveApiKey(Map<String, ConfigValue> values,
+                                                  Map<String, ConfigValue> environment, SsmClient client) {
         ConfigValue from = strongest(values.get(API_KEY_FROM), environment.get("PILOTFISH_DATADOG_API_KEY_FROM"));
         if (from == null || from.value().isBlank()) {
-            return;
+            return Optional.empty();
         }
         ConfigValue current = values.get(API_KEY);
         if (current != null && current.ordinal() > from.ordinal()) {
-            return;
+            return Optional.empty();
         }
         try {
             SecretReference reference = SecretReference.parse(from.value().trim());
             Secret key = reference.read(client);
             values.put(API_KEY, new ConfigValue(key.reveal(), "ssm:" + reference.parameterName()
                     + " (api-key-from)", from.ordinal(), true));
+            return Optional.empty();
         } catch (RuntimeException e) {
-            notes.add("API key not read from " + from.value().trim() + ": " + e.getMessage());
+            return Optional.of("API key not read from " + from.value().trim() + ": " + e.getMessage());
         }
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     /** Whether any credential source the SDK would use is visibly configured. */

@@ -42,6 +42,9 @@ public final class SsmConfigLoader {
     }
 
     static final int MAX_THROTTLED_ATTEMPTS = 4;
+    /** Failures that are about SSM as a whole, not one path: the other paths would fail the same way. */
+    private static final Set<PathStatus.State> SERVICE_WIDE = java.util.EnumSet.of(PathStatus.State.TIMEOUT,
+            PathStatus.State.UNREACHABLE, PathStatus.State.THROTTLED);
     static final Duration BASE_BACKOFF = Duration.ofMillis(200);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(3);
     private static final String KEY_PREFIX = "pilotfish.";
@@ -74,10 +77,20 @@ public final class SsmConfigLoader {
         List<ConfigProblem> problems = new ArrayList<>();
         List<PathStatus> statuses = new ArrayList<>();
         List<String> normalized = paths.stream().map(SsmPaths::stripTrailingSlash).toList();
+        PathStatus unreachable = null;
         for (String path : normalized) {
+            if (unreachable != null) {
+                // SSM itself did not answer: waiting out the same timeout for every path only delays start-up.
+                statuses.add(new PathStatus(path, unreachable.state(), 0, "not tried: " + unreachable.path()
+                        + " just failed the same way", unreachable.fix()));
+                continue;
+            }
             boolean hasChildLayer = normalized.stream().anyMatch(other -> other.startsWith(path + "/"));
             Fetch fetch = fetch(path, !hasChildLayer);
             statuses.add(fetch.status);
+            if (SERVICE_WIDE.contains(fetch.status.state())) {
+                unreachable = fetch.status;
+            }
             if (fetch.parameters == null) {
                 continue;
             }

@@ -89,9 +89,11 @@ class SsmFailureTest {
     void persistentThrottlingIsBoundedAndReported() {
         FailingSsm ssm = new FailingSsm("ThrottlingException", 400, 100);
         SsmLoad load = loader(ssm).load(List.of("/pilotfish/prod", "/pilotfish/prod/web"));
-        assertEquals(2 * SsmConfigLoader.MAX_THROTTLED_ATTEMPTS, ssm.calls);
+        assertEquals(SsmConfigLoader.MAX_THROTTLED_ATTEMPTS, ssm.calls, "the second path is not tried after "
+                + "SSM throttled the first one to the end");
         assertEquals(PathStatus.State.THROTTLED, load.paths().get(0).state());
         assertEquals(PathStatus.State.THROTTLED, load.paths().get(1).state());
+        assertTrue(load.paths().get(1).detail().startsWith("not tried"), load.paths().get(1).describe());
         assertFalse(load.allPathsReadable());
         assertTrue(load.values().isEmpty());
         for (Duration sleep : sleeps) {

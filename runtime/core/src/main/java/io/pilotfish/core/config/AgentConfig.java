@@ -20,20 +20,38 @@ import java.util.Optional;
  * @param shutdownDeadline  how long shutdown may take to flush, below ECS's default 30 s stop timeout
  * @param telemetryInterval how often the agent reports its own {@code pilotfish.*} metrics
  * @param httpsProxy        proxy for the intakes ({@code DD_PROXY_HTTPS}), e.g. {@code http://user:pass@proxy:3128}
+ * @param status            the local status endpoint {@code pilotfish status} and {@code health} ask
  */
 public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> ddUrl, String hostname, TagSet tags,
                           Duration shutdownDeadline, Duration telemetryInterval, boolean telemetryEnabled,
-                          Optional<URI> httpsProxy, SsmOptions ssm) {
+                          Optional<URI> httpsProxy, SsmOptions ssm, StatusOptions status) {
 
     /**
      * Where configuration comes from in SSM Parameter Store.
      *
-     * @param enabled    read SSM at all (only inside an ECS task: the paths are templated from its metadata)
-     * @param paths      path templates, least specific first; empty for the defaults
-     * @param apiKeyFrom {@code ssm:/name}, {@code secretsmanager:<name>} or a secret ARN holding the API key
+     * @param enabled        read SSM at all (only inside an ECS task: the paths are templated from its metadata)
+     * @param paths          path templates, least specific first; empty for the defaults
+     * @param apiKeyFrom     {@code ssm:/name}, {@code secretsmanager:<name>} or a secret ARN holding the API key
+     * @param reloadInterval how often SSM is read again while running; zero for never (SIGHUP still reloads)
      */
-    public record SsmOptions(boolean enabled, java.util.List<String> paths, Optional<String> apiKeyFrom) {
+    public record SsmOptions(boolean enabled, java.util.List<String> paths, Optional<String> apiKeyFrom,
+                             Duration reloadInterval) {
     }
+
+    /**
+     * The status endpoint: HTTP on the loopback interface only, so nothing outside the task reaches it.
+     *
+     * @param port zero for none
+     */
+    public record StatusOptions(String host, int port) {
+        public boolean enabled() {
+            return port > 0;
+        }
+    }
+
+    public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofMinutes(5);
+    /** The Datadog Agent's IPC port: free in every task that ran the Agent as its sidecar. */
+    public static final int DEFAULT_STATUS_PORT = 5001;
 
     public static final String DEFAULT_SITE = "datadoghq.com";
 
@@ -58,10 +76,17 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
         }
         Duration telemetryInterval = config.duration("telemetry.interval", Duration.ofSeconds(10));
         boolean telemetryEnabled = config.bool("telemetry.enabled", true);
+        Duration reloadInterval = config.duration("ssm.reload-interval", DEFAULT_RELOAD_INTERVAL);
+        if (!reloadInterval.isZero() && reloadInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+            config.problem("ssm.reload-interval", "expected 0 (no periodic reload) or at least 1s; a few minutes "
+                    + "keeps a large fleet within SSM's request quota");
+        }
         SsmOptions ssm = new SsmOptions(config.bool("ssm.enabled", true), config.list("ssm.paths"),
-                config.string("datadog.api-key-from").filter(s -> !s.isBlank()));
+                config.string("datadog.api-key-from").filter(s -> !s.isBlank()), reloadInterval);
+        StatusOptions status = new StatusOptions(config.string("status.host", "127.0.0.1"),
+                (int) config.number("status.port", DEFAULT_STATUS_PORT, 0, 65535));
         return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, telemetryInterval,
-                telemetryEnabled, proxy, ssm);
+                telemetryEnabled, proxy, ssm, status);
     }
 
     private static Optional<URI> httpUrl(PluginConfig config, String key, String expected) {

@@ -1,10 +1,11 @@
 package io.pilotfish.core.pipeline;
 
+import io.pilotfish.core.config.AgentConfig;
 import io.pilotfish.core.config.CollectorSpec;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.config.SinkSpec;
-import io.pilotfish.core.plugin.DefaultPluginContext;
 import io.pilotfish.core.plugin.RateLimitedLog;
+import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.Collector;
 import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.PluginContext;
@@ -13,36 +14,56 @@ import io.pilotfish.spi.Scraper;
 import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.Sink;
 import io.pilotfish.spi.ecs.Cardinality;
+import io.pilotfish.spi.ecs.TaskMetadataSource;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.SignalKind;
 import io.pilotfish.spi.signal.TagSet;
+import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Collectors, sinks and the routes between them: each signal goes to every sink that takes its kind. Built from a
- * validated {@link LoadedConfig}; started once; shut down once within a deadline (collectors stop and flush first,
- * then sinks drain).
+ * validated {@link LoadedConfig}; started once; changed while running by {@link #apply} (a configuration reload);
+ * shut down once within a deadline (collectors stop and flush first, then sinks drain).
  */
 public final class Pipeline {
 
     private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
     static final String INTERNAL_COLLECTOR = "pilotfish-internal";
 
-    private final LoadedConfig config;
+    private record RunningCollector(CollectorSpec spec, CollectorRunner runner) {
+    }
+
+    private record RunningSink(SinkSpec spec, SinkRunner runner) {
+    }
+
     private final PipelineServices services;
-    private final List<SinkRunner> sinks = new ArrayList<>();
-    private final Map<SignalKind, SinkRunner[]> routes = new EnumMap<>(SignalKind.class);
-    private final List<CollectorRunner> collectors = new ArrayList<>();
-    private final Map<SignalKind, SelfTelemetry.Counter> unrouted = new EnumMap<>(SignalKind.class);
     private final PluginLog log;
+    private final Map<SignalKind, SelfTelemetry.Counter> unrouted = new EnumMap<>(SignalKind.class);
+
+    // Guarded by this.
+    private LoadedConfig config;
+    private final Map<String, RunningSink> sinks = new LinkedHashMap<>();
+    private final Map<String, RunningCollector> collectors = new LinkedHashMap<>();
+    private final List<SinkRunner> retiring = new ArrayList<>();
+    private CollectorRunner internal;
     private boolean started;
     private boolean stopped;
+
+    /** Read on every signal and by plugins at every use; replaced whole. */
+    private volatile Map<SignalKind, SinkRunner[]> routes = Map.of();
+    private volatile AgentSettings settings;
 
     public Pipeline(LoadedConfig config, PipelineServices services) {
         if (!config.valid()) {
@@ -50,10 +71,11 @@ public final class Pipeline {
         }
         this.config = config;
         this.services = services;
+        this.settings = services.agent();
         this.log = new RateLimitedLog(Pipeline.class.getName(), "", services.clock(), Duration.ofSeconds(60));
         for (SignalKind kind : SignalKind.values()) {
             unrouted.put(kind, services.telemetry().counter("pipeline.dropped",
-                    TagSet.of(DropReason.NO_SINK.tag(), "signal:" + kind.name().toLowerCase(java.util.Locale.ROOT))));
+                    TagSet.of(DropReason.NO_SINK.tag(), "signal:" + kind.name().toLowerCase(Locale.ROOT))));
         }
     }
 
@@ -63,43 +85,273 @@ public final class Pipeline {
             throw new IllegalStateException("pipeline already started");
         }
         started = true;
-        Map<SignalKind, List<SinkRunner>> byKind = new EnumMap<>(SignalKind.class);
         for (SinkSpec spec : config.sinks()) {
-            PluginContext context = context(spec.name(), "sink", spec.factory().type());
             try {
-                Sink sink = spec.factory().create(spec.config(), context);
-                SinkRunner runner = new SinkRunner(spec.name(), sink, spec.options(), services.scheduler(),
-                        services.exportExecutor(), services.clock(), context.telemetry(), context.log());
-                sinks.add(runner);
-                for (SignalKind kind : spec.signals()) {
-                    byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(runner);
-                }
+                sinks.put(spec.name(), new RunningSink(spec, newSinkRunner(spec, createSink(spec))));
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "sink " + spec.name() + " (" + spec.factory().type()
-                        + ") could not be created and is not running: " + e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, notCreated("sink", spec.name(), spec.factory().type(), e));
             }
         }
-        byKind.forEach((kind, runners) -> routes.put(kind, runners.toArray(new SinkRunner[0])));
-
+        rebuildRoutes();
         for (CollectorSpec spec : config.collectors()) {
-            PluginContext context = context(spec.name(), "collector", spec.factory().type());
             try {
-                Collector collector = spec.factory().create(spec.config(), context);
-                startCollector(spec.name(), collector, spec.interval(), context);
+                startCollector(spec, createCollector(spec));
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "collector " + spec.name() + " (" + spec.factory().type()
-                        + ") could not be created and is not running: " + e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, notCreated("collector", spec.name(), spec.factory().type(), e));
             }
         }
-        if (config.agent().telemetryEnabled()) {
-            PluginContext context = context(INTERNAL_COLLECTOR, "collector", "self-telemetry");
-            startCollector(INTERNAL_COLLECTOR, selfTelemetry(), config.agent().telemetryInterval(), context);
-        }
+        startInternal(config.agent());
         LOG.log(System.Logger.Level.INFO, "pipeline started: collectors " + collectorNames() + ", sinks "
                 + sinkNames());
     }
 
-    private void startCollector(String name, Collector collector, Duration interval, PluginContext context) {
+    /**
+     * What a reload changed. {@code refused} is non-empty when nothing was changed because a new or changed plugin
+     * could not be created; the running pipeline then stays as it was.
+     */
+    public record Changes(List<String> started, List<String> stopped, List<String> restarted, List<String> settings,
+                          List<String> refused) {
+
+        public boolean any() {
+            return !started.isEmpty() || !stopped.isEmpty() || !restarted.isEmpty() || !settings.isEmpty();
+        }
+
+        public boolean applied() {
+            return refused.isEmpty();
+        }
+
+        /** One line for the log: {@code started [collector a], restarted [sink b], settings [tags]}. */
+        public String describe() {
+            List<String> parts = new ArrayList<>();
+            if (!started.isEmpty()) {
+                parts.add("started " + started);
+            }
+            if (!stopped.isEmpty()) {
+                parts.add("stopped " + stopped);
+            }
+            if (!restarted.isEmpty()) {
+                parts.add("restarted " + restarted);
+            }
+            if (!settings.isEmpty()) {
+                parts.add("agent settings " + settings);
+            }
+            return parts.isEmpty() ? "no change" : String.join("; ", parts);
+        }
+    }
+
+    /**
+     * Moves the running pipeline to a new validated configuration without losing data. Agent-wide settings (tags,
+     * site, API key) apply at every plugin's next use. A sink whose settings changed gets a new instance behind the
+     * same queue, so what is queued is sent with the new settings; a removed sink drains in the background. A
+     * collector that was removed or changed stops and flushes (into the new routes); a changed one is then created
+     * anew; unchanged instances keep running untouched. New and changed plugins are created before anything is
+     * touched: if one cannot be created the whole change is refused and the pipeline stays as it was.
+     *
+     * <p>Blocks the calling thread while stopping collectors (at most a third of the shutdown deadline each); never
+     * call it from the scheduler or an event loop.
+     */
+    public synchronized Changes apply(LoadedConfig next, AgentSettings nextSettings) {
+        if (!next.valid()) {
+            throw new IllegalArgumentException(next.describeProblems());
+        }
+        if (!started || stopped) {
+            return new Changes(List.of(), List.of(), List.of(), List.of(),
+                    List.of("the pipeline is not running"));
+        }
+        // 1. Create every new or changed plugin first, so a failure changes nothing.
+        Map<String, Sink> newSinks = new LinkedHashMap<>();
+        Map<String, Collector> newCollectors = new LinkedHashMap<>();
+        List<String> refused = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (SinkSpec spec : next.sinks()) {
+            RunningSink running = sinks.get(spec.name());
+            if (running != null && running.spec().equals(spec)) {
+                continue;
+            }
+            try {
+                newSinks.put(spec.name(), createSink(spec));
+            } catch (RuntimeException e) {
+                (unchangedButNotRunning(spec, this.config.sinks()) ? skipped : refused)
+                        .add(notCreated("sink", spec.name(), spec.factory().type(), e));
+            }
+        }
+        for (CollectorSpec spec : next.collectors()) {
+            RunningCollector running = collectors.get(spec.name());
+            if (running != null && running.spec().equals(spec)) {
+                continue;
+            }
+            try {
+                newCollectors.put(spec.name(), createCollector(spec));
+            } catch (RuntimeException e) {
+                (unchangedButNotRunning(spec, this.config.collectors()) ? skipped : refused)
+                        .add(notCreated("collector", spec.name(), spec.factory().type(), e));
+            }
+        }
+        if (!refused.isEmpty()) {
+            newSinks.values().forEach(Pipeline::closeQuietly);
+            newCollectors.values().forEach(Pipeline::closeQuietly);
+            return new Changes(List.of(), List.of(), List.of(), List.of(), refused);
+        }
+        skipped.forEach(message -> LOG.log(System.Logger.Level.ERROR, message));
+
+        List<String> startedNow = new ArrayList<>();
+        List<String> stoppedNow = new ArrayList<>();
+        List<String> restartedNow = new ArrayList<>();
+        List<String> settingsChanged = settingsChanges(settings, nextSettings);
+        AgentConfig previousAgent = this.config.agent();
+        this.settings = nextSettings;
+        this.config = next;
+
+        // 2. Sinks: replace behind their queues, add, then route, then retire the removed ones.
+        Map<String, SinkSpec> wanted = new LinkedHashMap<>();
+        next.sinks().forEach(spec -> wanted.put(spec.name(), spec));
+        newSinks.forEach((name, sink) -> {
+            SinkSpec spec = wanted.get(name);
+            RunningSink running = sinks.get(name);
+            if (running == null) {
+                sinks.put(name, new RunningSink(spec, newSinkRunner(spec, sink)));
+                startedNow.add("sink " + name);
+            } else {
+                running.runner().replace(sink, spec.options());
+                sinks.put(name, new RunningSink(spec, running.runner()));
+                restartedNow.add("sink " + name);
+            }
+        });
+        List<SinkRunner> removed = new ArrayList<>();
+        sinks.entrySet().removeIf(entry -> {
+            if (wanted.containsKey(entry.getKey())) {
+                return false;
+            }
+            removed.add(entry.getValue().runner());
+            stoppedNow.add("sink " + entry.getKey());
+            return true;
+        });
+        rebuildRoutes();
+        removed.forEach(this::retireInBackground);
+        if (!settingsChanged.isEmpty()) {
+            // A new key or site may be what the failing exports were waiting for.
+            sinks.values().forEach(running -> running.runner().retryNow());
+        }
+
+        // 3. Collectors: stop the removed and changed ones (they flush into the new routes), start the new ones.
+        Duration stopBudget = next.agent().shutdownDeadline().dividedBy(3);
+        Map<String, CollectorSpec> wantedCollectors = new LinkedHashMap<>();
+        next.collectors().forEach(spec -> wantedCollectors.put(spec.name(), spec));
+        java.util.Set<String> wasRunning = new java.util.HashSet<>(collectors.keySet());
+        for (var iterator = collectors.entrySet().iterator(); iterator.hasNext(); ) {
+            var entry = iterator.next();
+            boolean keep = wantedCollectors.containsKey(entry.getKey()) && !newCollectors.containsKey(entry.getKey());
+            if (!keep) {
+                entry.getValue().runner().stop(stopBudget);
+                iterator.remove();
+                if (!wantedCollectors.containsKey(entry.getKey())) {
+                    stoppedNow.add("collector " + entry.getKey());
+                }
+            }
+        }
+        newCollectors.forEach((name, collector) -> {
+            startCollector(wantedCollectors.get(name), collector);
+            (wasRunning.contains(name) ? restartedNow : startedNow).add("collector " + name);
+        });
+        if (previousAgent.telemetryEnabled() != next.agent().telemetryEnabled()
+                || !previousAgent.telemetryInterval().equals(next.agent().telemetryInterval())) {
+            if (internal != null) {
+                internal.stop(stopBudget);
+                internal = null;
+            }
+            startInternal(next.agent());
+            settingsChanged.add("telemetry");
+        }
+        return new Changes(List.copyOf(startedNow), List.copyOf(stoppedNow), List.copyOf(restartedNow),
+                List.copyOf(settingsChanged), List.of());
+    }
+
+    private static <S> boolean unchangedButNotRunning(S spec, List<S> runningSpecs) {
+        return runningSpecs.contains(spec);
+    }
+
+    /** Which agent-wide settings differ, by name only: values may be secret. */
+    private static List<String> settingsChanges(AgentSettings before, AgentSettings after) {
+        List<String> changed = new ArrayList<>();
+        if (!before.globalTags().equals(after.globalTags())) {
+            changed.add("tags");
+        }
+        if (!before.site().equals(after.site()) || !before.ddUrl().equals(after.ddUrl())) {
+            changed.add("site");
+        }
+        if (!before.hostname().equals(after.hostname())) {
+            changed.add("hostname");
+        }
+        if (!before.apiKey().get().equals(after.apiKey().get())) {
+            changed.add("api key");
+        }
+        return changed;
+    }
+
+    private Sink createSink(SinkSpec spec) {
+        return spec.factory().create(spec.config(), context(spec.name(), "sink", spec.factory().type()));
+    }
+
+    private Collector createCollector(CollectorSpec spec) {
+        return spec.factory().create(spec.config(), context(spec.name(), "collector", spec.factory().type()));
+    }
+
+    private SinkRunner newSinkRunner(SinkSpec spec, Sink sink) {
+        PluginContext context = context(spec.name(), "sink", spec.factory().type());
+        return new SinkRunner(spec.name(), sink, spec.options(), services.scheduler(), services.exportExecutor(),
+                services.clock(), context.telemetry(), context.log(), services.credentialsRejected());
+    }
+
+    private static String notCreated(String role, String name, String type, RuntimeException e) {
+        return role + " " + name + " (" + type + ") could not be created and is not running: " + e.getMessage();
+    }
+
+    private void rebuildRoutes() {
+        Map<SignalKind, List<SinkRunner>> byKind = new EnumMap<>(SignalKind.class);
+        for (RunningSink running : sinks.values()) {
+            for (SignalKind kind : running.spec().signals()) {
+                byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(running.runner());
+            }
+        }
+        Map<SignalKind, SinkRunner[]> next = new EnumMap<>(SignalKind.class);
+        byKind.forEach((kind, runners) -> next.put(kind, runners.toArray(new SinkRunner[0])));
+        routes = Collections.unmodifiableMap(next);
+    }
+
+    /** A sink no longer configured sends what it holds (within the shutdown deadline) on a thread of its own. */
+    private void retireInBackground(SinkRunner runner) {
+        retiring.add(runner);
+        long deadline = services.clock().millis() + config.agent().shutdownDeadline().toMillis();
+        Thread thread = new Thread(() -> {
+            long lost = runner.drain(deadline);
+            runner.close();
+            if (lost > 0) {
+                LOG.log(System.Logger.Level.WARNING, "sink " + runner.name() + " was removed by a reload; " + lost
+                        + " items could not be sent before its deadline and were dropped"
+                        + (runner.lastFailure().isEmpty() ? "" : " (last failure: " + runner.lastFailure() + ")"));
+            }
+            synchronized (Pipeline.this) {
+                retiring.remove(runner);
+            }
+        }, "pilotfish-retire-" + runner.name());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void startCollector(CollectorSpec spec, Collector collector) {
+        PluginContext context = context(spec.name(), "collector", spec.factory().type());
+        collectors.put(spec.name(), new RunningCollector(spec, launch(spec.name(), collector, spec.interval(),
+                context)));
+    }
+
+    private void startInternal(AgentConfig agent) {
+        if (agent.telemetryEnabled()) {
+            PluginContext context = context(INTERNAL_COLLECTOR, "collector", "self-telemetry");
+            internal = launch(INTERNAL_COLLECTOR, selfTelemetry(), agent.telemetryInterval(), context);
+        }
+    }
+
+    private CollectorRunner launch(String name, Collector collector, Duration interval, PluginContext context) {
         SelfTelemetry.Counter emitted = context.telemetry().counter("collector.signals");
         SelfTelemetry.Counter failures = context.telemetry().counter("collector.errors", "reason:scrape_failed");
         Emitter emitter = signal -> {
@@ -108,20 +360,20 @@ public final class Pipeline {
         };
         CollectorRunner runner = new CollectorRunner(name, collector, interval, emitter, services.scheduler(),
                 context.log(), failures::increment);
-        collectors.add(runner);
         runner.start().whenComplete((ok, error) -> {
             if (error != null) {
                 LOG.log(System.Logger.Level.ERROR, "collector " + name + " failed to start: " + error.getMessage());
             }
         });
+        return runner;
     }
 
     private void route(Signal signal) {
         SinkRunner[] targets = routes.get(signal.kind());
         if (targets == null) {
             unrouted.get(signal.kind()).increment();
-            log.warn("no_sink_" + signal.kind(), "no sink takes " + signal.kind().name().toLowerCase(
-                    java.util.Locale.ROOT) + " signals; they are dropped and counted (pilotfish.pipeline.dropped)");
+            log.warn("no_sink_" + signal.kind(), "no sink takes " + signal.kind().name().toLowerCase(Locale.ROOT)
+                    + " signals; they are dropped and counted (pilotfish.pipeline.dropped)");
             return;
         }
         for (SinkRunner target : targets) {
@@ -148,27 +400,106 @@ public final class Pipeline {
     private List<io.pilotfish.spi.signal.Metric> report() {
         TagSet tags = services.metadata().current().map(s -> s.taskTags(Cardinality.LOW)).orElse(TagSet.EMPTY);
         long now = services.clock().instant().getEpochSecond();
-        return services.telemetry().report(now, config.agent().telemetryInterval().toSeconds(), tags);
+        Duration interval;
+        synchronized (this) {
+            interval = config.agent().telemetryInterval();
+        }
+        return services.telemetry().report(now, interval.toSeconds(), tags);
     }
 
     private PluginContext context(String name, String role, String type) {
         TagSet scope = TagSet.of(role + ":" + name, role + "_type:" + type);
-        return new DefaultPluginContext(name, services.clock(), services.scheduler(), services.metadata(),
-                services.agent(), services.httpClient(), services.telemetry().scoped(scope),
+        return new LiveContext(name, services, services.telemetry().scoped(scope),
                 new RateLimitedLog("io.pilotfish." + role + "." + name, role + " " + name + ": ", services.clock(),
                         Duration.ofSeconds(60)));
     }
 
-    public List<String> collectorNames() {
-        return collectors.stream().map(CollectorRunner::name).toList();
+    /** A plugin's context; {@link #agent} is read at every call, so a reload reaches plugins that keep running. */
+    private final class LiveContext implements PluginContext {
+        private final String instanceName;
+        private final PipelineServices shared;
+        private final SelfTelemetry telemetry;
+        private final PluginLog pluginLog;
+
+        LiveContext(String instanceName, PipelineServices shared, SelfTelemetry telemetry, PluginLog pluginLog) {
+            this.instanceName = instanceName;
+            this.shared = shared;
+            this.telemetry = telemetry;
+            this.pluginLog = pluginLog;
+        }
+
+        @Override
+        public String instanceName() {
+            return instanceName;
+        }
+
+        @Override
+        public Clock clock() {
+            return shared.clock();
+        }
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            return shared.scheduler();
+        }
+
+        @Override
+        public TaskMetadataSource metadata() {
+            return shared.metadata();
+        }
+
+        @Override
+        public AgentSettings agent() {
+            return settings;
+        }
+
+        @Override
+        public HttpClient httpClient() {
+            return shared.httpClient();
+        }
+
+        @Override
+        public SelfTelemetry telemetry() {
+            return telemetry;
+        }
+
+        @Override
+        public PluginLog log() {
+            return pluginLog;
+        }
     }
 
-    public List<String> sinkNames() {
-        return sinks.stream().map(SinkRunner::name).toList();
+    /** The settings plugins see now. */
+    public AgentSettings settings() {
+        return settings;
     }
 
-    public List<SinkRunner> sinkRunners() {
-        return List.copyOf(sinks);
+    public synchronized LoadedConfig config() {
+        return config;
+    }
+
+    public synchronized List<String> collectorNames() {
+        List<String> names = new ArrayList<>(collectors.keySet());
+        if (internal != null) {
+            names.add(INTERNAL_COLLECTOR);
+        }
+        return names;
+    }
+
+    public synchronized List<String> sinkNames() {
+        return List.copyOf(sinks.keySet());
+    }
+
+    public synchronized List<SinkRunner> sinkRunners() {
+        return sinks.values().stream().map(RunningSink::runner).toList();
+    }
+
+    private static void closeQuietly(AutoCloseable plugin) {
+        try {
+            plugin.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing an unused plugin instance failed: " + e.getMessage());
+        }
     }
 
     /**
@@ -186,15 +517,17 @@ public final class Pipeline {
         long deadlineMillis = services.clock().millis() + deadline.toMillis();
         // Collectors get at most a third of the budget: what they flush still has to be sent.
         Duration collectorBudget = deadline.dividedBy(3);
-        for (CollectorRunner collector : collectors) {
-            if (!collector.name().equals(INTERNAL_COLLECTOR)) {
-                collector.stop(collectorBudget);
-            }
+        for (RunningCollector collector : collectors.values()) {
+            collector.runner().stop(collectorBudget);
         }
         // Last, so the final report includes what the collectors' flush produced.
-        collectors.stream().filter(c -> c.name().equals(INTERNAL_COLLECTOR)).forEach(c -> c.stop(collectorBudget));
+        if (internal != null) {
+            internal.stop(collectorBudget);
+        }
         long dropped = 0;
-        for (SinkRunner sink : sinks) {
+        List<SinkRunner> all = new ArrayList<>(sinkRunners());
+        all.addAll(retiring);
+        for (SinkRunner sink : all) {
             long lost = sink.drain(deadlineMillis);
             dropped += lost;
             if (lost > 0) {
@@ -207,5 +540,10 @@ public final class Pipeline {
         LOG.log(System.Logger.Level.INFO, "pipeline stopped in " + (System.currentTimeMillis() - start) + " ms; "
                 + dropped + " items dropped at shutdown");
         return dropped;
+    }
+
+    @Override
+    public String toString() {
+        return "Pipeline[collectors=" + collectorNames() + ", sinks=" + sinkNames() + "]";
     }
 }

@@ -36,8 +36,12 @@ public final class SinkRunner {
     }
 
     private final String name;
-    private final Sink sink;
-    private final SinkOptions options;
+    /** Guarded by this; replaced by {@link #replace} between exports. */
+    private Sink sink;
+    private SinkOptions options;
+    private Sink pendingSink;
+    private SinkOptions pendingOptions;
+    private final Runnable credentialsRejected;
     private final ScheduledExecutorService scheduler;
     private final Executor exportExecutor;
     private final Clock clock;
@@ -54,6 +58,8 @@ public final class SinkRunner {
     private boolean exporting;
     private boolean accepting = true;
     private boolean draining;
+    /** A sink removed by a reload drains on its own thread and may be drained again at shutdown. */
+    private boolean drained;
     private int attempt;
     private long notBeforeMillis;
     private ScheduledFuture<?> timer;
@@ -68,9 +74,20 @@ public final class SinkRunner {
 
     public SinkRunner(String name, Sink sink, SinkOptions options, ScheduledExecutorService scheduler,
                       Executor exportExecutor, Clock clock, SelfTelemetry telemetry, PluginLog log) {
+        this(name, sink, options, scheduler, exportExecutor, clock, telemetry, log, () -> { });
+    }
+
+    /**
+     * @param credentialsRejected called (on an export thread, must not block) when the destination refuses the
+     *                            credentials, so the agent re-reads them; the batch itself is kept and retried
+     */
+    public SinkRunner(String name, Sink sink, SinkOptions options, ScheduledExecutorService scheduler,
+                      Executor exportExecutor, Clock clock, SelfTelemetry telemetry, PluginLog log,
+                      Runnable credentialsRejected) {
         this.name = name;
         this.sink = sink;
         this.options = options;
+        this.credentialsRejected = credentialsRejected;
         this.scheduler = scheduler;
         this.exportExecutor = exportExecutor;
         this.clock = clock;
@@ -94,7 +111,9 @@ public final class SinkRunner {
     public void offer(Signal signal) {
         int bytes = Math.max(1, signal.estimatedBytes());
         boolean pumpNow;
+        long batchTimeoutMillis;
         synchronized (this) {
+            batchTimeoutMillis = options.batchTimeout().toMillis();
             received.increment();
             if (!accepting) {
                 drop(DropReason.SHUTDOWN, 1);
@@ -114,7 +133,7 @@ public final class SinkRunner {
         if (pumpNow) {
             pump();
         } else {
-            schedulePump(options.batchTimeout().toMillis());
+            schedulePump(batchTimeoutMillis);
         }
     }
 
@@ -186,7 +205,13 @@ public final class SinkRunner {
             inFlightItems = batch.size();
         }
         List<Entry> toSend = batch;
-        exportExecutor.execute(() -> export(toSend));
+        Sink target;
+        Duration timeout;
+        synchronized (this) {
+            target = sink;
+            timeout = options.requestTimeout();
+        }
+        exportExecutor.execute(() -> export(target, timeout, toSend));
     }
 
     private List<Entry> nextBatch(long now) {
@@ -228,15 +253,15 @@ public final class SinkRunner {
         return fresh.isEmpty() ? nextBatch(now) : fresh;
     }
 
-    private void export(List<Entry> batch) {
+    private void export(Sink target, Duration timeout, List<Entry> batch) {
         List<Signal> signals = new ArrayList<>(batch.size());
         for (Entry entry : batch) {
             signals.add(entry.signal);
         }
         CompletableFuture<ExportResult> result;
         try {
-            result = sink.export(signals).toCompletableFuture()
-                    .orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            result = target.export(signals).toCompletableFuture()
+                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             result = CompletableFuture.failedFuture(e);
         }
@@ -265,6 +290,8 @@ public final class SinkRunner {
 
     private void complete(List<Entry> batch, ExportResult outcome) {
         long delay = 0;
+        boolean askForCredentials = false;
+        Sink retired = null;
         synchronized (this) {
             exporting = false;
             inFlightBytes = 0;
@@ -273,6 +300,7 @@ public final class SinkRunner {
                 notifyAll();
                 return;
             }
+            retired = swapIfPending();
             switch (outcome) {
                 case ExportResult.Success success -> {
                     sent.add(batch.size());
@@ -295,6 +323,16 @@ public final class SinkRunner {
                     log.warn("retry", "export failed (" + retry.reason() + "), retrying "
                             + batch.size() + " items in " + delay + " ms");
                 }
+                case ExportResult.CredentialsRejected refused -> {
+                    // Not the data's fault: keep it for the re-read (rotated) key instead of dropping it.
+                    attempt++;
+                    retried.add(batch.size());
+                    lastFailure = refused.reason();
+                    delay = draining ? Math.min(backoffMillis(), 1000) : backoffMillis();
+                    notBeforeMillis = clock.millis() + delay;
+                    requeue(batch);
+                    askForCredentials = true;
+                }
                 case ExportResult.Permanent rejected -> {
                     drop(DropReason.REJECTED, batch.size());
                     lastFailure = rejected.reason();
@@ -316,7 +354,73 @@ public final class SinkRunner {
             }
             notifyAll();
         }
+        closeRetired(retired);
+        if (askForCredentials) {
+            credentialsRejected.run();
+        }
         schedulePump(delay);
+    }
+
+    /**
+     * Takes a new sink instance and its options (a reload changed the sink's settings) while keeping the queue, the
+     * retries and the accounting: nothing queued is lost. An export in flight finishes on the old instance, which is
+     * closed after it; the next export uses the new one. A smaller queue budget drops the oldest data, counted.
+     */
+    public void replace(Sink next, SinkOptions nextOptions) {
+        Sink superseded = null;
+        Sink retired = null;
+        synchronized (this) {
+            if (pendingSink != null && pendingSink != next) {
+                superseded = pendingSink; // two reloads during one export: the first replacement never ran
+            }
+            pendingSink = next;
+            pendingOptions = nextOptions;
+            if (!exporting) {
+                retired = swapIfPending();
+            }
+        }
+        closeRetired(superseded);
+        closeRetired(retired);
+        retryNow();
+    }
+
+    /** Under the lock: installs a pending replacement; returns the instance it replaced, to close outside. */
+    private Sink swapIfPending() {
+        if (pendingSink == null) {
+            return null;
+        }
+        Sink old = sink;
+        sink = pendingSink;
+        options = pendingOptions;
+        pendingSink = null;
+        pendingOptions = null;
+        while (bufferedBytes + inFlightBytes > options.queueMaxBytes() && evictOldest()) {
+            // the new budget is smaller: oldest data goes first, counted
+        }
+        return old;
+    }
+
+    private void closeRetired(Sink retired) {
+        if (retired == null) {
+            return;
+        }
+        try {
+            retired.close();
+        } catch (Exception e) {
+            log.error("close", "closing the replaced sink instance failed", e);
+        }
+    }
+
+    /**
+     * Forgets the current backoff and sends what is waiting now: the settings that made exports fail (a rejected key,
+     * a wrong site) have just changed.
+     */
+    public void retryNow() {
+        synchronized (this) {
+            attempt = 0;
+            notBeforeMillis = 0;
+        }
+        schedulePump(0);
     }
 
     private void requeue(List<Entry> batch) {
@@ -365,6 +469,9 @@ public final class SinkRunner {
      */
     public long drain(long deadlineMillis) {
         synchronized (this) {
+            if (drained) {
+                return 0;
+            }
             accepting = false;
             draining = true;
             // During shutdown a long backoff would only waste the deadline.
@@ -401,13 +508,22 @@ public final class SinkRunner {
             if (timer != null) {
                 timer.cancel(false);
             }
+            drained = true;
             return left;
         }
     }
 
     public void close() {
+        Sink current;
+        Sink pending;
+        synchronized (this) {
+            current = sink;
+            pending = pendingSink;
+            pendingSink = null;
+        }
+        closeRetired(pending);
         try {
-            sink.close();
+            current.close();
         } catch (Exception e) {
             log.error("close", "close failed", e);
         }

@@ -19,6 +19,12 @@ final class ScriptedSink implements Sink {
     private final ArrayDeque<Function<List<Signal>, ExportResult>> script = new ArrayDeque<>();
     volatile Function<List<Signal>, ExportResult> fallback = batch -> ExportResult.SUCCESS;
     volatile boolean hang;
+    volatile boolean closed;
+
+    @Override
+    public void close() {
+        closed = true;
+    }
 
     synchronized ScriptedSink then(ExportResult result, int times) {
         for (int i = 0; i < times; i++) {

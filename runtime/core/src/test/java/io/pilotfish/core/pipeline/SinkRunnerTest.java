@@ -195,4 +195,57 @@ class SinkRunnerTest {
         await(() -> sink.accepted.size() == 10);
         assertTrue(sink.batchSizes.stream().allMatch(size -> size <= 4), "batches: " + sink.batchSizes);
     }
+
+    @Test
+    void rejectedCredentialsKeepTheDataAndAskForTheKeyAgain() throws Exception {
+        sink.then(new ExportResult.CredentialsRejected("HTTP 403: the API key was rejected"), 2);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        SinkRunner runner = new SinkRunner("test", sink, fast(10, 1_000_000), scheduler, scheduler,
+                Clock.systemUTC(), telemetry.scoped(TagSet.of("sink:test")), new RateLimitedLog("test", "",
+                Clock.systemUTC(), Duration.ofSeconds(60)), asked::incrementAndGet);
+        for (int i = 0; i < 5; i++) {
+            runner.offer(point(i));
+        }
+        await(() -> sink.accepted.size() == 5);
+        assertEquals(2, asked.get(), "each refusal asks the agent to re-read the key");
+        assertEquals(0, count("sink.dropped"), "a refused key is not the data's fault");
+        assertEquals(10, count("sink.retried"));
+    }
+
+    @Test
+    void replacingTheSinkKeepsWhatIsQueuedAndSendsItWithTheNewInstance() throws Exception {
+        sink.fallback = batch -> new ExportResult.Retryable("HTTP 500");
+        SinkRunner runner = runner(fast(10, 1_000_000));
+        for (int i = 0; i < 7; i++) {
+            runner.offer(point(i));
+        }
+        await(() -> count("sink.retried") >= 7);
+        ScriptedSink replacement = new ScriptedSink();
+        runner.replace(replacement, fast(10, 1_000_000));
+        await(() -> replacement.accepted.size() == 7);
+        runner.offer(point(100));
+        await(() -> replacement.accepted.size() == 8);
+        assertEquals(8, values(replacement.accepted).size());
+        assertTrue(sink.closed, "the replaced instance is closed");
+        assertEquals(0, count("sink.dropped"));
+    }
+
+    @Test
+    void aSmallerQueueBudgetOnReplaceDropsTheOldestAndCountsThem() throws Exception {
+        sink.fallback = batch -> new ExportResult.Retryable("HTTP 500");
+        SinkRunner runner = runner(new SinkOptions(1_000_000, new BatchLimits(1000, 1_000_000),
+                Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofMillis(300)));
+        int bytes = point(0).estimatedBytes();
+        for (int i = 0; i < 10; i++) {
+            runner.offer(point(i));
+        }
+        ScriptedSink replacement = new ScriptedSink();
+        runner.replace(replacement, new SinkOptions(bytes * 4L, new BatchLimits(1000, bytes * 4L),
+                Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(200), Duration.ofHours(1),
+                Duration.ofMillis(300)));
+        await(() -> replacement.accepted.size() == 4);
+        assertEquals(6, count("sink.dropped", "reason:queue_full"));
+        assertEquals(Set.of(6.0, 7.0, 8.0, 9.0), values(replacement.accepted), "the newest data is kept");
+    }
 }

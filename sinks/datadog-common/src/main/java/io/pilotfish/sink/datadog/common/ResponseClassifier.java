@@ -18,7 +18,8 @@ import java.util.concurrent.ExecutionException;
  * <ul>
  *   <li>2xx: Success; 413: TooLarge; 429 and 503: Retryable with the {@code Retry-After} wait; 408 and other 5xx:
  *   Retryable;</li>
- *   <li>401 and 403: Permanent, naming the API key and site to check; other 4xx: Permanent with a short excerpt of
+ *   <li>401 and 403: CredentialsRejected (the data is kept while the agent re-reads a rotated key), naming the API
+ *   key and site to check; other 4xx: Permanent with a short excerpt of
  *   the answer; 3xx (redirects are not followed): Permanent, naming the target;</li>
  *   <li>no answer at all (refused, reset, TLS, timeout): Retryable.</li>
  * </ul>
@@ -71,7 +72,7 @@ public final class ResponseClassifier {
             return new ExportResult.Retryable(prefix + excerpt(body, redactor));
         }
         if (status == 401 || status == 403) {
-            return new ExportResult.Permanent(prefix + ": the API key was rejected. Check that DD_API_KEY holds a "
+            return new ExportResult.CredentialsRejected(prefix + ": the API key was rejected. Check that DD_API_KEY holds a "
                     + "valid Datadog API key (not an application key) of the organisation on site \"" + site
                     + "\", and that DD_SITE names that site");
         }

@@ -49,7 +49,8 @@ class ResponseClassifierTest {
         "200, Success", "202, Success", "204, Success",
         "413, TooLarge",
         "429, Retryable", "503, Retryable", "408, Retryable", "500, Retryable", "502, Retryable", "504, Retryable",
-        "400, Permanent", "401, Permanent", "403, Permanent", "404, Permanent", "422, Permanent",
+        "401, CredentialsRejected", "403, CredentialsRejected",
+        "400, Permanent", "404, Permanent", "422, Permanent",
         "301, Permanent", "302, Permanent"})
     void statusesAreClassified(int status, String expected) {
         ExportResult result = classify(status, Map.of(), "{\"errors\":[\"x\"]}");
@@ -64,7 +65,7 @@ class ResponseClassifierTest {
 
     @Test
     void forbiddenNamesTheKeyAndTheSiteToCheck() {
-        String reason = assertInstanceOf(ExportResult.Permanent.class, classify(403, Map.of(), "")).reason();
+        String reason = assertInstanceOf(ExportResult.CredentialsRejected.class, classify(403, Map.of(), "")).reason();
         assertTrue(reason.startsWith("api.datadoghq.eu answered HTTP 403"), reason);
         assertTrue(reason.contains("API key was rejected") && reason.contains("DD_API_KEY"), reason);
         assertTrue(reason.contains("\"datadoghq.eu\"") && reason.contains("DD_SITE"), reason);

@@ -158,6 +158,7 @@ final class DatadogEventsSink implements Sink {
         private boolean stopped;
         private boolean ended;
         private ExportResult.Permanent permanent;
+        private ExportResult.CredentialsRejected credentialsRejected;
         private ExportResult.Retryable retryable;
         private ExportResult.TooLarge tooLarge;
         /** The first payload the intake refused (400, 422); its signals were dropped. */
@@ -345,10 +346,9 @@ final class DatadogEventsSink implements Sink {
                         rejected = rejected == null ? refused : rejected;
                     }
                 }
-                case ExportResult.Permanent refused -> {
-                    if (status == 401 || status == 403) {
-                        log.warn("api_key_rejected", refused.reason());
-                    }
+                case ExportResult.Permanent refused -> stopWith(refused);
+                case ExportResult.CredentialsRejected refused -> {
+                    log.warn("api_key_rejected", refused.reason());
                     stopWith(refused);
                 }
                 case ExportResult.Retryable retry -> stopWith(retry);
@@ -390,6 +390,8 @@ final class DatadogEventsSink implements Sink {
                 stopped = true;
                 if (failure instanceof ExportResult.Permanent p && permanent == null) {
                     permanent = p;
+                } else if (failure instanceof ExportResult.CredentialsRejected c && credentialsRejected == null) {
+                    credentialsRejected = c;
                 } else if (failure instanceof ExportResult.Retryable r) {
                     retryable = retryable == null ? r : new ExportResult.Retryable(retryable.reason(),
                             longer(retryable.retryAfter(), r.retryAfter()));
@@ -405,6 +407,9 @@ final class DatadogEventsSink implements Sink {
         private ExportResult outcome() {
             if (permanent != null) {
                 return permanent;
+            }
+            if (credentialsRejected != null) {
+                return credentialsRejected;
             }
             if (retryable != null) {
                 return retryable;

@@ -376,7 +376,7 @@ class DatadogEventsSinkTest extends DatadogSinkTestBase<DatadogEventsSink, Datad
     @CsvSource({
         "200, Success", "202, Success",
         "429, Retryable", "503, Retryable", "408, Retryable", "500, Retryable", "504, Retryable",
-        "401, Permanent", "403, Permanent", "404, Permanent", "405, Permanent", "302, Permanent"})
+        "401, CredentialsRejected", "403, CredentialsRejected", "404, Permanent", "405, Permanent", "302, Permanent"})
     void destinationWideAnswersClassifyTheBatch(int status, String expected) throws Exception {
         intake.answer(status, status == 302 ? Map.of("Location", "https://elsewhere.example/") : Map.of(),
                 "{\"errors\":[\"status " + status + "\"]}");
@@ -491,7 +491,7 @@ class DatadogEventsSinkTest extends DatadogSinkTestBase<DatadogEventsSink, Datad
 
         ExportResult result = export(sink("max-concurrent-requests", "1"), List.of(event("e1"), event("e2")));
 
-        String reason = assertInstanceOf(ExportResult.Permanent.class, result).reason();
+        String reason = assertInstanceOf(ExportResult.CredentialsRejected.class, result).reason();
         assertTrue(reason.contains("API key was rejected") && reason.contains("DD_SITE"), reason);
         assertEquals(List.of("e1"), eventTitles(intake.drain()), "no use sending e2 with a rejected key");
         assertTrue(context.log.lines.stream().anyMatch(l -> l.contains("api_key_rejected")));

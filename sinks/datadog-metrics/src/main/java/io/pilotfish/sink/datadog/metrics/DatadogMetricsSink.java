@@ -123,9 +123,8 @@ final class DatadogMetricsSink implements Sink {
                 if (result instanceof ExportResult.Success) {
                     // Counted only once the batch is final: a retried batch would count its bad points again.
                     countDropped(grouped);
-                } else if (result instanceof ExportResult.Permanent permanent
-                        && (response.statusCode() == 401 || response.statusCode() == 403)) {
-                    log.warn("api_key_rejected", permanent.reason());
+                } else if (result instanceof ExportResult.CredentialsRejected rejected) {
+                    log.warn("api_key_rejected", rejected.reason());
                 }
                 return result;
             });

@@ -274,7 +274,7 @@ class DatadogMetricsSinkTest extends DatadogSinkTestBase<DatadogMetricsSink, Dat
         "413, TooLarge",
         "429, Retryable", "503, Retryable", "408, Retryable", "500, Retryable", "502, Retryable",
         "504, Retryable",
-        "400, Permanent", "401, Permanent", "403, Permanent", "404, Permanent", "422, Permanent",
+        "400, Permanent", "401, CredentialsRejected", "403, CredentialsRejected", "404, Permanent", "422, Permanent",
         "302, Permanent"})
     void statusesAreClassified(int status, String expected) throws Exception {
         intake.answer(status, status == 302 ? Map.of("Location", "https://elsewhere.example/") : Map.of(),
@@ -294,7 +294,7 @@ class DatadogMetricsSinkTest extends DatadogSinkTestBase<DatadogMetricsSink, Dat
 
         ExportResult result = export(sink(), List.of(gauge("m", 1, NOW)));
 
-        String reason = assertInstanceOf(ExportResult.Permanent.class, result).reason();
+        String reason = assertInstanceOf(ExportResult.CredentialsRejected.class, result).reason();
         assertTrue(reason.contains("API key was rejected"), reason);
         assertTrue(reason.contains("DD_API_KEY"), reason);
         assertTrue(reason.contains("DD_SITE"), reason);

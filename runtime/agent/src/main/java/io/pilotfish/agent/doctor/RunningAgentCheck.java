@@ -1,0 +1,88 @@
+package io.pilotfish.agent.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the agent already running in this task reports about itself (its status endpoint): SSM not readable at
+ * start or on a reload, a reload refused, no API key, a sink failing. Skipped when no agent answers: doctor is also
+ * run before the agent, and checks the configuration on its own then.
+ */
+public final class RunningAgentCheck implements DoctorCheck {
+
+    private final String host;
+    private final int port;
+
+    public RunningAgentCheck(String host, int port) {
+        this.host = host;
+        this.port = port;
+    }
+
+    @Override
+    public String id() {
+        return "running-agent";
+    }
+
+    @Override
+    public String title() {
+        return "Running agent";
+    }
+
+    @Override
+    public CheckResult run(DoctorContext context) throws Exception {
+        if (port <= 0) {
+            return CheckResult.skip(this, "the status endpoint is turned off (pilotfish.status.port=0)");
+        }
+        String where = host + ":" + port;
+        HttpResponse<String> answer;
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(context.timeout()).build();
+            answer = client.send(HttpRequest.newBuilder(URI.create("http://" + (host.contains(":") ? "[" + host + "]"
+                    : host) + ":" + port + "/status")).timeout(context.timeout()).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            return CheckResult.skip(this, "no agent answers on " + where + " (not started yet, or another "
+                    + "pilotfish.status.port); the checks above stand on their own");
+        }
+        if (answer.statusCode() != 200) {
+            return CheckResult.warn(this, "the agent on " + where + " answered HTTP " + answer.statusCode(),
+                    "Run pilotfish status for details; restart the task if it stays so");
+        }
+        JsonNode status = new ObjectMapper().readTree(answer.body());
+        List<String> problems = new ArrayList<>();
+        status.path("problems").forEach(p -> problems.add(p.asText()));
+        String ssm = status.path("config").path("ssm").path("state").asText();
+        if (problems.isEmpty()) {
+            return CheckResult.pass(this, "running " + status.path("version").asText() + " for "
+                    + status.path("uptime_seconds").asLong() + " s; SSM " + ssm.replace('_', ' ') + "; no problems");
+        }
+        return CheckResult.fail(this, problems.size() + " problem(s) reported by the running agent: "
+                + String.join("; ", problems), fixFor(problems.get(0)));
+    }
+
+    /** The first problem decides the advice; pilotfish status shows them all. */
+    static String fixFor(String problem) {
+        if (problem.startsWith("SSM")) {
+            return "Fix what the SSM check above says (task role policy, region, network path to SSM); the agent "
+                    + "retries on its own and applies the configuration once SSM answers, no restart needed";
+        }
+        if (problem.startsWith("no Datadog API key")) {
+            return "Set pilotfish.datadog.api-key-from (or DD_API_KEY); the agent keeps the data until a key arrives";
+        }
+        if (problem.contains("refused")) {
+            return "Correct the parameters named above in SSM; the running configuration stays until then. "
+                    + "kill -HUP 1 (or wait for the next reload) applies the fix";
+        }
+        if (problem.contains("API key was rejected")) {
+            return "Store a valid API key of the organisation on the configured site where api-key-from points; "
+                    + "the agent re-reads it on the next refusal and resends what it kept";
+        }
+        return "Run pilotfish status for details";
+    }
+}

@@ -1,0 +1,129 @@
+package io.pilotfish.agent.status;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pilotfish.agent.AgentRuntime;
+import io.pilotfish.agent.Version;
+import io.pilotfish.agent.config.ConfigAssembly;
+import io.pilotfish.agent.config.ConfigReloader;
+import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.core.pipeline.SinkRunner;
+import io.pilotfish.core.telemetry.TelemetryRegistry;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What {@code pilotfish status} shows: where the configuration came from and how its last reload went, the API key's
+ * source (never its value), what runs, and each sink's queue and counts. {@code problems} lists, one line each, what
+ * a user should act on. Built from the running agent on request; holds no secret values.
+ */
+public final class StatusReport {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private StatusReport() {
+    }
+
+    public static ObjectNode build(AgentRuntime runtime, ConfigReloader reloader, Instant startedAt) {
+        ObjectNode root = JSON.createObjectNode();
+        List<String> problems = new ArrayList<>();
+        Instant now = Instant.now();
+        root.put("version", Version.VALUE);
+        root.put("uptime_seconds", Duration.between(startedAt, now).toSeconds());
+
+        ConfigReloader.Status config = reloader.status();
+        ConfigAssembly.Assembled current = config.current();
+        ObjectNode configNode = root.putObject("config");
+        configNode.put("applied_at", config.appliedAt().toString());
+        ArrayNode notes = configNode.putArray("notes");
+        current.notes().forEach(notes::add);
+
+        ObjectNode ssm = configNode.putObject("ssm");
+        ssm.put("state", lower(current.ssmState()));
+        ssm.put("reload_interval_seconds", config.interval().toSeconds());
+        ssm.put("next_read", config.nextAttempt().map(Instant::toString).orElse(null));
+        ssm.put("consecutive_failures", config.consecutiveFailures());
+        ArrayNode paths = ssm.putArray("paths");
+        current.ssm().ifPresent(load -> load.paths().forEach(path -> {
+            ObjectNode node = paths.addObject();
+            node.put("path", path.path());
+            node.put("state", lower(path.state()));
+            node.put("parameters", path.parameters());
+            node.put("detail", path.detail());
+            node.put("fix", path.fix().isEmpty() ? null : path.fix());
+            if (!path.ok()) {
+                problems.add("SSM " + path.describe());
+            }
+        }));
+        config.last().ifPresent(attempt -> {
+            ObjectNode last = ssm.putObject("last_reload");
+            last.put("at", attempt.at().toString());
+            last.put("trigger", attempt.trigger());
+            last.put("outcome", lower(attempt.outcome()));
+            ArrayNode details = last.putArray("details");
+            attempt.details().forEach(details::add);
+        });
+        if (current.ssmState().retryable()) {
+            problems.add("SSM could not be read at start: running on the other sources, retrying"
+                    + config.nextAttempt().map(at -> " at " + at).orElse("") + ". Run pilotfish doctor for the cause");
+        }
+        config.last().filter(a -> a.outcome() == ConfigReloader.Outcome.SOURCE_FAILED
+                || a.outcome() == ConfigReloader.Outcome.REFUSED).ifPresent(attempt -> problems.add(
+                "the last configuration reload (" + attempt.at() + ") was " + (attempt.outcome()
+                        == ConfigReloader.Outcome.REFUSED ? "refused" : "not applied") + ": "
+                        + String.join("; ", attempt.details())));
+
+        ObjectNode key = configNode.putObject("api_key");
+        MapPluginConfig.Effective effective = runtime.config().effective().get("pilotfish.datadog.api-key");
+        boolean configured = runtime.config().agent().apiKey().isPresent();
+        key.put("configured", configured);
+        key.put("source", configured && effective != null ? effective.source() : null);
+        if (!configured) {
+            problems.add("no Datadog API key: data is kept within the queue budget until one is configured (DD_API_KEY, "
+                    + "pilotfish.datadog.api-key-from or the SSM parameter)");
+        }
+
+        ArrayNode collectors = root.putArray("collectors");
+        runtime.pipeline().collectorNames().forEach(collectors::add);
+        ArrayNode sinks = root.putArray("sinks");
+        TelemetryRegistry telemetry = runtime.telemetry();
+        for (SinkRunner sink : runtime.pipeline().sinkRunners()) {
+            ObjectNode node = sinks.addObject();
+            String scope = "sink:" + sink.name();
+            node.put("name", sink.name());
+            node.put("queue_items", sink.queuedItems());
+            node.put("queue_bytes", sink.queuedBytes());
+            node.put("received", telemetry.total("sink.received", scope));
+            node.put("sent", telemetry.total("sink.sent", scope));
+            node.put("retried", telemetry.total("sink.retried", scope));
+            node.put("dropped", telemetry.total("sink.dropped", scope));
+            String failure = sink.lastFailure();
+            node.put("last_failure", failure.isEmpty() ? null : failure);
+            if (!failure.isEmpty()) {
+                problems.add("sink " + sink.name() + ": " + failure);
+            }
+        }
+        ArrayNode problemNode = root.putArray("problems");
+        problems.forEach(problemNode::add);
+        root.put("ok", problems.isEmpty());
+        return root;
+    }
+
+    public static String json(ObjectNode report) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String lower(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+}
