@@ -145,6 +145,8 @@ public final class ConfigAssembly {
                     (existing, fromSsm) -> existing.ordinal() >= fromSsm.ordinal() ? existing : fromSsm));
             if (load.paths().stream().noneMatch(PathStatus::ok)) {
                 // Not one path answered: this is SSM failing, not an empty layout.
+                notes.add("SSM not read (no path answered): starting on the other sources; retrying in the "
+                        + "background");
                 return new Assembled(local, values, Optional.of(load), notes, SsmState.FAILED, Optional.empty());
             }
             Optional<String> keyProblem = resolveApiKey(values, environment, client);
