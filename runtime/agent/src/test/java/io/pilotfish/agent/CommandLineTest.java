@@ -17,6 +17,20 @@ class CommandLineTest {
     void helpListsTheCommands(LaunchResult result) {
         String out = result.getOutput();
         assertTrue(out.contains("run") && out.contains("demo"), out);
+        assertTrue(out.contains("status") && out.contains("health") && out.contains("doctor"), out);
+    }
+
+    @Test
+    @Launch(value = {"status", "--port", "1"}, exitCode = 1)
+    void statusWithoutARunningAgentSaysSo(LaunchResult result) {
+        assertTrue(result.getErrorOutput().contains("no Pilotfish agent answers on http://127.0.0.1:1/status"),
+                result.getErrorOutput());
+    }
+
+    @Test
+    @Launch(value = {"health", "--port", "1"}, exitCode = 1)
+    void healthWithoutARunningAgentIsUnhealthy(LaunchResult result) {
+        assertTrue(result.getOutput().contains("unhealthy: no agent answers on 127.0.0.1:1"), result.getOutput());
     }
 
     @Test

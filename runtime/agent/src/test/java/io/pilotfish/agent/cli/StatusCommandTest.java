@@ -1,0 +1,43 @@
+package io.pilotfish.agent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class StatusCommandTest {
+
+    @Test
+    void theTextSaysWhereConfigCameFromAndWhatIsWrong() throws Exception {
+        String json = """
+                {"version":"0.1.0","uptime_seconds":75,
+                 "config":{"applied_at":"2026-11-25T01:00:00Z","notes":[],
+                   "ssm":{"state":"read","reload_interval_seconds":300,"next_read":"2026-11-25T01:04:00Z",
+                     "consecutive_failures":0,
+                     "paths":[{"path":"/pilotfish/defaults","state":"read","parameters":3,"detail":"read 3 parameter(s)"}],
+                     "last_reload":{"at":"2026-11-25T01:00:00Z","trigger":"SIGHUP","outcome":"refused",
+                       "details":["pilotfish.telemetry.enabled=\\"maybe\\" (from ssm:/pilotfish/defaults/telemetry/enabled): expected true or false"]}},
+                   "api_key":{"configured":true,"source":"ssm:/pilotfish/secrets/dd-api-key (api-key-from)"}},
+                 "collectors":["ecs-metadata","container-stats"],
+                 "sinks":[{"name":"datadog-metrics","queue_items":2,"queue_bytes":512,"sent":40,"retried":1,
+                   "dropped":0,"last_failure":null}],
+                 "problems":["the last configuration reload was refused"],"ok":false}
+                """;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StatusCommand.print(new ObjectMapper().readTree(json), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("Pilotfish 0.1.0, up 75 s"), out);
+        assertTrue(out.contains("SSM read, re-read every 300 s"), out);
+        assertTrue(out.contains("/pilotfish/defaults") && out.contains("read 3 parameter(s)"), out);
+        assertTrue(out.contains("last reload: refused (SIGHUP"), out);
+        assertTrue(out.contains("pilotfish.telemetry.enabled"), out);
+        assertTrue(out.contains("API key: from ssm:/pilotfish/secrets/dd-api-key"), out);
+        assertTrue(out.contains("Collectors: ecs-metadata, container-stats"), out);
+        assertTrue(out.matches("(?s).*datadog-metrics\\s+queued 2 \\(512 bytes\\), sent 40, retried 1, dropped 0\\R.*"),
+                out);
+        assertTrue(out.contains("  - the last configuration reload was refused"), out);
+    }
+}
