@@ -58,6 +58,8 @@ public class RunCommand implements Callable<Integer> {
                 () -> ConfigAssembly.assemble(env, Map.of(), "", catalog, METADATA_WAIT), runtime::apply,
                 Clock.systemUTC());
         runtime.onKeyRejected(reloader::keyRejected);
+        reloader.onAttempt(attempt -> runtime.telemetry().counter("config.reloads", io.pilotfish.spi.signal.TagSet.of(
+                "outcome:" + attempt.outcome().name().toLowerCase(java.util.Locale.ROOT))).increment());
         Instant startedAt = Instant.now();
         StatusServer status = new StatusServer(vertx, config.agent().status(),
                 () -> StatusReport.build(runtime, reloader, startedAt), runtime::running);

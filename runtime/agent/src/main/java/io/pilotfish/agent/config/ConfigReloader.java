@@ -91,6 +91,7 @@ public final class ConfigReloader implements AutoCloseable {
     private CompletableFuture<Attempt> queued;
     private Instant lastKeyReread = Instant.EPOCH;
     private boolean closed;
+    private volatile java.util.function.Consumer<Attempt> onAttempt = attempt -> { };
 
     public ConfigReloader(Assembled initial, Source source, Target target, Clock clock) {
         this.current = initial;
@@ -172,6 +173,11 @@ public final class ConfigReloader implements AutoCloseable {
                     : ": " + e.getMessage())));
         }
         log(attempt);
+        try {
+            onAttempt.accept(attempt);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "reload listener failed: " + e);
+        }
         synchronized (this) {
             last = attempt;
             if (attempt.outcome() == Outcome.SOURCE_FAILED) {
@@ -192,9 +198,10 @@ public final class ConfigReloader implements AutoCloseable {
             return new Attempt(now, trigger, Outcome.SOURCE_FAILED, lost);
         }
         LoadedConfig config = next.config();
-        if (!config.valid()) {
-            List<String> errors = new ArrayList<>();
-            config.problems().forEach(problem -> errors.add(problem.describe()));
+        List<String> errors = new ArrayList<>();
+        config.problems().forEach(problem -> errors.add(problem.describe()));
+        errors.addAll(newParameterProblems(running, next));
+        if (!errors.isEmpty()) {
             return new Attempt(now, trigger, Outcome.REFUSED, errors);
         }
         LoadedConfig before = running.config();
@@ -256,6 +263,20 @@ public final class ConfigReloader implements AutoCloseable {
             lost.add(next.apiKeyProblem().get() + "; keeping the key in use");
         }
         return lost;
+    }
+
+    /**
+     * Parameters that do not parse (a broken properties document, a name that maps to no key) and were not there
+     * when the running configuration was read. Ignoring them would quietly fall back to defaults for what they set,
+     * so the reload is refused instead; problems already present at start were reported then and do not block.
+     */
+    static List<String> newParameterProblems(Assembled running, Assembled next) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        running.ssm().ifPresent(load -> load.problems().forEach(p -> known.add(p.describe())));
+        List<String> fresh = new ArrayList<>();
+        next.ssm().ifPresent(load -> load.problems().stream().map(p -> p.describe())
+                .filter(p -> !known.contains(p)).forEach(fresh::add));
+        return fresh;
     }
 
     private void log(Attempt attempt) {
@@ -320,6 +341,11 @@ public final class ConfigReloader implements AutoCloseable {
             scheduled.cancel(false);
             scheduled = null;
         }
+    }
+
+    /** Called after every reload, on the reload thread (self-telemetry counts them). */
+    public void onAttempt(java.util.function.Consumer<Attempt> listener) {
+        this.onAttempt = listener;
     }
 
     public synchronized Status status() {

@@ -184,4 +184,20 @@ class ConfigReloaderTest {
         assertTrue(reads.size() >= 3, "five refusals within " + ConfigReloader.KEY_REREAD_GAP
                 + " read the key once: " + (5 - reads.size()) + " reads in all");
     }
+
+    @Test
+    void aParameterThatDoesNotParseRefusesTheReloadNamingIt() throws Exception {
+        reloader(read(config("pilotfish.tags", "team:a"), PathStatus.State.READ));
+        io.pilotfish.core.config.ConfigProblem broken = new io.pilotfish.core.config.ConfigProblem(
+                "/pilotfish/prod/web/config", "line 3", "ssm:/pilotfish/prod/web/config",
+                "expected key=value");
+        SsmLoad withProblem = new SsmLoad(Map.of(), Set.of(), List.of(broken), load(PathStatus.State.READ).paths(),
+                Instant.now());
+        reads.add(new Assembled(config("pilotfish.tags", "team:b"), Map.of(), Optional.of(withProblem), List.of(),
+                SsmState.READ, Optional.empty()));
+        ConfigReloader.Attempt attempt = reloadNow();
+        assertEquals(ConfigReloader.Outcome.REFUSED, attempt.outcome());
+        assertTrue(attempt.details().get(0).contains("/pilotfish/prod/web/config"), attempt.details().toString());
+        assertTrue(applied.isEmpty());
+    }
 }
