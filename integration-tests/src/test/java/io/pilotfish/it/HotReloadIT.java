@@ -148,10 +148,12 @@ class HotReloadIT {
             agent.hangUp();
             assertTrue(agent.awaitLine(l -> l.contains("configuration reload (SIGHUP): refused"),
                     Duration.ofSeconds(20)), agent.outputText());
-            String output = agent.outputText();
-            assertTrue(output.contains("pilotfish.telemetry.enabled=\"maybe\"")
-                    && output.contains("ssm:/pilotfish/defaults/telemetry/enabled"), output);
-            assertTrue(output.contains("pilotfish.collectors.container-stats.colour"), output);
+            // The errors follow the refusal line; the output is read by another thread, so wait for them too.
+            assertTrue(agent.awaitLine(l -> l.contains("pilotfish.telemetry.enabled=\"maybe\"")
+                    && l.contains("ssm:/pilotfish/defaults/telemetry/enabled"), Duration.ofSeconds(5)),
+                    agent.outputText());
+            assertTrue(agent.awaitLine(l -> l.contains("pilotfish.collectors.container-stats.colour"),
+                    Duration.ofSeconds(5)), agent.outputText());
             int before = fixture.timestamps(METRIC, "container_name:app").size();
             AgentFixture.await("scrapes go on with the running configuration", Duration.ofSeconds(20),
                     () -> fixture.timestamps(METRIC, "container_name:app").size() >= before + 3);
