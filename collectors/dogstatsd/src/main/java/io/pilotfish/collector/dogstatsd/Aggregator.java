@@ -1,0 +1,336 @@
+package io.pilotfish.collector.dogstatsd;
+
+import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.spi.signal.TagSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * DogStatsD aggregation as the Datadog Agent does it: samples fall into 10-second buckets by arrival time and each
+ * closed bucket becomes one point per context, stamped with the bucket's start.
+ *
+ * <ul>
+ *   <li>count {@code c}: the sum of {@code value / rate}, sent as a RATE of {@code sum / 10} over 10 s; a counter
+ *   seen in the last {@code counterExpiry} keeps reporting 0 in buckets where it got nothing;</li>
+ *   <li>gauge {@code g}: the last value; set {@code s}: the number of distinct members, as GAUGE;</li>
+ *   <li>histogram {@code h} and timing {@code ms}: one series per aggregate ({@code .max .median .avg .count} by
+ *   default; also {@code .min .sum}) and per percentile ({@code .95percentile}); each sample weighs
+ *   {@code int(1 / rate)}; {@code .count} is a RATE, the rest GAUGE; median and percentiles are weighted nearest
+ *   rank on the sorted samples.</li>
+ * </ul>
+ *
+ * Distributions go to the sketch aggregation and samples with a timestamp bypass aggregation: both are refused here.
+ * The number of contexts per bucket is bounded; samples for new contexts beyond it are refused (the caller counts
+ * them). Not thread-safe: one aggregator per worker.
+ */
+public final class Aggregator {
+
+    public static final long BUCKET_SECONDS = 10;
+
+    /**
+     * @param aggregates    histogram aggregates among max, min, median, avg, sum, count
+     * @param percentiles   histogram percentiles, each 1 to 100
+     * @param maxContexts   distinct contexts one bucket may hold
+     * @param counterExpiry how long a counter keeps reporting 0 after its last sample, in seconds
+     */
+    public record Settings(List<String> aggregates, List<Integer> percentiles, int maxContexts, long counterExpiry) {
+
+        public static final List<String> SUPPORTED_AGGREGATES = List.of("max", "min", "median", "avg", "sum", "count");
+        public static final Settings DEFAULTS = new Settings(List.of("max", "median", "avg", "count"), List.of(95),
+                100_000, 300);
+
+        public Settings {
+            aggregates = List.copyOf(aggregates);
+            for (String aggregate : aggregates) {
+                if (!SUPPORTED_AGGREGATES.contains(aggregate)) {
+                    throw new IllegalArgumentException("histogram aggregate \"" + aggregate + "\": expected one of "
+                            + SUPPORTED_AGGREGATES);
+                }
+            }
+            percentiles = percentiles.stream().sorted().toList();
+            for (int percentile : percentiles) {
+                if (percentile < 1 || percentile > 100) {
+                    throw new IllegalArgumentException("histogram percentile " + percentile + ": expected 1 to 100");
+                }
+            }
+            if (maxContexts < 1) {
+                throw new IllegalArgumentException("maxContexts must be at least 1");
+            }
+        }
+    }
+
+    private record Context(String name, StatsdType type, TagSet tags, String host) {
+    }
+
+    private final Settings settings;
+    private final TreeMap<Long, Map<Context, Accumulator>> buckets = new TreeMap<>();
+    private final Map<Context, Long> counterLastSeen = new HashMap<>();
+    private long currentStart = Long.MIN_VALUE;
+    private Map<Context, Accumulator> current;
+    private long lastFlushed = Long.MIN_VALUE;
+
+    public Aggregator(Settings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * Adds one sample (every value it packs) to the bucket of its arrival time.
+     *
+     * @param tags the sample's tags after enrichment (origin, global tags)
+     * @param host the reported host; empty for none
+     * @return false when the bucket is full of other contexts and the sample was not taken
+     */
+    public boolean add(MetricSample sample, TagSet tags, String host, long arrivalSeconds) {
+        if (sample.type() == StatsdType.DISTRIBUTION || sample.timestamped()) {
+            throw new IllegalArgumentException("distributions and timestamped samples are not aggregated here");
+        }
+        long start = arrivalSeconds - Math.floorMod(arrivalSeconds, BUCKET_SECONDS);
+        if (start != currentStart) {
+            currentStart = start;
+            current = buckets.computeIfAbsent(start, s -> new HashMap<>());
+        }
+        StatsdType family = sample.type() == StatsdType.TIMING ? StatsdType.HISTOGRAM : sample.type();
+        Context context = new Context(sample.name(), family, tags, host);
+        Accumulator accumulator = current.get(context);
+        if (accumulator == null) {
+            if (current.size() >= settings.maxContexts()) {
+                return false;
+            }
+            accumulator = switch (family) {
+                case COUNT -> new Counter();
+                case GAUGE -> new Gauge();
+                case SET -> new SetOfMembers();
+                default -> new Histogram();
+            };
+            current.put(context, accumulator);
+        }
+        accumulator.add(sample);
+        if (family == StatsdType.COUNT) {
+            counterLastSeen.put(context, start);
+        }
+        return true;
+    }
+
+    /**
+     * Emits every bucket that has closed by {@code nowSeconds} (or every bucket, at shutdown: the Agent loses the
+     * open one on SIGTERM; we do not) and forgets it.
+     */
+    public void flush(long nowSeconds, boolean includeOpen, Consumer<Metric> out) {
+        if (!counterLastSeen.isEmpty() && lastFlushed != Long.MIN_VALUE) {
+            // Periods without any sample still carry the zeros of live counters.
+            long limit = settings.counterExpiry() / BUCKET_SECONDS + 1;
+            for (long start = lastFlushed + BUCKET_SECONDS; start + BUCKET_SECONDS <= nowSeconds && limit-- > 0;
+                 start += BUCKET_SECONDS) {
+                buckets.computeIfAbsent(start, s -> new HashMap<>());
+            }
+        }
+        Iterator<Map.Entry<Long, Map<Context, Accumulator>>> iterator = buckets.entrySet().iterator();
+        while (iterator.hasNext()) {
+            Map.Entry<Long, Map<Context, Accumulator>> bucket = iterator.next();
+            long start = bucket.getKey();
+            if (!includeOpen && start + BUCKET_SECONDS > nowSeconds) {
+                break;
+            }
+            for (Map.Entry<Context, Accumulator> entry : bucket.getValue().entrySet()) {
+                entry.getValue().emit(entry.getKey(), start, out);
+            }
+            emitIdleCounters(start, bucket.getValue(), out);
+            iterator.remove();
+            lastFlushed = Math.max(lastFlushed, start);
+            if (start == currentStart) {
+                currentStart = Long.MIN_VALUE;
+                current = null;
+            }
+        }
+    }
+
+    /** Counters seen recently but silent in this bucket report 0, so graphs show zero rather than a gap. */
+    private void emitIdleCounters(long start, Map<Context, Accumulator> bucket, Consumer<Metric> out) {
+        Iterator<Map.Entry<Context, Long>> seen = counterLastSeen.entrySet().iterator();
+        while (seen.hasNext()) {
+            Map.Entry<Context, Long> entry = seen.next();
+            if (entry.getValue() + settings.counterExpiry() <= start) {
+                seen.remove();
+            } else if (entry.getValue() < start && !bucket.containsKey(entry.getKey())) {
+                Context context = entry.getKey();
+                out.accept(metric(context.name(), MetricType.RATE, 0, start, context));
+            }
+        }
+    }
+
+    /** Contexts held in open and unflushed buckets. */
+    public int contexts() {
+        int total = 0;
+        for (Map<Context, Accumulator> bucket : buckets.values()) {
+            total += bucket.size();
+        }
+        return total;
+    }
+
+    /**
+     * A timestamped sample, unaggregated as the Agent's no-aggregation pipeline sends it: a gauge as GAUGE at its
+     * time, a count as a RATE of {@code value / 10} over 10 s. Other types are not supported there: empty.
+     */
+    public static List<Metric> unaggregated(MetricSample sample, TagSet tags, String host) {
+        List<Metric> out = new ArrayList<>(sample.values().length);
+        for (double value : sample.values()) {
+            switch (sample.type()) {
+                case GAUGE -> out.add(new Metric(sample.name(), MetricType.GAUGE, value, sample.timestamp(), tags, 0,
+                        "", host));
+                case COUNT -> out.add(new Metric(sample.name(), MetricType.RATE, value / sample.sampleRate()
+                        / BUCKET_SECONDS, sample.timestamp(), tags, BUCKET_SECONDS, "", host));
+                default -> {
+                    return List.of();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Metric metric(String name, MetricType type, double value, long start, Context context) {
+        return new Metric(name, type, value, start, context.tags(), type == MetricType.GAUGE ? 0 : BUCKET_SECONDS,
+                "", context.host());
+    }
+
+    private abstract static class Accumulator {
+        abstract void add(MetricSample sample);
+
+        abstract void emit(Context context, long start, Consumer<Metric> out);
+    }
+
+    private static final class Counter extends Accumulator {
+        private double sum;
+
+        @Override
+        void add(MetricSample sample) {
+            for (double value : sample.values()) {
+                sum += value / sample.sampleRate();
+            }
+        }
+
+        @Override
+        void emit(Context context, long start, Consumer<Metric> out) {
+            out.accept(metric(context.name(), MetricType.RATE, sum / BUCKET_SECONDS, start, context));
+        }
+    }
+
+    private static final class Gauge extends Accumulator {
+        private double last;
+
+        @Override
+        void add(MetricSample sample) {
+            last = sample.values()[sample.values().length - 1];
+        }
+
+        @Override
+        void emit(Context context, long start, Consumer<Metric> out) {
+            out.accept(metric(context.name(), MetricType.GAUGE, last, start, context));
+        }
+    }
+
+    private static final class SetOfMembers extends Accumulator {
+        private final Set<String> members = new HashSet<>();
+
+        @Override
+        void add(MetricSample sample) {
+            members.add(sample.setMember());
+        }
+
+        @Override
+        void emit(Context context, long start, Consumer<Metric> out) {
+            out.accept(metric(context.name(), MetricType.GAUGE, members.size(), start, context));
+        }
+    }
+
+    private final class Histogram extends Accumulator {
+        private double[] values = new double[4];
+        private long[] weights = new long[4];
+        private int size;
+        private double sum;
+        private long count;
+
+        @Override
+        void add(MetricSample sample) {
+            long weight = (long) (1 / sample.sampleRate());
+            for (double value : sample.values()) {
+                if (size == values.length) {
+                    values = Arrays.copyOf(values, size * 2);
+                    weights = Arrays.copyOf(weights, size * 2);
+                }
+                values[size] = value;
+                weights[size] = weight;
+                size++;
+                sum += value / sample.sampleRate();
+                count += weight;
+            }
+        }
+
+        @Override
+        void emit(Context context, long start, Consumer<Metric> out) {
+            sortByValue();
+            for (String aggregate : settings.aggregates()) {
+                double value;
+                MetricType type = MetricType.GAUGE;
+                switch (aggregate) {
+                    case "max" -> value = values[size - 1];
+                    case "min" -> value = values[0];
+                    case "median" -> value = rank((count - 1) / 2);
+                    case "avg" -> value = sum / count;
+                    case "sum" -> value = sum;
+                    default -> { // count
+                        value = (double) count / BUCKET_SECONDS;
+                        type = MetricType.RATE;
+                    }
+                }
+                out.accept(metric(context.name() + "." + aggregate, type, value, start, context));
+            }
+            for (int percentile : settings.percentiles()) {
+                out.accept(metric(context.name() + "." + percentile + "percentile", MetricType.GAUGE,
+                        rank((percentile * count - 1) / 100), start, context));
+            }
+        }
+
+        /** The first sample whose cumulative weight exceeds {@code target}. */
+        private double rank(long target) {
+            long weight = 0;
+            for (int i = 0; i < size; i++) {
+                weight += weights[i];
+                if (weight > target) {
+                    return values[i];
+                }
+            }
+            return values[size - 1];
+        }
+
+        private void sortByValue() {
+            Integer[] order = new Integer[size];
+            for (int i = 0; i < size; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
+            double[] sortedValues = new double[size];
+            long[] sortedWeights = new long[size];
+            for (int i = 0; i < size; i++) {
+                sortedValues[i] = values[order[i]];
+                sortedWeights[i] = weights[order[i]];
+            }
+            values = sortedValues;
+            weights = sortedWeights;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "Aggregator[%d buckets, %d contexts]", buckets.size(), contexts());
+    }
+}

@@ -1,0 +1,168 @@
+package io.pilotfish.collector.dogstatsd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.spi.signal.TagSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The Datadog Agent's DogStatsD aggregation, value for value. */
+class AggregatorTest {
+
+    private static final TagSet TAGS = TagSet.of("env:test");
+    private static final long T0 = 1_700_000_000L; // a bucket start (divisible by 10)
+
+    private final Aggregator aggregator = new Aggregator(Aggregator.Settings.DEFAULTS);
+
+    private static MetricSample sample(String name, StatsdType type, double rate, double... values) {
+        return new MetricSample(name, type, values, "", rate, TagSet.EMPTY, 0, Origin.NONE);
+    }
+
+    private static MetricSample member(String name, String value) {
+        return new MetricSample(name, StatsdType.SET, new double[0], value, 1, TagSet.EMPTY, 0, Origin.NONE);
+    }
+
+    private void add(MetricSample sample, long at) {
+        assertTrue(aggregator.add(sample, TAGS, "", at));
+    }
+
+    private Map<String, Metric> flush(long now, boolean all) {
+        List<Metric> out = new ArrayList<>();
+        aggregator.flush(now, all, out::add);
+        Map<String, Metric> byName = new LinkedHashMap<>();
+        out.forEach(m -> byName.put(m.name() + "@" + m.timestamp(), m));
+        return byName;
+    }
+
+    @Test
+    void thousandIncrementsAtHalfRateAreACountOf2000OverTheInterval() {
+        for (int i = 0; i < 1000; i++) {
+            add(sample("hits", StatsdType.COUNT, 0.5, 1), T0 + i % 10);
+        }
+        Metric hits = flush(T0 + 10, false).get("hits@" + T0);
+        assertEquals(MetricType.RATE, hits.type());
+        assertEquals(200.0, hits.value(), 1e-9, "per second");
+        assertEquals(10, hits.intervalSeconds());
+        assertEquals(2000.0, hits.value() * hits.intervalSeconds(), 1e-9, "what Datadog shows as the count");
+        assertEquals(TAGS, hits.tags());
+    }
+
+    @Test
+    void gaugesKeepTheLastValueAndSetsCountDistinctMembers() {
+        add(sample("temp", StatsdType.GAUGE, 1, 3, 4), T0);
+        add(sample("temp", StatsdType.GAUGE, 1, 7), T0 + 5);
+        for (String user : List.of("a", "b", "a", "c", "b")) {
+            add(member("users", user), T0 + 1);
+        }
+        Map<String, Metric> out = flush(T0 + 10, false);
+        assertEquals(7.0, out.get("temp@" + T0).value());
+        assertEquals(MetricType.GAUGE, out.get("temp@" + T0).type());
+        assertEquals(3.0, out.get("users@" + T0).value());
+    }
+
+    @Test
+    void histogramsAndTimingsGiveTheAgentsAggregatesAndPercentiles() {
+        for (int v = 1; v <= 100; v++) {
+            add(sample("latency", v % 2 == 0 ? StatsdType.TIMING : StatsdType.HISTOGRAM, 1, v), T0 + 3);
+        }
+        Map<String, Metric> out = flush(T0 + 10, false);
+        assertEquals(100.0, out.get("latency.max@" + T0).value());
+        assertEquals(50.0, out.get("latency.median@" + T0).value());
+        assertEquals(50.5, out.get("latency.avg@" + T0).value());
+        assertEquals(MetricType.RATE, out.get("latency.count@" + T0).type());
+        assertEquals(10.0, out.get("latency.count@" + T0).value(), "100 samples over 10 s");
+        assertEquals(95.0, out.get("latency.95percentile@" + T0).value());
+        assertEquals(5, out.size(), out.keySet().toString());
+    }
+
+    @Test
+    void sampledHistogramValuesWeighByTheInverseRate() {
+        add(sample("h", StatsdType.HISTOGRAM, 0.25, 10), T0);
+        add(sample("h", StatsdType.HISTOGRAM, 1, 20, 30), T0);
+        Map<String, Metric> out = flush(T0 + 10, false);
+        assertEquals(0.6, out.get("h.count@" + T0).value(), 1e-9, "weights 4 + 1 + 1 over 10 s");
+        assertEquals(15.0, out.get("h.avg@" + T0).value(), 1e-9, "(40 + 20 + 30) / 6");
+        assertEquals(10.0, out.get("h.median@" + T0).value(), "the sampled value weighs 4 of 6");
+    }
+
+    @Test
+    void configuredAggregatesAndPercentiles() {
+        Aggregator custom = new Aggregator(new Aggregator.Settings(List.of("min", "sum"), List.of(99, 50), 10, 300));
+        custom.add(sample("h", StatsdType.HISTOGRAM, 1, 5, 1, 9), TAGS, "", T0);
+        List<Metric> out = new ArrayList<>();
+        custom.flush(T0 + 10, false, out::add);
+        assertEquals(List.of("h.min", "h.sum", "h.50percentile", "h.99percentile"),
+                out.stream().map(Metric::name).toList());
+        assertEquals(List.of(1.0, 15.0, 5.0, 9.0), out.stream().map(Metric::value).toList());
+        assertThrows(IllegalArgumentException.class, () -> new Aggregator.Settings(List.of("p99"), List.of(), 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Aggregator.Settings(List.of(), List.of(0), 1, 0));
+    }
+
+    @Test
+    void bucketsAreTenSecondsByArrivalAndOnlyClosedOnesFlush() {
+        add(sample("c", StatsdType.COUNT, 1, 1), T0);
+        add(sample("c", StatsdType.COUNT, 1, 2), T0 + 9);
+        add(sample("c", StatsdType.COUNT, 1, 4), T0 + 10);
+        Map<String, Metric> first = flush(T0 + 15, false);
+        assertEquals(0.3, first.get("c@" + T0).value(), 1e-9);
+        assertFalse(first.containsKey("c@" + (T0 + 10)), "the open bucket waits");
+        Map<String, Metric> atShutdown = flush(T0 + 15, true);
+        assertEquals(0.4, atShutdown.get("c@" + (T0 + 10)).value(), 1e-9, "shutdown flushes the open bucket too");
+        assertEquals(0, aggregator.contexts());
+    }
+
+    @Test
+    void aQuietCounterReportsZeroUntilItExpires() {
+        Aggregator short5 = new Aggregator(new Aggregator.Settings(List.of(), List.of(), 100, 30));
+        short5.add(sample("c", StatsdType.COUNT, 1, 5), TAGS, "", T0);
+        List<Metric> out = new ArrayList<>();
+        short5.flush(T0 + 10, false, out::add);
+        short5.flush(T0 + 60, false, out::add);
+        assertEquals(List.of(0.5, 0.0, 0.0), out.stream().map(Metric::value).toList(),
+                "one real point, then zeros for the 30 s expiry, then nothing");
+        assertEquals(List.of(T0, T0 + 10, T0 + 20), out.stream().map(Metric::timestamp).toList());
+    }
+
+    @Test
+    void tagsAndHostMakeSeparateContexts() {
+        aggregator.add(sample("g", StatsdType.GAUGE, 1, 1), TagSet.of("a:1"), "", T0);
+        aggregator.add(sample("g", StatsdType.GAUGE, 1, 2), TagSet.of("a:2"), "", T0);
+        aggregator.add(sample("g", StatsdType.GAUGE, 1, 3), TagSet.of("a:1"), "web-1", T0);
+        assertEquals(3, aggregator.contexts());
+    }
+
+    @Test
+    void theContextBudgetRefusesNewContextsButFeedsKnownOnes() {
+        Aggregator small = new Aggregator(new Aggregator.Settings(List.of(), List.of(), 2, 300));
+        assertTrue(small.add(sample("a", StatsdType.GAUGE, 1, 1), TAGS, "", T0));
+        assertTrue(small.add(sample("b", StatsdType.GAUGE, 1, 1), TAGS, "", T0));
+        assertFalse(small.add(sample("c", StatsdType.GAUGE, 1, 1), TAGS, "", T0));
+        assertTrue(small.add(sample("a", StatsdType.GAUGE, 1, 2), TAGS, "", T0));
+    }
+
+    @Test
+    void timestampedSamplesBypassAggregation() {
+        MetricSample gauge = new MetricSample("g", StatsdType.GAUGE, new double[] {1, 2}, "", 1, TagSet.EMPTY,
+                T0 - 300, Origin.NONE);
+        List<Metric> out = Aggregator.unaggregated(gauge, TAGS, "");
+        assertEquals(2, out.size());
+        assertEquals(T0 - 300, out.get(0).timestamp());
+        MetricSample count = new MetricSample("c", StatsdType.COUNT, new double[] {50}, "", 1, TagSet.EMPTY, T0,
+                Origin.NONE);
+        Metric rate = Aggregator.unaggregated(count, TAGS, "").get(0);
+        assertEquals(MetricType.RATE, rate.type());
+        assertEquals(5.0, rate.value());
+        MetricSample histogram = new MetricSample("h", StatsdType.HISTOGRAM, new double[] {1}, "", 1, TagSet.EMPTY,
+                T0, Origin.NONE);
+        assertTrue(Aggregator.unaggregated(histogram, TAGS, "").isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> aggregator.add(gauge, TAGS, "", T0));
+    }
+}
