@@ -1,0 +1,172 @@
+package io.pilotfish.collector.dogstatsd;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The Datadog Agent's quantile sketch for DogStatsD distributions (not sketches-java's DDSketch): logarithmic
+ * bins of relative width {@code gamma = 1 + 2/128 = 1.015625}, so any quantile is known within 1/128 of its value.
+ * A value {@code v} goes to key {@code roundHalfEven(ln v / ln gamma) + 1338}; values closer to zero than about
+ * 9.94e-10 go to key 0, negative values to the negated key, values beyond the largest finite key (32766) to 32767. The bins
+ * sent hold at most 65,535 each (a busier key is sent as several bins with the same key) and there are at most
+ * 4,096 of them: beyond that, the lowest bins are merged into the first one kept, as the Agent trims them. Count,
+ * min, max and sum are exact.
+ */
+public final class AgentSketch {
+
+    static final double RELATIVE_ACCURACY = 1.0 / 128;
+    static final double GAMMA = 1 + 2 * RELATIVE_ACCURACY;
+    static final double LN_GAMMA = Math.log1p(2 * RELATIVE_ACCURACY);
+    static final double MIN_VALUE = 1e-9;
+    /** Keeps every key of a value at or above {@link #MIN_VALUE} at 1 or more: 1338. */
+    static final int BIAS = 1 - (int) Math.floor(Math.log(MIN_VALUE) / LN_GAMMA);
+    /** Values below the lower bound of key 1 (about 9.94e-10) count as zero. */
+    static final double SMALLEST = Math.pow(GAMMA, 1 - BIAS);
+    static final int MAX_KEY = 32766;
+    static final int INF_KEY = 32767;
+    static final int BIN_LIMIT = 4096;
+    static final int MAX_BIN_COUNT = 65_535;
+
+    /** The bins as sent: keys ascending (repeated for split bins), each with its count. */
+    public record Bins(int[] keys, int[] counts) {
+    }
+
+    private final Map<Integer, long[]> counts = new HashMap<>();
+    private long count;
+    private double min = Double.POSITIVE_INFINITY;
+    private double max = Double.NEGATIVE_INFINITY;
+    private double sum;
+
+    /** Adds {@code value} {@code times} times (a sample rate of 0.25 weighs 4). */
+    public void add(double value, long times) {
+        if (times <= 0) {
+            return;
+        }
+        counts.computeIfAbsent(key(value), k -> new long[1])[0] += times;
+        count += times;
+        sum += value * times;
+        min = Math.min(min, value);
+        max = Math.max(max, value);
+    }
+
+    public long count() {
+        return count;
+    }
+
+    public double min() {
+        return min;
+    }
+
+    public double max() {
+        return max;
+    }
+
+    public double sum() {
+        return sum;
+    }
+
+    public double average() {
+        return count == 0 ? 0 : sum / count;
+    }
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    static int key(double value) {
+        if (value < 0) {
+            return -key(-value);
+        }
+        if (value < SMALLEST) {
+            return 0;
+        }
+        double exponent = Math.rint(Math.log(value) / LN_GAMMA); // rint rounds half to even, as the Agent does
+        if (exponent + BIAS > MAX_KEY) {
+            return INF_KEY;
+        }
+        return (int) Math.max(1, exponent + BIAS);
+    }
+
+    /** The lower bound of a key's bin: {@code gamma^(key - 1338)}. */
+    static double lowerBound(int key) {
+        if (key < 0) {
+            return -lowerBound(-key);
+        }
+        if (key == 0) {
+            return 0;
+        }
+        if (key >= INF_KEY) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return Math.pow(GAMMA, key - BIAS);
+    }
+
+    /** The bins to send, split at 65,535 and limited to 4,096 (plus the split-off remainders) as the Agent does. */
+    public Bins bins() {
+        int[] keys = counts.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+        long[] totals = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            totals[i] = counts.get(keys[i])[0];
+        }
+        if (keys.length > BIN_LIMIT) {
+            // Merge the lowest bins into the first one kept: the low end loses resolution, the high end never.
+            int remove = keys.length - BIN_LIMIT;
+            long merged = 0;
+            for (int i = 0; i < remove; i++) {
+                merged += totals[i];
+            }
+            keys = Arrays.copyOfRange(keys, remove, keys.length);
+            totals = Arrays.copyOfRange(totals, remove, totals.length);
+            totals[0] += merged;
+        }
+        int entries = 0;
+        for (long total : totals) {
+            entries += (int) ((total + MAX_BIN_COUNT - 1) / MAX_BIN_COUNT);
+        }
+        int[] outKeys = new int[entries];
+        int[] outCounts = new int[entries];
+        int at = 0;
+        for (int i = 0; i < keys.length; i++) {
+            long left = totals[i];
+            while (left > 0) {
+                int part = (int) Math.min(left, MAX_BIN_COUNT);
+                outKeys[at] = keys[i];
+                outCounts[at] = part;
+                at++;
+                left -= part;
+            }
+        }
+        return new Bins(outKeys, outCounts);
+    }
+
+    /**
+     * The value at quantile {@code q}, estimated as Datadog does from the bins: the rank {@code roundHalfEven(q *
+     * (count - 1))}, interpolated within its bin, the exact min and max at the ends.
+     */
+    public double quantile(double q) {
+        if (count == 0) {
+            return 0;
+        }
+        if (q <= 0) {
+            return min;
+        }
+        if (q >= 1) {
+            return max;
+        }
+        Bins bins = bins();
+        double wanted = Math.rint(q * (count - 1));
+        double seen = 0;
+        for (int i = 0; i < bins.keys().length; i++) {
+            seen += bins.counts()[i];
+            if (seen <= wanted) {
+                continue;
+            }
+            double weight = (seen - wanted) / bins.counts()[i];
+            double low = i == 0 ? min : lowerBound(bins.keys()[i]);
+            double high = lowerBound(bins.keys()[i]) * GAMMA;
+            return low * weight + high * (1 - weight);
+        }
+        return max;
+    }
+}
