@@ -52,8 +52,13 @@ public final class Pipeline {
     private final PluginLog log;
     private final Map<SignalKind, SelfTelemetry.Counter> unrouted = new EnumMap<>(SignalKind.class);
 
+    // Written under this; read without it (status on an event loop, the telemetry scrape on the timer thread must
+    // never wait for a reload that is stopping collectors).
+    private volatile LoadedConfig config;
+    private volatile List<SinkRunner> sinkView = List.of();
+    private volatile List<String> collectorView = List.of();
+
     // Guarded by this.
-    private LoadedConfig config;
     private final Map<String, RunningSink> sinks = new LinkedHashMap<>();
     private final Map<String, RunningCollector> collectors = new LinkedHashMap<>();
     private final List<SinkRunner> retiring = new ArrayList<>();
@@ -101,6 +106,7 @@ public final class Pipeline {
             }
         }
         startInternal(config.agent());
+        refreshViews();
         LOG.log(System.Logger.Level.INFO, "pipeline started: collectors " + collectorNames() + ", sinks "
                 + sinkNames());
     }
@@ -262,6 +268,7 @@ public final class Pipeline {
             startInternal(next.agent());
             settingsChanged.add("telemetry");
         }
+        refreshViews();
         return new Changes(List.copyOf(startedNow), List.copyOf(stoppedNow), List.copyOf(restartedNow),
                 List.copyOf(settingsChanged), List.of());
     }
@@ -400,11 +407,7 @@ public final class Pipeline {
     private List<io.pilotfish.spi.signal.Metric> report() {
         TagSet tags = services.metadata().current().map(s -> s.taskTags(Cardinality.LOW)).orElse(TagSet.EMPTY);
         long now = services.clock().instant().getEpochSecond();
-        Duration interval;
-        synchronized (this) {
-            interval = config.agent().telemetryInterval();
-        }
-        return services.telemetry().report(now, interval.toSeconds(), tags);
+        return services.telemetry().report(now, config.agent().telemetryInterval().toSeconds(), tags);
     }
 
     private PluginContext context(String name, String role, String type) {
@@ -474,24 +477,30 @@ public final class Pipeline {
         return settings;
     }
 
-    public synchronized LoadedConfig config() {
+    public LoadedConfig config() {
         return config;
     }
 
-    public synchronized List<String> collectorNames() {
+    /** Under the lock, after every change: what the accessors below return without taking it. */
+    private void refreshViews() {
         List<String> names = new ArrayList<>(collectors.keySet());
         if (internal != null) {
             names.add(INTERNAL_COLLECTOR);
         }
-        return names;
+        collectorView = List.copyOf(names);
+        sinkView = sinks.values().stream().map(RunningSink::runner).toList();
     }
 
-    public synchronized List<String> sinkNames() {
-        return List.copyOf(sinks.keySet());
+    public List<String> collectorNames() {
+        return collectorView;
     }
 
-    public synchronized List<SinkRunner> sinkRunners() {
-        return sinks.values().stream().map(RunningSink::runner).toList();
+    public List<String> sinkNames() {
+        return sinkView.stream().map(SinkRunner::name).toList();
+    }
+
+    public List<SinkRunner> sinkRunners() {
+        return sinkView;
     }
 
     private static void closeQuietly(AutoCloseable plugin) {
