@@ -23,6 +23,8 @@ final class AgentFixture implements AutoCloseable {
     final String apiKey = "it-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
     final EcsMetadataSimulator task;
     final IntakeRecorder intake;
+    /** The status endpoint's port for agents started with {@link #ssmAgent}: free, so agents never share 5001. */
+    final int statusPort = freePort();
     private final List<AgentProcess> agents = new ArrayList<>();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,12 +57,13 @@ final class AgentFixture implements AutoCloseable {
      * The agent as a task definition that keeps its config in SSM starts it: the metadata URI, the task role
      * (the simulator's container-credentials endpoint with its token), SSM at {@code ssmEndpoint}
      * ({@code AWS_ENDPOINT_URL_SSM}, as for a VPC endpoint), the region and the intake URL. No API key: it comes
-     * from SSM.
+     * from SSM. Its status endpoint listens on {@link #statusPort}.
      */
     AgentProcess.Builder ssmAgent(URI ssmEndpoint) {
         AgentProcess.Builder builder = AgentProcess.builder();
         task.environmentWithCredentials().forEach(builder::env);
         return builder
+                .property("pilotfish.status.port", Integer.toString(statusPort))
                 .env("AWS_ENDPOINT_URL_SSM", ssmEndpoint.toString())
                 .env("AWS_REGION", "us-east-1")
                 .env("DD_DD_URL", intake.uri().toString());
@@ -72,6 +75,14 @@ final class AgentFixture implements AutoCloseable {
                 .property("pilotfish.collectors.container-stats.interval", "1s")
                 .property("pilotfish.collectors.ecs-metadata.interval", "1s")
                 .property("pilotfish.telemetry.interval", "2s");
+    }
+
+    static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     AgentProcess start(AgentProcess.Builder builder) throws IOException {

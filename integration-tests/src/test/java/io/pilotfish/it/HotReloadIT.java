@@ -11,9 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pilotfish.testkit.MotoServer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,12 +30,6 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 class HotReloadIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 
     /** The agent's status document, as {@code pilotfish status --json} prints it. */
     static JsonNode status(int port) throws Exception {
@@ -84,10 +75,8 @@ class HotReloadIT {
              AgentFixture fixture = AgentFixture.demoTask();
              SsmClient admin = SsmConfigIT.admin(moto)) {
             baseline(admin, fixture, "team:one", "2s");
-            int statusPort = freePort();
             AgentProcess agent = fixture.start(fixture.ssmAgent(moto.endpoint())
-                    .property("pilotfish.ssm.reload-interval", "3s")
-                    .property("pilotfish.status.port", Integer.toString(statusPort)));
+                    .property("pilotfish.ssm.reload-interval", "3s"));
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:one", "container_name:app"),
                     Duration.ofSeconds(60));
             AgentFixture.await("3 scrapes before the change", Duration.ofSeconds(30),
@@ -116,7 +105,7 @@ class HotReloadIT {
             // No hole across the reload: every scrape, old interval and new, reached the intake.
             List<Long> all = fixture.timestamps(METRIC, "container_name:app");
             assertTrue(gaps(all).stream().allMatch(g -> g <= 3), "gaps " + gaps(all));
-            JsonNode status = status(statusPort);
+            JsonNode status = status(fixture.statusPort);
             assertEquals(0, sink(status, "datadog-metrics").path("dropped").asLong(), status.toString());
             // Later periodic reads find nothing new.
             assertTrue(List.of("applied", "unchanged").contains(status.path("config").path("ssm").path("last_reload")
@@ -135,10 +124,8 @@ class HotReloadIT {
              AgentFixture fixture = AgentFixture.demoTask();
              SsmClient admin = SsmConfigIT.admin(moto)) {
             baseline(admin, fixture, "team:one", "1s");
-            int statusPort = freePort();
             AgentProcess agent = fixture.start(fixture.ssmAgent(moto.endpoint())
-                    .property("pilotfish.ssm.reload-interval", "10m")
-                    .property("pilotfish.status.port", Integer.toString(statusPort)));
+                    .property("pilotfish.ssm.reload-interval", "10m"));
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:one"), Duration.ofSeconds(60));
 
             // Two mistakes at once: both are reported, neither is applied, the tag change beside them neither.
@@ -159,7 +146,7 @@ class HotReloadIT {
                     () -> fixture.timestamps(METRIC, "container_name:app").size() >= before + 3);
             assertTrue(fixture.accepted(METRIC).stream().noneMatch(s -> s.hasTags("team:two")),
                     "nothing of the refused reload was applied");
-            JsonNode refused = status(statusPort);
+            JsonNode refused = status(fixture.statusPort);
             assertTrue(refused.path("problems").toString().contains("refused"), refused.toString());
 
             admin.deleteParameter(b -> b.name("/pilotfish/defaults/telemetry/enabled"));
@@ -169,7 +156,7 @@ class HotReloadIT {
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:two"), Duration.ofSeconds(15));
             assertTrue(Duration.between(fixed, Instant.now()).compareTo(Duration.ofSeconds(10)) < 0,
                     "SIGHUP did not wait for the 10 minute interval");
-            assertEquals("applied", status(statusPort).path("config").path("ssm").path("last_reload")
+            assertEquals("applied", status(fixture.statusPort).path("config").path("ssm").path("last_reload")
                     .path("outcome").asText());
             assertEquals(1, readyLines(agent));
         }
@@ -182,10 +169,8 @@ class HotReloadIT {
              SsmClient admin = SsmConfigIT.admin(moto);
              SsmFaultProxy proxy = new SsmFaultProxy(moto.endpoint())) {
             baseline(admin, fixture, "team:one", "1s");
-            int statusPort = freePort();
             AgentProcess agent = fixture.start(fixture.ssmAgent(proxy.endpoint())
-                    .property("pilotfish.ssm.reload-interval", "2s")
-                    .property("pilotfish.status.port", Integer.toString(statusPort)));
+                    .property("pilotfish.ssm.reload-interval", "2s"));
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:one"), Duration.ofSeconds(60));
 
             proxy.mode(SsmFaultProxy.Mode.THROTTLE);
@@ -204,7 +189,7 @@ class HotReloadIT {
             agent.hangUp();
             assertTrue(agent.awaitLine(l -> l.contains("/pilotfish/defaults: TIMEOUT"), Duration.ofSeconds(40)),
                     agent.outputText());
-            JsonNode stalled = status(statusPort);
+            JsonNode stalled = status(fixture.statusPort);
             assertEquals("source_failed", stalled.path("config").path("ssm").path("last_reload").path("outcome")
                     .asText(), stalled.toString());
 
@@ -215,7 +200,7 @@ class HotReloadIT {
             assertTrue(proxy.throttled.get() > 0 && proxy.stalled.get() > 0);
             List<Long> all = fixture.timestamps(METRIC, "container_name:app");
             assertTrue(gaps(all).stream().allMatch(g -> g <= 2), "no scrape lost: gaps " + gaps(all));
-            assertEquals(0, sink(status(statusPort), "datadog-metrics").path("dropped").asLong());
+            assertEquals(0, sink(status(fixture.statusPort), "datadog-metrics").path("dropped").asLong());
             assertEquals(1, readyLines(agent));
         }
     }
@@ -228,21 +213,18 @@ class HotReloadIT {
              SsmFaultProxy proxy = new SsmFaultProxy(moto.endpoint())) {
             baseline(admin, fixture, "team:one", "1s");
             proxy.mode(SsmFaultProxy.Mode.STALL);
-            int statusPort = freePort();
             AgentProcess agent = fixture.start(fixture.ssmAgent(proxy.endpoint())
-                    .property("pilotfish.collectors.container-stats.interval", "1s")
-                    .property("pilotfish.status.port", Integer.toString(statusPort)));
+                    .property("pilotfish.collectors.container-stats.interval", "1s"));
             assertTrue(agent.awaitLine(l -> l.contains("ready in"), Duration.ofSeconds(60)), agent.outputText());
             assertTrue(agent.output().stream().anyMatch(l -> l.contains("retrying in the background")),
                     agent.outputText());
 
-            JsonNode down = status(statusPort);
+            JsonNode down = status(fixture.statusPort);
             assertEquals("failed", down.path("config").path("ssm").path("state").asText(), down.toString());
             assertTrue(down.path("problems").toString().contains("SSM could not be read at start"), down.toString());
             assertFalse(down.path("config").path("api_key").path("configured").asBoolean());
 
-            AgentProcess doctor = fixture.start(fixture.ssmAgent(proxy.endpoint()).args("doctor", "--json")
-                    .property("pilotfish.status.port", Integer.toString(statusPort)));
+            AgentProcess doctor = fixture.start(fixture.ssmAgent(proxy.endpoint()).args("doctor", "--json"));
             assertEquals(1, doctor.awaitExit(Duration.ofSeconds(90)), doctor.outputText());
             JsonNode report = JSON.readTree(doctor.outputText().substring(doctor.outputText().indexOf('{')));
             JsonNode running = null;
@@ -263,7 +245,7 @@ class HotReloadIT {
             List<Long> stamps = fixture.timestamps(METRIC, "container_name:app");
             assertTrue(stamps.get(0) < recovered.getEpochSecond() - 1, "what was scraped before SSM answered "
                     + "was kept and sent: first point at " + stamps.get(0) + ", SSM back at " + recovered);
-            JsonNode up = status(statusPort);
+            JsonNode up = status(fixture.statusPort);
             assertEquals("read", up.path("config").path("ssm").path("state").asText(), up.toString());
             assertTrue(up.path("config").path("api_key").path("source").asText().contains(KEY_PARAMETER));
             assertEquals(1, readyLines(agent));

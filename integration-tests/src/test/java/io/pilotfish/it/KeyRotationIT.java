@@ -30,10 +30,8 @@ class KeyRotationIT {
              AgentFixture fixture = AgentFixture.demoTask();
              SsmClient admin = SsmConfigIT.admin(moto)) {
             HotReloadIT.baseline(admin, fixture, "team:keys", "1s");
-            int statusPort = HotReloadIT.freePort();
             AgentProcess agent = fixture.start(fixture.ssmAgent(moto.endpoint())
-                    .property("pilotfish.ssm.reload-interval", "10m")
-                    .property("pilotfish.status.port", Integer.toString(statusPort)));
+                    .property("pilotfish.ssm.reload-interval", "10m"));
             AgentFixture.await("3 scrapes with the first key", Duration.ofSeconds(60),
                     () -> fixture.timestamps(METRIC, "container_name:app").size() >= 3);
 
@@ -57,7 +55,7 @@ class KeyRotationIT {
             List<Long> stamps = fixture.timestamps(METRIC, "container_name:app");
             List<Long> gaps = HotReloadIT.gaps(stamps);
             assertTrue(gaps.stream().allMatch(g -> g <= 2), "gaps " + gaps);
-            JsonNode status = HotReloadIT.status(statusPort);
+            JsonNode status = HotReloadIT.status(fixture.statusPort);
             assertEquals(0, HotReloadIT.sink(status, "datadog-metrics").path("dropped").asLong(), status.toString());
             assertEquals(0, HotReloadIT.sink(status, "datadog-events").path("dropped").asLong(), status.toString());
             assertTrue(status.path("config").path("api_key").path("source").asText().contains(KEY_PARAMETER));

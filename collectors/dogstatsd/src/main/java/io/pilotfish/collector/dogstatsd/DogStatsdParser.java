@@ -68,6 +68,10 @@ public final class DogStatsdParser {
     /** Why the message being parsed failed, for the handler's error line. */
     private String failure;
     private ParseError tagError;
+    /** The origin fields ({@code c:}, {@code e:}, {@code card:}) of the message being parsed; all three grammars. */
+    private String originContainer;
+    private String originExternal;
+    private Origin.TagCardinality originCardinality;
 
     /** @param nowSeconds stamps events and service checks that carry no {@code d:} */
     public DogStatsdParser(Limits limits, LongSupplier nowSeconds) {
@@ -102,6 +106,9 @@ public final class DogStatsdParser {
             return;
         }
         failure = null;
+        originContainer = "";
+        originExternal = "";
+        originCardinality = Origin.TagCardinality.DEFAULT;
         if (startsWith(b, from, to, "_e{")) {
             if (!parseEvent(b, from, to, ascii, handler)) {
                 handler.error(ParseError.BAD_EVENT, failure + ": " + excerpt(b, from, to, ascii));
@@ -152,9 +159,6 @@ public final class DogStatsdParser {
         double rate = 1;
         long timestamp = 0;
         TagSet tags = TagSet.EMPTY;
-        String containerId = "";
-        String external = "";
-        Origin.TagCardinality cardinality = Origin.TagCardinality.DEFAULT;
         int field = typeTo;
         while (field < to) {
             int fieldFrom = field + 1;
@@ -181,14 +185,10 @@ public final class DogStatsdParser {
                                 + "\" is not a positive number of seconds";
                         return ParseError.BAD_TIMESTAMP;
                     }
-                } else if (startsWith(b, fieldFrom, fieldTo, "c:")) {
-                    containerId = containerId(text(b, fieldFrom + 2, fieldTo, ascii));
-                } else if (startsWith(b, fieldFrom, fieldTo, "e:")) {
-                    external = text(b, fieldFrom + 2, fieldTo, ascii);
-                } else if (startsWith(b, fieldFrom, fieldTo, "card:")) {
-                    cardinality = cardinality(text(b, fieldFrom + 5, fieldTo, ascii));
+                } else {
+                    // Unknown fields are ignored, as the Agent does: newer clients may send more.
+                    originField(b, fieldFrom, fieldTo, ascii);
                 }
-                // Unknown fields are ignored, as the Agent does: newer clients may send more.
             }
             field = fieldTo;
         }
@@ -226,10 +226,8 @@ public final class DogStatsdParser {
             }
             values = java.util.Arrays.copyOf(valueScratch, count);
         }
-        Origin origin = containerId.isEmpty() && external.isEmpty() && cardinality == Origin.TagCardinality.DEFAULT
-                ? Origin.NONE : new Origin(containerId, external, cardinality);
         handler.metric(new MetricSample(text(b, from, colon, ascii), type, values, member, rate, tags, timestamp,
-                origin));
+                origin()));
         return null;
     }
 
@@ -276,6 +274,25 @@ public final class DogStatsdParser {
         }
         tagCache.put(raw, parsed);
         return parsed;
+    }
+
+    /** Takes a {@code c:}, {@code e:} or {@code card:} field into the message's origin; false for any other. */
+    private boolean originField(byte[] b, int from, int to, boolean ascii) {
+        if (startsWith(b, from, to, "c:")) {
+            originContainer = containerId(text(b, from + 2, to, ascii));
+        } else if (startsWith(b, from, to, "e:")) {
+            originExternal = text(b, from + 2, to, ascii);
+        } else if (startsWith(b, from, to, "card:")) {
+            originCardinality = cardinality(text(b, from + 5, to, ascii));
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    private Origin origin() {
+        Origin origin = new Origin(originContainer, originExternal, originCardinality);
+        return origin.isEmpty() ? Origin.NONE : origin;
     }
 
     /** {@code c:} is {@code ci-<id>}, {@code in-<inode>}, both comma-separated, or a bare id (older clients). */
@@ -335,14 +352,15 @@ public final class DogStatsdParser {
         Event.Priority priority = Event.Priority.NORMAL;
         Event.AlertType alertType = Event.AlertType.INFO;
         TagSet tags = TagSet.EMPTY;
-        String containerId = "";
-        String external = "";
-        Origin.TagCardinality cardinality = Origin.TagCardinality.DEFAULT;
         int field = (int) textTo;
         while (field < to) {
             int fieldFrom = field + 1;
             int fieldTo = indexOf(b, (byte) '|', fieldFrom, to);
             fieldTo = fieldTo < 0 ? to : fieldTo;
+            if (originField(b, fieldFrom, fieldTo, ascii)) {
+                field = fieldTo;
+                continue;
+            }
             if (fieldTo - fieldFrom >= 2 && b[fieldFrom + 1] == ':' || fieldFrom < fieldTo && b[fieldFrom] == '#') {
                 String value = b[fieldFrom] == '#' ? "" : text(b, fieldFrom + 2, fieldTo, ascii);
                 switch (b[fieldFrom]) {
@@ -357,8 +375,6 @@ public final class DogStatsdParser {
                         case "success" -> Event.AlertType.SUCCESS;
                         default -> Event.AlertType.INFO;
                     };
-                    case 'c' -> containerId = containerId(value);
-                    case 'e' -> external = value;
                     case '#' -> {
                         tags = tags(b, fieldFrom + 1, fieldTo, ascii);
                         if (tags == null) {
@@ -367,13 +383,11 @@ public final class DogStatsdParser {
                     }
                     default -> { }
                 }
-            } else if (startsWith(b, fieldFrom, fieldTo, "card:")) {
-                cardinality = cardinality(text(b, fieldFrom + 5, fieldTo, ascii));
             }
             field = fieldTo;
         }
         handler.event(new Event(title, text, timestamp > 0 ? timestamp : nowSeconds.getAsLong(), alertType,
-                priority, sourceType, aggregationKey, tags, host), new Origin(containerId, external, cardinality));
+                priority, sourceType, aggregationKey, tags, host), origin());
         return true;
     }
 
@@ -405,9 +419,6 @@ public final class DogStatsdParser {
         String host = "";
         String message = "";
         TagSet tags = TagSet.EMPTY;
-        String containerId = "";
-        String external = "";
-        Origin.TagCardinality cardinality = Origin.TagCardinality.DEFAULT;
         int field = statusTo;
         while (field < to) {
             int fieldFrom = field + 1;
@@ -418,24 +429,20 @@ public final class DogStatsdParser {
                 if (tags == null) {
                     return false;
                 }
-            } else if (startsWith(b, fieldFrom, fieldTo, "card:")) {
-                cardinality = cardinality(text(b, fieldFrom + 5, fieldTo, ascii));
-            } else if (fieldTo - fieldFrom >= 2 && b[fieldFrom + 1] == ':') {
+            } else if (!originField(b, fieldFrom, fieldTo, ascii) && fieldTo - fieldFrom >= 2
+                    && b[fieldFrom + 1] == ':') {
                 String value = text(b, fieldFrom + 2, fieldTo, ascii);
                 switch (b[fieldFrom]) {
                     case 'd' -> timestamp = Math.max(0, parsePositiveLong(b, fieldFrom + 2, fieldTo));
                     case 'h' -> host = value;
                     case 'm' -> message = unescapeNewlines(value);
-                    case 'c' -> containerId = containerId(value);
-                    case 'e' -> external = value;
                     default -> { }
                 }
             }
             field = fieldTo;
         }
         handler.serviceCheck(new ServiceCheck(text(b, nameFrom, nameTo, ascii), status,
-                timestamp > 0 ? timestamp : nowSeconds.getAsLong(), tags, message, host),
-                new Origin(containerId, external, cardinality));
+                timestamp > 0 ? timestamp : nowSeconds.getAsLong(), tags, message, host), origin());
         return true;
     }
 

@@ -69,8 +69,7 @@ public class DoctorCommand implements Callable<Integer> {
         if (assembled != null) {
             checks.add(new SsmPathsCheck(assembled));
             var status = assembled.config().agent().status();
-            checks.add(new RunningAgentCheck(status.host().equals("0.0.0.0") ? "127.0.0.1" : status.host(),
-                    status.port()));
+            checks.add(new RunningAgentCheck(io.pilotfish.agent.status.StatusClient.host(status), status.port()));
         }
         DoctorReport report;
         try (DoctorContext context = new DoctorContext(env, perCheck.get(), target)) {

@@ -3,14 +3,12 @@ package io.pilotfish.agent.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pilotfish.agent.config.ConfigKeys;
+import io.pilotfish.agent.status.StatusClient;
 import io.pilotfish.core.config.AgentConfig;
 import io.pilotfish.core.config.ConfigLoader;
 import io.pilotfish.platform.PluginRegistry;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
@@ -116,8 +114,7 @@ public class StatusCommand implements Callable<Integer> {
             AgentConfig agent = new ConfigLoader(PluginCatalogs.of(registry)).load(ConfigKeys.read(Map.of(), ""),
                     ConfigKeys.environment(System.getenv())).agent();
             AgentConfig.StatusOptions options = agent.status();
-            String host = options.host().equals("0.0.0.0") ? "127.0.0.1" : options.host();
-            return new AgentConfig.StatusOptions(host, port != null ? port : options.port());
+            return new AgentConfig.StatusOptions(StatusClient.host(options), port != null ? port : options.port());
         }
 
         static Optional<HttpResponse<String>> get(AgentConfig.StatusOptions options, String path) {
@@ -125,15 +122,11 @@ public class StatusCommand implements Callable<Integer> {
                 return Optional.empty();
             }
             try {
-                HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-                String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
-                HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + options.port() + path))
-                        .timeout(Duration.ofSeconds(3)).GET().build();
-                return Optional.of(client.send(request, HttpResponse.BodyHandlers.ofString()));
+                return Optional.of(StatusClient.get(options.host(), options.port(), path, Duration.ofSeconds(3)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Optional.empty();
-            } catch (Exception e) {
+            } catch (java.io.IOException e) {
                 return Optional.empty();
             }
         }

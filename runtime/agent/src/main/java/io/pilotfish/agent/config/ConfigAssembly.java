@@ -78,10 +78,10 @@ public final class ConfigAssembly {
             return ssmState == SsmState.READ || ssmState.retryable();
         }
 
-        /** Whether a path was throttled, or the whole read was. */
+        /** Whether SSM throttled the read of a path. */
         public boolean throttled() {
             return ssm.map(load -> load.paths().stream().anyMatch(p -> p.state() == PathStatus.State.THROTTLED))
-                    .orElse(false) || notes.stream().anyMatch(note -> note.contains("Throttl"));
+                    .orElse(false);
         }
     }
 

@@ -2,9 +2,7 @@ package io.pilotfish.agent.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import io.pilotfish.agent.status.StatusClient;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,10 +40,7 @@ public final class RunningAgentCheck implements DoctorCheck {
         String where = host + ":" + port;
         HttpResponse<String> answer;
         try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(context.timeout()).build();
-            answer = client.send(HttpRequest.newBuilder(URI.create("http://" + (host.contains(":") ? "[" + host + "]"
-                    : host) + ":" + port + "/status")).timeout(context.timeout()).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            answer = StatusClient.get(host, port, "/status", context.timeout());
         } catch (java.io.IOException e) {
             return CheckResult.skip(this, "no agent answers on " + where + " (not started yet, or another "
                     + "pilotfish.status.port); the checks above stand on their own");

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -309,28 +310,13 @@ public final class SinkRunner {
                     lastFailure = "";
                 }
                 case ExportResult.Retryable retry -> {
-                    attempt++;
-                    retried.add(batch.size());
-                    lastFailure = retry.reason();
-                    delay = retry.retryAfter().map(Duration::toMillis)
-                            .map(ms -> Math.min(ms, options.maxBackoff().toMillis()))
-                            .orElseGet(this::backoffMillis);
-                    if (draining) {
-                        delay = Math.min(delay, 1000);
-                    }
-                    notBeforeMillis = clock.millis() + delay;
-                    requeue(batch);
+                    delay = retryLater(batch, retry.reason(), retry.retryAfter());
                     log.warn("retry", "export failed (" + retry.reason() + "), retrying "
                             + batch.size() + " items in " + delay + " ms");
                 }
                 case ExportResult.CredentialsRejected refused -> {
                     // Not the data's fault: keep it for the re-read (rotated) key instead of dropping it.
-                    attempt++;
-                    retried.add(batch.size());
-                    lastFailure = refused.reason();
-                    delay = draining ? Math.min(backoffMillis(), 1000) : backoffMillis();
-                    notBeforeMillis = clock.millis() + delay;
-                    requeue(batch);
+                    delay = retryLater(batch, refused.reason(), Optional.empty());
                     askForCredentials = true;
                 }
                 case ExportResult.Permanent rejected -> {
@@ -421,6 +407,21 @@ public final class SinkRunner {
             notBeforeMillis = 0;
         }
         schedulePump(0);
+    }
+
+    /** Under the lock: puts the batch back first in line and returns the delay before the next attempt. */
+    private long retryLater(List<Entry> batch, String reason, Optional<Duration> retryAfter) {
+        attempt++;
+        retried.add(batch.size());
+        lastFailure = reason;
+        long delay = retryAfter.map(Duration::toMillis).map(ms -> Math.min(ms, options.maxBackoff().toMillis()))
+                .orElseGet(this::backoffMillis);
+        if (draining) {
+            delay = Math.min(delay, 1000); // during shutdown a long backoff would only waste the deadline
+        }
+        notBeforeMillis = clock.millis() + delay;
+        requeue(batch);
+        return delay;
     }
 
     private void requeue(List<Entry> batch) {
