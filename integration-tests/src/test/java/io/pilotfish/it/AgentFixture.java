@@ -25,6 +25,8 @@ final class AgentFixture implements AutoCloseable {
     final IntakeRecorder intake;
     /** The status endpoint's port for agents started with {@link #ssmAgent}: free, so agents never share 5001. */
     final int statusPort = freePort();
+    /** DogStatsD's UDP port for every agent of this fixture: free, so a DogStatsD on the machine never clashes. */
+    final int dogstatsdPort = freeUdpPort();
     private final List<AgentProcess> agents = new ArrayList<>();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -50,6 +52,7 @@ final class AgentFixture implements AutoCloseable {
         return AgentProcess.builder()
                 .env("ECS_CONTAINER_METADATA_URI_V4", task.v4Uri().toString())
                 .env("DD_API_KEY", apiKey)
+                .env("DD_DOGSTATSD_PORT", Integer.toString(dogstatsdPort))
                 .env("DD_DD_URL", intake.uri().toString());
     }
 
@@ -66,6 +69,7 @@ final class AgentFixture implements AutoCloseable {
                 .property("pilotfish.status.port", Integer.toString(statusPort))
                 .env("AWS_ENDPOINT_URL_SSM", ssmEndpoint.toString())
                 .env("AWS_REGION", "us-east-1")
+                .env("DD_DOGSTATSD_PORT", Integer.toString(dogstatsdPort))
                 .env("DD_DD_URL", intake.uri().toString());
     }
 
@@ -79,6 +83,14 @@ final class AgentFixture implements AutoCloseable {
 
     static int freePort() {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static int freeUdpPort() {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -36,8 +36,9 @@ import java.util.zip.InflaterInputStream;
 
 /**
  * A Datadog intake on 127.0.0.1 that records every request. POST on any path is accepted (202
- * {@code {"errors":[]}}); {@code /api/v2/series} JSON bodies are decoded into {@link RecordedSeries}; gzip and
- * deflate (zlib) bodies are decompressed. Answers can be scripted. Thread-safe.
+ * {@code {"errors":[]}}); {@code /api/v2/series} JSON bodies are decoded into {@link RecordedSeries} and
+ * {@code /api/beta/sketches} protobuf bodies into {@link RecordedSketch}; gzip and deflate (zlib) bodies are
+ * decompressed. Answers can be scripted. Thread-safe.
  *
  * <pre>{@code
  * try (var intake = IntakeRecorder.builder().acceptKeys("test-key").start()) {
@@ -50,11 +51,19 @@ import java.util.zip.InflaterInputStream;
 public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
 
     public static final String SERIES_PATH = "/api/v2/series";
+    /** The Agent's distribution intake: protobuf {@code SketchPayload}. */
+    public static final String SKETCHES_PATH = "/api/beta/sketches";
     public static final String VALIDATE_PATH = "/api/v1/validate";
     public static final int DEFAULT_MAX_REQUESTS = 100_000;
     /** Datadog's limits for {@code /api/v2/series}: 512 000 bytes sent, 5 242 880 bytes decompressed. */
     public static final long SERIES_MAX_WIRE_BYTES = 512_000;
     public static final long SERIES_MAX_DECOMPRESSED_BYTES = 5_242_880;
+    /**
+     * The Agent's limits for sketch payloads ({@code serializer_max_payload_size} 2 621 440 bytes compressed,
+     * {@code serializer_max_uncompressed_payload_size} 4 194 304), beyond which it says Datadog drops them.
+     */
+    public static final long SKETCHES_MAX_WIRE_BYTES = 2_621_440;
+    public static final long SKETCHES_MAX_DECOMPRESSED_BYTES = 4_194_304;
     /** Bodies beyond this are never held in memory, whatever the path (answered 413). */
     static final long HARD_BODY_CAP = 64L * 1024 * 1024;
     private static final Set<String> SECRET_HEADERS = Set.of("dd-api-key", "dd-application-key");
@@ -105,7 +114,7 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
             return this;
         }
 
-        /** Whether series bodies over Datadog's size limits get 413 (default true). */
+        /** Whether series and sketch bodies over Datadog's size limits get 413 (default true). */
         public Builder datadogLimits(boolean value) {
             this.datadogLimits = value;
             return this;
@@ -245,6 +254,26 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
         }
     }
 
+    /** Every sketch of accepted (2xx) requests, in arrival order. */
+    public List<RecordedSketch> sketches() {
+        synchronized (lock) {
+            return acceptedSketches().toList();
+        }
+    }
+
+    public List<RecordedSketch> sketches(String metric) {
+        synchronized (lock) {
+            return acceptedSketches().filter(s -> s.metric().equals(metric)).toList();
+        }
+    }
+
+    public SortedSet<String> sketchNames() {
+        synchronized (lock) {
+            return acceptedSketches().map(RecordedSketch::metric)
+                    .collect(TreeSet::new, TreeSet::add, TreeSet::addAll);
+        }
+    }
+
     /** Points of accepted series with this name that carry all the given {@code key:value} tags. */
     public List<RecordedSeries.Point> points(String metric, String... requiredTags) {
         return series(metric).stream().filter(s -> s.hasTags(requiredTags))
@@ -265,6 +294,23 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
                 .filter(s -> s.metric().equals(metric) && condition.test(s)).findFirst(), timeout);
         return found.orElseThrow(() -> new AssertionError("no accepted series '" + metric
                 + "' matching the condition within " + timeout + "; series seen: " + seriesNames()
+                + "; requests: " + requestCount()));
+    }
+
+    /** Waits (without polling) for an accepted sketch with this name. */
+    public RecordedSketch awaitSketch(String metric, Duration timeout) {
+        return awaitSketch(metric, s -> true, timeout);
+    }
+
+    /**
+     * Waits for an accepted sketch with this name that matches; returns the first such sketch. Throws
+     * {@link AssertionError} listing the names seen when none arrives in time.
+     */
+    public RecordedSketch awaitSketch(String metric, Predicate<RecordedSketch> condition, Duration timeout) {
+        Optional<RecordedSketch> found = awaitFound(() -> acceptedSketches()
+                .filter(s -> s.metric().equals(metric) && condition.test(s)).findFirst(), timeout);
+        return found.orElseThrow(() -> new AssertionError("no accepted sketch '" + metric
+                + "' matching the condition within " + timeout + "; sketches seen: " + sketchNames()
                 + "; requests: " + requestCount()));
     }
 
@@ -297,6 +343,10 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
 
     private Stream<RecordedSeries> acceptedSeries() {
         return recorded.stream().filter(RecordedRequest::accepted).flatMap(r -> r.series().stream());
+    }
+
+    private Stream<RecordedSketch> acceptedSketches() {
+        return recorded.stream().filter(RecordedRequest::accepted).flatMap(r -> r.sketches().stream());
     }
 
     // ---------------------------------------------------------------- HTTP
@@ -353,9 +403,11 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
         String encoding = Optional.ofNullable(request.getHeader("Content-Encoding")).map(String::trim)
                 .filter(e -> !e.isEmpty()).orElse("identity").toLowerCase(Locale.ROOT);
         boolean seriesPath = SERIES_PATH.equals(path);
+        boolean sketchesPath = SKETCHES_PATH.equals(path);
         byte[] raw = collected.overLimit() ? new byte[0] : collected.buffer.getBytes();
         byte[] body = raw;
         List<RecordedSeries> series = List.of();
+        List<RecordedSketch> sketches = List.of();
         Outcome outcome;
         Set<String> keys = acceptedKeys;
         boolean hasKey = apiKey != null && !apiKey.isEmpty();
@@ -374,19 +426,35 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
         } else if (datadogLimits && seriesPath && collected.size > SERIES_MAX_WIRE_BYTES) {
             outcome = Outcome.reject(413, "series body of " + collected.size + " bytes is over Datadog's "
                     + SERIES_MAX_WIRE_BYTES);
+        } else if (datadogLimits && sketchesPath && collected.size > SKETCHES_MAX_WIRE_BYTES) {
+            outcome = Outcome.reject(413, "sketch body of " + collected.size + " bytes is over Datadog's "
+                    + SKETCHES_MAX_WIRE_BYTES);
         } else {
-            long maxDecompressed = datadogLimits && seriesPath ? SERIES_MAX_DECOMPRESSED_BYTES : HARD_BODY_CAP;
+            long maxDecompressed = !datadogLimits ? HARD_BODY_CAP : seriesPath ? SERIES_MAX_DECOMPRESSED_BYTES
+                    : sketchesPath ? SKETCHES_MAX_DECOMPRESSED_BYTES : HARD_BODY_CAP;
             Decoded decoded = decompress(encoding, raw, maxDecompressed);
             if (decoded.failure() != null) {
                 outcome = decoded.failure();
             } else {
                 body = decoded.body();
-                String seriesError = null;
-                if (seriesPath && !isProtobuf(request.getHeader("Content-Type"))) {
+                Outcome invalid = null;
+                String contentType = request.getHeader("Content-Type");
+                if (seriesPath && !isProtobuf(contentType)) {
                     try {
                         series = SeriesDecoder.decode(body);
                     } catch (IllegalArgumentException e) {
-                        seriesError = e.getMessage();
+                        invalid = invalidPayload("invalid series payload: ", e.getMessage());
+                    }
+                } else if (sketchesPath && !isProtobuf(contentType)) {
+                    // The sketch intake only speaks protobuf; a JSON or untyped body is a sender's mistake.
+                    invalid = new Outcome(415, "sketches need Content-Type: application/x-protobuf, got "
+                            + (contentType == null ? "none" : contentType), Optional.empty(),
+                            ScriptedResponse.defaultBody(415));
+                } else if (sketchesPath) {
+                    try {
+                        sketches = SketchDecoder.decode(body);
+                    } catch (IllegalArgumentException e) {
+                        invalid = invalidPayload("invalid sketch payload: ", e.getMessage());
                     }
                 }
                 ScriptedResponse scripted = script.poll();
@@ -396,16 +464,15 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
                     boolean ok = answer.status() >= 200 && answer.status() < 300;
                     outcome = new Outcome(answer.status(), ok ? null : "scripted " + answer.status(),
                             answer.retryAfter(), answer.body());
-                } else if (seriesError != null) {
-                    outcome = new Outcome(400, "invalid series payload: " + seriesError, Optional.empty(),
-                            Json.string(errors(seriesError)));
+                } else if (invalid != null) {
+                    outcome = invalid;
                 } else {
                     outcome = new Outcome(202, null, Optional.empty(), "{\"errors\":[]}");
                 }
             }
         }
         RecordedRequest record = record(receivedAt, request, path, encoding, collected.size, body, outcome, series,
-                apiKey);
+                sketches, apiKey);
         answer(request, outcome.status(), outcome.retryAfter(), outcome.body());
         Consumer<RecordedRequest> callback = listener;
         if (callback != null) {
@@ -417,6 +484,10 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
         }
     }
 
+    private static Outcome invalidPayload(String what, String message) {
+        return new Outcome(400, what + message, Optional.empty(), Json.string(errors(message)));
+    }
+
     private static JsonNode errors(String message) {
         ObjectNode node = Json.object();
         node.putArray("errors").add(message);
@@ -425,11 +496,11 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
 
     private RecordedRequest record(Instant receivedAt, HttpServerRequest request, String path, String encoding,
                                    long wireBytes, byte[] body, Outcome outcome, List<RecordedSeries> series,
-                                   String apiKey) {
+                                   List<RecordedSketch> sketches, String apiKey) {
         synchronized (lock) {
             RecordedRequest record = new RecordedRequest(++sequence, receivedAt, request.method().name(), path,
                     request.query(), headers(request.headers()), encoding, wireBytes, body, outcome.status(),
-                    outcome.rejection(), series, apiKey);
+                    outcome.rejection(), series, sketches, apiKey);
             if (recorded.size() >= maxRequests) {
                 recorded.pollFirst();
                 dropped++;

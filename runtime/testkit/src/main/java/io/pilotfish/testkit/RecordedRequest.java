@@ -26,11 +26,13 @@ public final class RecordedRequest {
     private final int status;
     private final String rejection;
     private final List<RecordedSeries> series;
+    private final List<RecordedSketch> sketches;
     private final String apiKey;
 
     RecordedRequest(long sequence, Instant receivedAt, String method, String path, String query,
                     Map<String, List<String>> headers, String contentEncoding, long wireBytes, byte[] body,
-                    int status, String rejection, List<RecordedSeries> series, String apiKey) {
+                    int status, String rejection, List<RecordedSeries> series, List<RecordedSketch> sketches,
+                    String apiKey) {
         this.sequence = sequence;
         this.receivedAt = receivedAt;
         this.method = method;
@@ -43,6 +45,7 @@ public final class RecordedRequest {
         this.status = status;
         this.rejection = rejection;
         this.series = List.copyOf(series);
+        this.sketches = List.copyOf(sketches);
         this.apiKey = apiKey;
     }
 
@@ -101,7 +104,7 @@ public final class RecordedRequest {
         return status;
     }
 
-    /** Answered 2xx: counted by {@link IntakeRecorder#series()}. */
+    /** Answered 2xx: counted by {@link IntakeRecorder#series()} and {@link IntakeRecorder#sketches()}. */
     public boolean accepted() {
         return status >= 200 && status < 300;
     }
@@ -114,6 +117,11 @@ public final class RecordedRequest {
     /** The series decoded from a JSON {@code /api/v2/series} body, whatever the answer; empty otherwise. */
     public List<RecordedSeries> series() {
         return series;
+    }
+
+    /** The sketches decoded from a protobuf {@code /api/beta/sketches} body, whatever the answer; empty otherwise. */
+    public List<RecordedSketch> sketches() {
+        return sketches;
     }
 
     public boolean hasApiKey() {
@@ -135,6 +143,7 @@ public final class RecordedRequest {
                 + (rejection == null ? "" : " (" + rejection + ")")
                 + ", " + wireBytes + " B " + contentEncoding
                 + (series.isEmpty() ? "" : ", " + series.size() + " series")
+                + (sketches.isEmpty() ? "" : ", " + sketches.size() + " sketches")
                 + (hasApiKey() ? ", api key present" : ", no api key");
     }
 }

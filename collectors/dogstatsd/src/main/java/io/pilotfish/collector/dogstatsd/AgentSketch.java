@@ -1,5 +1,7 @@
 package io.pilotfish.collector.dogstatsd;
 
+import io.pilotfish.spi.signal.Sketch;
+import io.pilotfish.spi.signal.TagSet;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,7 +18,7 @@ import java.util.Map;
 public final class AgentSketch {
 
     static final double RELATIVE_ACCURACY = 1.0 / 128;
-    static final double GAMMA = 1 + 2 * RELATIVE_ACCURACY;
+    static final double GAMMA = Sketch.GAMMA;
     static final double LN_GAMMA = Math.log1p(2 * RELATIVE_ACCURACY);
     static final double MIN_VALUE = 1e-9;
     /** Keeps every key of a value at or above {@link #MIN_VALUE} at 1 or more: 1338. */
@@ -24,7 +26,7 @@ public final class AgentSketch {
     /** Values below the lower bound of key 1 (about 9.94e-10) count as zero. */
     static final double SMALLEST = Math.pow(GAMMA, 1 - BIAS);
     static final int MAX_KEY = 32766;
-    static final int INF_KEY = 32767;
+    static final int INF_KEY = Sketch.INFINITE_KEY;
     static final int BIN_LIMIT = 4096;
     static final int MAX_BIN_COUNT = 65_535;
 
@@ -90,16 +92,7 @@ public final class AgentSketch {
 
     /** The lower bound of a key's bin: {@code gamma^(key - 1338)}. */
     static double lowerBound(int key) {
-        if (key < 0) {
-            return -lowerBound(-key);
-        }
-        if (key == 0) {
-            return 0;
-        }
-        if (key >= INF_KEY) {
-            return Double.POSITIVE_INFINITY;
-        }
-        return Math.pow(GAMMA, key - BIAS);
+        return Sketch.lowerBound(key);
     }
 
     /** The bins to send, split at 65,535 and limited to 4,096 (plus the split-off remainders) as the Agent does. */
@@ -140,33 +133,14 @@ public final class AgentSketch {
         return new Bins(outKeys, outCounts);
     }
 
-    /**
-     * The value at quantile {@code q}, estimated as Datadog does from the bins: the rank {@code roundHalfEven(q *
-     * (count - 1))}, interpolated within its bin, the exact min and max at the ends.
-     */
+    /** The value at quantile {@code q}, estimated as Datadog does from the bins ({@link Sketch#quantile}). */
     public double quantile(double q) {
-        if (count == 0) {
-            return 0;
-        }
-        if (q <= 0) {
-            return min;
-        }
-        if (q >= 1) {
-            return max;
-        }
+        return toSignal("", 0, TagSet.EMPTY, "").quantile(q);
+    }
+
+    /** This sketch as the signal sent for one series and bucket. */
+    public Sketch toSignal(String name, long timestamp, TagSet tags, String host) {
         Bins bins = bins();
-        double wanted = Math.rint(q * (count - 1));
-        double seen = 0;
-        for (int i = 0; i < bins.keys().length; i++) {
-            seen += bins.counts()[i];
-            if (seen <= wanted) {
-                continue;
-            }
-            double weight = (seen - wanted) / bins.counts()[i];
-            double low = i == 0 ? min : lowerBound(bins.keys()[i]);
-            double high = lowerBound(bins.keys()[i]) * GAMMA;
-            return low * weight + high * (1 - weight);
-        }
-        return max;
+        return new Sketch(name, timestamp, tags, host, count, min, max, sum, bins.keys(), bins.counts());
     }
 }

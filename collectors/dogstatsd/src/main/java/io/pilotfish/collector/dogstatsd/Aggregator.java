@@ -2,6 +2,7 @@ package io.pilotfish.collector.dogstatsd;
 
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.TagSet;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,9 +28,11 @@ import java.util.function.Consumer;
  *   default; also {@code .min .sum}) and per percentile ({@code .95percentile}); each sample weighs
  *   {@code int(1 / rate)}; {@code .count} is a RATE, the rest GAUGE; median and percentiles are weighted nearest
  *   rank on the sorted samples.</li>
+ *   <li>distribution {@code d}: the Agent's sketch ({@link AgentSketch}) of every value, each weighing
+ *   {@code int(1 / rate)}, sent as one {@link io.pilotfish.spi.signal.Sketch} per context and bucket.</li>
  * </ul>
  *
- * Distributions go to the sketch aggregation and samples with a timestamp bypass aggregation: both are refused here.
+ * Samples with a timestamp bypass aggregation ({@link #unaggregated}) and are refused here.
  * The number of contexts per bucket is bounded; samples for new contexts beyond it are refused (the caller counts
  * them). Not thread-safe: one aggregator per worker.
  */
@@ -91,8 +94,8 @@ public final class Aggregator {
      * @return false when the bucket is full of other contexts and the sample was not taken
      */
     public boolean add(MetricSample sample, TagSet tags, String host, long arrivalSeconds) {
-        if (sample.type() == StatsdType.DISTRIBUTION || sample.timestamped()) {
-            throw new IllegalArgumentException("distributions and timestamped samples are not aggregated here");
+        if (sample.timestamped()) {
+            throw new IllegalArgumentException("timestamped samples are not aggregated: see unaggregated()");
         }
         long start = arrivalSeconds - Math.floorMod(arrivalSeconds, BUCKET_SECONDS);
         if (start != currentStart) {
@@ -110,6 +113,7 @@ public final class Aggregator {
                 case COUNT -> new Counter();
                 case GAUGE -> new Gauge();
                 case SET -> new SetOfMembers();
+                case DISTRIBUTION -> new Distribution();
                 default -> new Histogram();
             };
             current.put(context, accumulator);
@@ -125,7 +129,7 @@ public final class Aggregator {
      * Emits every bucket that has closed by {@code nowSeconds} (or every bucket, at shutdown: the Agent loses the
      * open one on SIGTERM; we do not) and forgets it.
      */
-    public void flush(long nowSeconds, boolean includeOpen, Consumer<Metric> out) {
+    public void flush(long nowSeconds, boolean includeOpen, Consumer<? super Signal> out) {
         if (!counterLastSeen.isEmpty() && lastFlushed != Long.MIN_VALUE) {
             // Periods without any sample still carry the zeros of live counters.
             long limit = settings.counterExpiry() / BUCKET_SECONDS + 1;
@@ -155,7 +159,7 @@ public final class Aggregator {
     }
 
     /** Counters seen recently but silent in this bucket report 0, so graphs show zero rather than a gap. */
-    private void emitIdleCounters(long start, Map<Context, Accumulator> bucket, Consumer<Metric> out) {
+    private void emitIdleCounters(long start, Map<Context, Accumulator> bucket, Consumer<? super Signal> out) {
         Iterator<Map.Entry<Context, Long>> seen = counterLastSeen.entrySet().iterator();
         while (seen.hasNext()) {
             Map.Entry<Context, Long> entry = seen.next();
@@ -205,7 +209,7 @@ public final class Aggregator {
     private abstract static class Accumulator {
         abstract void add(MetricSample sample);
 
-        abstract void emit(Context context, long start, Consumer<Metric> out);
+        abstract void emit(Context context, long start, Consumer<? super Signal> out);
     }
 
     private static final class Counter extends Accumulator {
@@ -219,7 +223,7 @@ public final class Aggregator {
         }
 
         @Override
-        void emit(Context context, long start, Consumer<Metric> out) {
+        void emit(Context context, long start, Consumer<? super Signal> out) {
             out.accept(metric(context.name(), MetricType.RATE, sum / BUCKET_SECONDS, start, context));
         }
     }
@@ -233,7 +237,7 @@ public final class Aggregator {
         }
 
         @Override
-        void emit(Context context, long start, Consumer<Metric> out) {
+        void emit(Context context, long start, Consumer<? super Signal> out) {
             out.accept(metric(context.name(), MetricType.GAUGE, last, start, context));
         }
     }
@@ -247,8 +251,25 @@ public final class Aggregator {
         }
 
         @Override
-        void emit(Context context, long start, Consumer<Metric> out) {
+        void emit(Context context, long start, Consumer<? super Signal> out) {
             out.accept(metric(context.name(), MetricType.GAUGE, members.size(), start, context));
+        }
+    }
+
+    private static final class Distribution extends Accumulator {
+        private final AgentSketch sketch = new AgentSketch();
+
+        @Override
+        void add(MetricSample sample) {
+            long weight = (long) (1 / sample.sampleRate());
+            for (double value : sample.values()) {
+                sketch.add(value, weight);
+            }
+        }
+
+        @Override
+        void emit(Context context, long start, Consumer<? super Signal> out) {
+            out.accept(sketch.toSignal(context.name(), start, context.tags(), context.host()));
         }
     }
 
@@ -276,7 +297,7 @@ public final class Aggregator {
         }
 
         @Override
-        void emit(Context context, long start, Consumer<Metric> out) {
+        void emit(Context context, long start, Consumer<? super Signal> out) {
             sortByValue();
             for (String aggregate : settings.aggregates()) {
                 double value;
@@ -313,6 +334,10 @@ public final class Aggregator {
         }
 
         private void sortByValue() {
+            if (uniformWeights()) {
+                Arrays.sort(values, 0, size); // the common case (no sample rate): no index sort needed
+                return;
+            }
             Integer[] order = new Integer[size];
             for (int i = 0; i < size; i++) {
                 order[i] = i;
@@ -326,6 +351,15 @@ public final class Aggregator {
             }
             values = sortedValues;
             weights = sortedWeights;
+        }
+
+        private boolean uniformWeights() {
+            for (int i = 1; i < size; i++) {
+                if (weights[i] != weights[0]) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -93,4 +93,16 @@ class AgentSketchTest {
         assertEquals(1338 + 4_999, bins.keys()[bins.keys().length - 1], "the high end keeps full resolution");
         assertEquals(Math.pow(AgentSketch.GAMMA, 4_999), sketch.max());
     }
+
+    @Test
+    void quantilesNeverLeaveTheRangeOfTheValuesSeen() {
+        AgentSketch sketch = new AgentSketch();
+        for (double value : new double[] {20, 57, 110, 197}) {
+            sketch.add(value, 1);
+        }
+        for (double q = 0; q <= 1.0001; q += 0.01) {
+            double estimate = sketch.quantile(q);
+            assertTrue(estimate >= 20 && estimate <= 197, "q=" + q + " gave " + estimate);
+        }
+    }
 }

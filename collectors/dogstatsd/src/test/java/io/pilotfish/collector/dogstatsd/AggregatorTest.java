@@ -36,7 +36,7 @@ class AggregatorTest {
 
     private Map<String, Metric> flush(long now, boolean all) {
         List<Metric> out = new ArrayList<>();
-        aggregator.flush(now, all, out::add);
+        aggregator.flush(now, all, signal -> out.add((Metric) signal));
         Map<String, Metric> byName = new LinkedHashMap<>();
         out.forEach(m -> byName.put(m.name() + "@" + m.timestamp(), m));
         return byName;
@@ -98,7 +98,7 @@ class AggregatorTest {
         Aggregator custom = new Aggregator(new Aggregator.Settings(List.of("min", "sum"), List.of(99, 50), 10, 300));
         custom.add(sample("h", StatsdType.HISTOGRAM, 1, 5, 1, 9), TAGS, "", T0);
         List<Metric> out = new ArrayList<>();
-        custom.flush(T0 + 10, false, out::add);
+        custom.flush(T0 + 10, false, signal -> out.add((Metric) signal));
         assertEquals(List.of("h.min", "h.sum", "h.50percentile", "h.99percentile"),
                 out.stream().map(Metric::name).toList());
         assertEquals(List.of(1.0, 15.0, 5.0, 9.0), out.stream().map(Metric::value).toList());
@@ -124,8 +124,8 @@ class AggregatorTest {
         Aggregator short5 = new Aggregator(new Aggregator.Settings(List.of(), List.of(), 100, 30));
         short5.add(sample("c", StatsdType.COUNT, 1, 5), TAGS, "", T0);
         List<Metric> out = new ArrayList<>();
-        short5.flush(T0 + 10, false, out::add);
-        short5.flush(T0 + 60, false, out::add);
+        short5.flush(T0 + 10, false, signal -> out.add((Metric) signal));
+        short5.flush(T0 + 60, false, signal -> out.add((Metric) signal));
         assertEquals(List.of(0.5, 0.0, 0.0), out.stream().map(Metric::value).toList(),
                 "one real point, then zeros for the 30 s expiry, then nothing");
         assertEquals(List.of(T0, T0 + 10, T0 + 20), out.stream().map(Metric::timestamp).toList());
@@ -164,5 +164,25 @@ class AggregatorTest {
                 T0, Origin.NONE);
         assertTrue(Aggregator.unaggregated(histogram, TAGS, "").isEmpty());
         assertThrows(IllegalArgumentException.class, () -> aggregator.add(gauge, TAGS, "", T0));
+    }
+
+    @Test
+    void aDistributionBecomesOneSketchPerContextAndBucketWeighedByRate() {
+        aggregator.add(sample("d", StatsdType.DISTRIBUTION, 1, 1, 2, 3), TAGS, "", T0);
+        aggregator.add(sample("d", StatsdType.DISTRIBUTION, 0.5, 10), TAGS, "", T0 + 3);
+        aggregator.add(sample("d", StatsdType.DISTRIBUTION, 1, 7), TAGS, "", T0 + 10);
+        List<io.pilotfish.spi.signal.Signal> out = new ArrayList<>();
+        aggregator.flush(T0 + 10, false, out::add);
+        assertEquals(1, out.size(), "one sketch for the closed bucket: " + out);
+        io.pilotfish.spi.signal.Sketch sketch = (io.pilotfish.spi.signal.Sketch) out.get(0);
+        assertEquals("d", sketch.name());
+        assertEquals(T0, sketch.timestamp());
+        assertEquals(TAGS, sketch.tags());
+        assertEquals(5, sketch.count(), "1, 2, 3 once and 10 twice (rate 0.5)");
+        assertEquals(1, sketch.min());
+        assertEquals(10, sketch.max());
+        assertEquals(26, sketch.sum(), 1e-9);
+        aggregator.flush(T0 + 10, true, out::add);
+        assertEquals(7, ((io.pilotfish.spi.signal.Sketch) out.get(1)).max(), "shutdown flushes the open bucket");
     }
 }

@@ -9,6 +9,7 @@ import io.pilotfish.platform.PluginRegistry;
 import io.pilotfish.testkit.EcsMetadataSimulator;
 import io.pilotfish.testkit.IntakeRecorder;
 import io.pilotfish.testkit.RecordedSeries;
+import io.pilotfish.testkit.RecordedSketch;
 import io.quarkus.runtime.Quarkus;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
@@ -68,6 +69,9 @@ public class DemoCommand implements Callable<Integer> {
             // Faster than the sidecar's 10 s so the demo shows rates within seconds.
             wiring.put("pilotfish.collectors.container-stats.interval", "5s");
             wiring.put("pilotfish.collectors.ecs-metadata.interval", "5s");
+            // A free port, so the demo runs beside a DogStatsD server already on 8125.
+            int dogstatsdPort = freeUdpPort();
+            wiring.put("pilotfish.collectors.dogstatsd.port", Integer.toString(dogstatsdPort));
             LoadedConfig config;
             try {
                 config = AgentRuntime.load(ConfigKeys.read(wiring, "demo wiring"),
@@ -90,6 +94,10 @@ public class DemoCommand implements Callable<Integer> {
             });
             printer.scheduleAtFixedRate(() -> print(intake, started), printEvery.toMillis(), printEvery.toMillis(),
                     TimeUnit.MILLISECONDS);
+            DemoStatsdClient app = new DemoStatsdClient(dogstatsdPort, task.dockerId("app"));
+            printer.scheduleAtFixedRate(app::send, 200, 200, TimeUnit.MILLISECONDS);
+            out.println("The simulated app container sends DogStatsD to 127.0.0.1:" + dogstatsdPort
+                    + " (a counter and a distribution, tagged with its container id).");
             if (runFor.isPresent()) {
                 Thread.sleep(runFor.get().toMillis());
             } else {
@@ -125,18 +133,32 @@ public class DemoCommand implements Callable<Integer> {
         byName.forEach((name, list) -> {
             Map<String, Double> latest = new TreeMap<>();
             for (RecordedSeries s : list) {
-                String who = s.tag("container_name").or(() -> s.tag("sink")).or(() -> s.tag("collector"))
+                String who = s.tag("container_name").or(() -> s.tag("ecs_container_name")).or(() -> s.tag("sink")).or(() -> s.tag("collector"))
                         .orElse("task");
                 latest.put(who, s.lastValue());
             }
             text.append(String.format("  %-44s %-5s %s%n", name, typeName(list.get(0).type()), latest.entrySet()
                     .stream().limit(4).map(e -> e.getKey() + "=" + format(e.getValue())).toList()));
         });
+        Map<String, RecordedSketch> latestSketch = new TreeMap<>();
+        intake.sketches().forEach(sketch -> latestSketch.put(sketch.metric(), sketch));
+        latestSketch.forEach((name, sketch) -> {
+            RecordedSketch.Point last = sketch.lastPoint();
+            text.append(String.format("  %-44s %-5s count=%d p50=%s p99=%s max=%s%n", name, "dist", last.cnt(),
+                    format(last.quantile(0.5)), format(last.quantile(0.99)), format(last.max())));
+        });
         if (!series.isEmpty() && seconds < 12) {
             text.append("  tags of one series: ").append(series.get(0).tags()).append('\n');
         }
         out.print(text);
         out.flush();
+    }
+
+    private static int freeUdpPort() throws java.net.SocketException {
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
     }
 
     private static String typeName(int type) {

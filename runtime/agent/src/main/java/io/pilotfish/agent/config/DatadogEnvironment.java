@@ -25,6 +25,22 @@ public final class DatadogEnvironment {
         mapping.put("DD_SERVICE", "pilotfish.service");
         mapping.put("DD_VERSION", "pilotfish.version");
         mapping.put("DD_PROXY_HTTPS", "pilotfish.proxy.https");
+        String dogstatsd = "pilotfish.collectors.dogstatsd.";
+        mapping.put("DD_DOGSTATSD_PORT", dogstatsd + "port");
+        mapping.put("DD_DOGSTATSD_NON_LOCAL_TRAFFIC", dogstatsd + "non-local-traffic");
+        mapping.put("DD_DOGSTATSD_SOCKET", dogstatsd + "socket");
+        mapping.put("DD_DOGSTATSD_STREAM_SOCKET", dogstatsd + "stream-socket");
+        mapping.put("DD_DOGSTATSD_BUFFER_SIZE", dogstatsd + "buffer-size");
+        mapping.put("DD_DOGSTATSD_SO_RCVBUF", dogstatsd + "so-rcvbuf");
+        mapping.put("DD_DOGSTATSD_QUEUE_SIZE", dogstatsd + "queue-size");
+        mapping.put("DD_DOGSTATSD_TAG_CARDINALITY", dogstatsd + "tag-cardinality");
+        mapping.put("DD_DOGSTATSD_ORIGIN_DETECTION_CLIENT", dogstatsd + "origin-detection");
+        mapping.put("DD_DOGSTATSD_ORIGIN_DETECTION", dogstatsd + "origin-detection");
+        mapping.put("DD_DOGSTATSD_TAGS", dogstatsd + "tags");
+        mapping.put("DD_DOGSTATSD_CONTEXT_LIMIT", dogstatsd + "context-limit");
+        mapping.put("DD_DOGSTATSD_EXPIRY_SECONDS", dogstatsd + "expiry-seconds");
+        mapping.put("DD_HISTOGRAM_AGGREGATES", dogstatsd + "histogram-aggregates");
+        mapping.put("DD_HISTOGRAM_PERCENTILES", dogstatsd + "histogram-percentiles");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
 
         Map<String, String> later = new LinkedHashMap<>();
@@ -34,10 +50,6 @@ public final class DatadogEnvironment {
         }
         for (String variable : new String[] {"DD_LOGS_ENABLED", "DD_LOGS_CONFIG_LOGS_DD_URL"}) {
             later.put(variable, "logs");
-        }
-        for (String variable : new String[] {"DD_DOGSTATSD_PORT", "DD_DOGSTATSD_SOCKET",
-                "DD_DOGSTATSD_NON_LOCAL_TRAFFIC", "DD_DOGSTATSD_TAG_CARDINALITY"}) {
-            later.put(variable, "DogStatsD");
         }
         NOT_YET = java.util.Collections.unmodifiableMap(later);
 

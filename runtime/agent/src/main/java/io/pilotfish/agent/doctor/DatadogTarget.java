@@ -30,7 +30,7 @@ public record DatadogTarget(String site, Optional<Secret> apiKey, Optional<URI> 
     static final String KEY_SITE = "pilotfish.datadog.site";
     static final String KEY_URL = "pilotfish.datadog.url";
     private static final String SINKS = "pilotfish.sinks.";
-    private static final List<String> DATADOG_SINK_TYPES = List.of("datadog-metrics", "datadog-events");
+    private static final List<String> DATADOG_SINK_TYPES = List.of("datadog-metrics", "datadog-sketches", "datadog-events");
 
     public DatadogTarget {
         intakeBases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(intakeBases));

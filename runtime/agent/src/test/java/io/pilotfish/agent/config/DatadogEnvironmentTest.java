@@ -2,6 +2,7 @@ package io.pilotfish.agent.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,5 +25,26 @@ class DatadogEnvironmentTest {
         assertEquals("team:a tier:1", keys.get("pilotfish.tags"));
         assertEquals("prod", keys.get("pilotfish.env"));
         assertEquals(5, keys.size(), "variables we do not honour yet are not invented into keys: " + keys);
+    }
+
+    @Test
+    void theDogStatsdVariablesSetTheDogStatsdCollector() {
+        Map<String, String> keys = DatadogEnvironment.translate(Map.of(
+                "DD_DOGSTATSD_PORT", "18125",
+                "DD_DOGSTATSD_SOCKET", "/var/run/datadog/dsd.socket",
+                "DD_DOGSTATSD_NON_LOCAL_TRAFFIC", "true",
+                "DD_DOGSTATSD_TAG_CARDINALITY", "orchestrator",
+                "DD_DOGSTATSD_ORIGIN_DETECTION_CLIENT", "false",
+                "DD_DOGSTATSD_ORIGIN_DETECTION", "true",
+                "DD_HISTOGRAM_PERCENTILES", "0.95 0.99"));
+        assertEquals("18125", keys.get("pilotfish.collectors.dogstatsd.port"));
+        assertEquals("/var/run/datadog/dsd.socket", keys.get("pilotfish.collectors.dogstatsd.socket"));
+        assertEquals("true", keys.get("pilotfish.collectors.dogstatsd.non-local-traffic"));
+        assertEquals("orchestrator", keys.get("pilotfish.collectors.dogstatsd.tag-cardinality"));
+        assertEquals("false", keys.get("pilotfish.collectors.dogstatsd.origin-detection"),
+                "the client-side switch, which the Agent documents for ECS, wins");
+        assertEquals("0.95 0.99", keys.get("pilotfish.collectors.dogstatsd.histogram-percentiles"));
+        assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_DOGSTATSD_PORT", "8125")),
+                "DogStatsD variables are honoured, so none is reported as ignored");
     }
 }

@@ -5,6 +5,8 @@ public enum SignalKind {
     METRIC,
     EVENT,
     SERVICE_CHECK,
+    /** A distribution in the Datadog Agent's sketch form ({@link Sketch}). */
+    SKETCH,
     LOG,
     TRACE
 }

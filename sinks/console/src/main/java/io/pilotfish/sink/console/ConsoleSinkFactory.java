@@ -24,7 +24,7 @@ public final class ConsoleSinkFactory implements SinkFactory<ConsoleConfig> {
 
     @Override
     public Set<SignalKind> signals(ConsoleConfig config) {
-        return Set.of(SignalKind.METRIC, SignalKind.EVENT, SignalKind.SERVICE_CHECK);
+        return Set.of(SignalKind.METRIC, SignalKind.EVENT, SignalKind.SERVICE_CHECK, SignalKind.SKETCH);
     }
 
     @Override

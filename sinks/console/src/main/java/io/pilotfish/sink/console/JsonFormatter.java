@@ -7,6 +7,7 @@ import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
+import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -15,8 +16,9 @@ import java.util.Locale;
 
 /**
  * One JSON object per signal, with the field names the Datadog intake uses: a metric as a v2 {@code MetricSeries}
- * with one point, an event as a v1 event, a service check as a v1 check run. {@code "signal"} (our own field) says
- * which one a line is.
+ * with one point, an event as a v1 event, a service check as a v1 check run, a sketch as the fields of its
+ * protobuf {@code Sketch} and {@code Dogsketch} plus two quantiles. {@code "signal"} (our own field) says which one a
+ * line is.
  */
 final class JsonFormatter implements ConsoleSink.SignalFormatter {
 
@@ -31,6 +33,7 @@ final class JsonFormatter implements ConsoleSink.SignalFormatter {
                 case Metric metric -> metric(metric, globalTags, json);
                 case Event event -> event(event, globalTags, json);
                 case ServiceCheck check -> serviceCheck(check, globalTags, json);
+                case Sketch sketch -> sketch(sketch, globalTags, json);
                 default -> {
                     json.writeStringField("signal", signal.kind().name().toLowerCase(Locale.ROOT));
                     json.writeStringField("value", String.valueOf(signal));
@@ -96,6 +99,32 @@ final class JsonFormatter implements ConsoleSink.SignalFormatter {
         optional("host_name", check.host(), json);
         optional("message", check.message(), json);
         tags(check.tags().with(globalTags), json);
+    }
+
+    /**
+     * The sketch intake's field names (a {@code Sketch} with its one {@code Dogsketch} flattened in), plus our own
+     * {@code p50} and {@code p99} estimated from the bins.
+     */
+    private static void sketch(Sketch sketch, TagSet globalTags, JsonGenerator json) throws IOException {
+        json.writeStringField("signal", "sketch");
+        json.writeStringField("metric", sketch.name());
+        optional("host", sketch.host(), json);
+        tags(sketch.tags().with(globalTags), json);
+        json.writeNumberField("ts", sketch.timestamp());
+        json.writeNumberField("cnt", sketch.count());
+        // As for metrics, NaN and infinities come out as strings ("NaN"): still valid JSON, and visibly wrong.
+        json.writeNumberField("min", sketch.min());
+        json.writeNumberField("max", sketch.max());
+        json.writeNumberField("avg", sketch.avg());
+        json.writeNumberField("sum", sketch.sum());
+        json.writeNumberField("p50", sketch.quantile(0.5));
+        json.writeNumberField("p99", sketch.quantile(0.99));
+        int[] keys = sketch.keys();
+        int[] counts = sketch.counts();
+        json.writeFieldName("k");
+        json.writeArray(keys, 0, keys.length);
+        json.writeFieldName("n");
+        json.writeArray(counts, 0, counts.length);
     }
 
     private static void optional(String field, String value, JsonGenerator json) throws IOException {

@@ -5,7 +5,10 @@ import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
+import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Locale;
 
 /**
@@ -21,6 +24,7 @@ final class TextFormatter implements ConsoleSink.SignalFormatter {
             case Metric metric -> metric(metric, globalTags, line);
             case Event event -> event(event, globalTags, line);
             case ServiceCheck check -> serviceCheck(check, globalTags, line);
+            case Sketch sketch -> sketch(sketch, globalTags, line);
             default -> line.append(signal.kind()).append(' ').append(clean(String.valueOf(signal)));
         }
     }
@@ -75,6 +79,22 @@ final class TextFormatter implements ConsoleSink.SignalFormatter {
         }
     }
 
+    /** A distribution's summary: exact count, min and max; mean and quantiles to six significant digits. */
+    private static void sketch(Sketch sketch, TagSet globalTags, StringBuilder line) {
+        line.append("SKETCH ").append(clean(sketch.name()))
+                .append(" @").append(sketch.timestamp());
+        tags(sketch.tags().with(globalTags), line);
+        line.append(" count=").append(sketch.count())
+                .append(" min=").append(number(sketch.min()))
+                .append(" max=").append(number(sketch.max()))
+                .append(" avg=").append(estimate(sketch.avg()))
+                .append(" p50=").append(estimate(sketch.quantile(0.5)))
+                .append(" p99=").append(estimate(sketch.quantile(0.99)));
+        if (!sketch.host().isEmpty()) {
+            line.append(" host=").append(clean(sketch.host()));
+        }
+    }
+
     private static void tags(TagSet tags, StringBuilder line) {
         line.append(" [");
         for (int i = 0; i < tags.size(); i++) {
@@ -92,6 +112,17 @@ final class TextFormatter implements ConsoleSink.SignalFormatter {
             return Long.toString((long) value);
         }
         return Double.toString(value);
+    }
+
+    /**
+     * A derived value (a mean, a quantile estimate) to six significant digits: the sketch's bins are only 1/128
+     * accurate, so more digits would be noise.
+     */
+    static String estimate(double value) {
+        if (!Double.isFinite(value)) {
+            return Double.toString(value);
+        }
+        return number(new BigDecimal(value).round(new MathContext(6)).doubleValue());
     }
 
     private static String quote(String text) {

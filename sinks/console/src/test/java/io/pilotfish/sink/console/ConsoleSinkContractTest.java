@@ -5,6 +5,7 @@ import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
+import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
 import io.pilotfish.testkit.SinkContractTest;
 import java.util.List;
@@ -31,6 +32,8 @@ class ConsoleSinkContractTest extends SinkContractTest<ConsoleConfig> {
                 Metric.gauge("contract.test.gauge", 1.5, NOW, TagSet.of("container_name:app")),
                 new Event("Contract test event", "printed by the console sink", NOW, Event.AlertType.INFO,
                         Event.Priority.LOW, "pilotfish", "", TagSet.of("container_name:app"), ""),
-                new ServiceCheck("contract.test.check", ServiceCheck.Status.OK, NOW, TagSet.EMPTY, "", ""));
+                new ServiceCheck("contract.test.check", ServiceCheck.Status.OK, NOW, TagSet.EMPTY, "", ""),
+                new Sketch("contract.test.distribution", NOW, TagSet.of("container_name:app"), "", 3, 1, 10, 12,
+                        new int[] {1338, 1487}, new int[] {2, 1}));
     }
 }

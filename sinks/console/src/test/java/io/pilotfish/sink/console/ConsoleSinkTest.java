@@ -17,6 +17,7 @@ import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.SignalKind;
+import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
 import io.pilotfish.testkit.TestPluginContext;
 import java.io.ByteArrayOutputStream;
@@ -139,6 +140,55 @@ class ConsoleSinkTest {
         assertEquals("NaN", MAPPER.readTree(lines.get(0)).get("points").get(0).get("value").asText());
     }
 
+    /** Six values 12, 15, 15, 20, 250, 1200 in the Agent's bins (keys 1338 + roundHalfEven(ln v / ln 1.015625)). */
+    private static final Sketch LATENCY = new Sketch("app.request.latency", NOW, TagSet.of("route:/checkout"), "",
+            6, 12, 1200, 1512, new int[] {1498, 1513, 1531, 1694, 1795}, new int[] {1, 2, 1, 1, 1});
+
+    @Test
+    void textSummarisesASketchOnOneLine() throws Exception {
+        Sketch onHost = new Sketch("app.size", NOW, TagSet.EMPTY, "i-0abc", 1, -2.5, -2.5, -2.5, new int[] {-1397},
+                new int[] {1});
+
+        List<String> lines = export("text", List.of(LATENCY, onHost));
+
+        assertEquals(List.of(
+                "SKETCH app.request.latency @1700000000 [env:test,route:/checkout] count=6 min=12 max=1200 avg=252 "
+                        + "p50=" + TextFormatter.estimate(LATENCY.quantile(0.5)) + " p99="
+                        + TextFormatter.estimate(LATENCY.quantile(0.99)),
+                "SKETCH app.size @1700000000 [env:test] count=1 min=-2.5 max=-2.5 avg=-2.5 p50=-2.5 p99=-2.5 "
+                        + "host=i-0abc"), lines);
+        double p50 = LATENCY.quantile(0.5);
+        assertTrue(Math.abs(p50 - 15) / 15 < 0.02, "the estimate is near the true median: " + p50);
+    }
+
+    @Test
+    void estimatesShowSixSignificantDigits() {
+        assertEquals("15.1167", TextFormatter.estimate(15.116734876));
+        assertEquals("252", TextFormatter.estimate(252.00000000001));
+        assertEquals("1.23457E-4", TextFormatter.estimate(0.0001234567), "as Java prints small doubles");
+        assertEquals("NaN", TextFormatter.estimate(Double.NaN));
+    }
+
+    @Test
+    void jsonWritesASketchWithTheIntakesFieldNames() throws Exception {
+        JsonNode sketch = MAPPER.readTree(export("json", List.of(LATENCY)).get(0));
+
+        assertEquals("sketch", sketch.get("signal").asText());
+        assertEquals("app.request.latency", sketch.get("metric").asText());
+        assertFalse(sketch.has("host"));
+        assertEquals("[\"env:test\",\"route:/checkout\"]", sketch.get("tags").toString());
+        assertEquals(NOW, sketch.get("ts").asLong());
+        assertEquals(6, sketch.get("cnt").asLong());
+        assertEquals(12.0, sketch.get("min").asDouble());
+        assertEquals(1200.0, sketch.get("max").asDouble());
+        assertEquals(252.0, sketch.get("avg").asDouble());
+        assertEquals(1512.0, sketch.get("sum").asDouble());
+        assertEquals(LATENCY.quantile(0.5), sketch.get("p50").asDouble());
+        assertEquals(LATENCY.quantile(0.99), sketch.get("p99").asDouble());
+        assertEquals("[1498,1513,1531,1694,1795]", sketch.get("k").toString());
+        assertEquals("[1,2,1,1,1]", sketch.get("n").toString());
+    }
+
     @Test
     void globalTagsAreReadForEveryBatch() throws Exception {
         export("text", List.of());
@@ -166,9 +216,9 @@ class ConsoleSinkTest {
     }
 
     @Test
-    void takesMetricsEventsAndServiceChecksAndIsDiscoverable() {
+    void takesMetricsEventsServiceChecksAndSketchesAndIsDiscoverable() {
         assertEquals("console", factory.type());
-        assertEquals(Set.of(SignalKind.METRIC, SignalKind.EVENT, SignalKind.SERVICE_CHECK),
+        assertEquals(Set.of(SignalKind.METRIC, SignalKind.EVENT, SignalKind.SERVICE_CHECK, SignalKind.SKETCH),
                 factory.signals(ConsoleConfig.DEFAULTS));
         assertTrue(ServiceLoader.load(SinkFactory.class).stream()
                 .anyMatch(p -> p.type() == ConsoleSinkFactory.class));

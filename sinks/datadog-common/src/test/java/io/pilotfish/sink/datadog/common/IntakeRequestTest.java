@@ -70,6 +70,25 @@ class IntakeRequestTest {
     }
 
     @Test
+    void aProtobufPostCarriesItsContentTypeAndTheSameHeaders() throws Exception {
+        byte[] proto = {0x0a, 0x03, 0x0a, 0x01, 0x6d};
+        byte[] body = Compression.DEFLATE.compress(proto, 0, proto.length);
+        URI uri = DatadogEndpoints.withPath(intake.baseUri(), "/api/beta/sketches");
+
+        HttpResponse<byte[]> response = HTTP.send(IntakeRequest.post(uri, key, IntakeRequest.PROTOBUF,
+                Compression.DEFLATE, "1.2.3", Duration.ofSeconds(5), body, body.length), BoundedBody.handler(1024));
+
+        assertEquals(202, response.statusCode());
+        FakeIntake.Request request = intake.take();
+        assertEquals("/api/beta/sketches", request.path());
+        assertEquals(TestContext.API_KEY, request.header("DD-API-KEY"));
+        assertEquals("application/x-protobuf", request.header("Content-Type"));
+        assertEquals("deflate", request.header("Content-Encoding"));
+        assertEquals("pilotfish/1.2.3", request.header("User-Agent"));
+        assertArrayEquals(proto, request.decodedBody());
+    }
+
+    @Test
     void onlyTheGivenLengthOfTheBufferIsSent() throws Exception {
         byte[] padded = java.util.Arrays.copyOf(Compression.DEFLATE.compress(JSON, 0, JSON.length), 4096);
         int length = Compression.DEFLATE.compress(JSON, 0, JSON.length).length;

@@ -1,0 +1,94 @@
+package io.pilotfish.collector.dogstatsd;
+
+import io.pilotfish.spi.ecs.Cardinality;
+import io.pilotfish.spi.ecs.TaskMetadataSource;
+import io.pilotfish.spi.ecs.TaskSnapshot;
+import io.pilotfish.spi.signal.TagSet;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The tags a DogStatsD message ends up with: its own, the ECS tags of where it came from, and the collector's extra
+ * tags. Where it came from is the container the client names ({@code c:}) or the Unix socket peer's container; its
+ * tags come from the task metadata at the message's cardinality ({@code card:}) or the configured one, and an
+ * unknown or absent container gets the task's tags, as the Datadog Agent tags DogStatsD on ECS. Results are cached
+ * per task view, since clients repeat the same few tag lists. Used by the parsing worker only.
+ */
+final class OriginTags {
+
+    private static final int MERGED_CACHE_LIMIT = 8192;
+
+    private record Source(String containerId, Cardinality cardinality) {
+    }
+
+    private final TaskMetadataSource metadata;
+    private final Cardinality defaultCardinality;
+    private final boolean originDetection;
+    private final TagSet extraTags;
+    private final Map<Source, Map<TagSet, TagSet>> merged = new HashMap<>();
+    private final Map<Source, TagSet> originTags = new HashMap<>();
+    private TaskSnapshot cachedFor;
+    private int mergedEntries;
+
+    OriginTags(TaskMetadataSource metadata, Cardinality defaultCardinality, boolean originDetection,
+               TagSet extraTags) {
+        this.metadata = metadata;
+        this.defaultCardinality = defaultCardinality;
+        this.originDetection = originDetection;
+        this.extraTags = extraTags;
+    }
+
+    /** The message's tags with its origin's and the extra tags. */
+    TagSet tags(TagSet messageTags, Origin origin, String peerContainerId) {
+        TaskSnapshot current = currentSnapshot();
+        if (current != cachedFor || mergedEntries > MERGED_CACHE_LIMIT) {
+            // A new task view (a container started, tags changed) or too many distinct tag lists: start afresh.
+            merged.clear();
+            originTags.clear();
+            mergedEntries = 0;
+            cachedFor = current;
+        }
+        Source source = source(origin, peerContainerId);
+        Map<TagSet, TagSet> forSource = merged.computeIfAbsent(source, s -> new HashMap<>());
+        TagSet result = forSource.get(messageTags);
+        if (result == null) {
+            result = messageTags.with(originTags(source, current)).with(extraTags);
+            forSource.put(messageTags, result);
+            mergedEntries++;
+        }
+        return result;
+    }
+
+    private TaskSnapshot currentSnapshot() {
+        try {
+            return metadata.current().orElse(null);
+        } catch (RuntimeException e) {
+            return null; // a broken metadata source costs the ECS tags, never the metric
+        }
+    }
+
+    private Source source(Origin origin, String peerContainerId) {
+        Cardinality cardinality = switch (origin.cardinality()) {
+            case NONE -> null;
+            case LOW -> Cardinality.LOW;
+            case ORCHESTRATOR -> Cardinality.ORCHESTRATOR;
+            case HIGH -> Cardinality.HIGH;
+            case DEFAULT -> defaultCardinality;
+        };
+        String containerId = "";
+        if (originDetection) {
+            containerId = !origin.containerId().isEmpty() ? origin.containerId()
+                    : peerContainerId == null ? "" : peerContainerId;
+        }
+        return new Source(containerId, cardinality);
+    }
+
+    private TagSet originTags(Source source, TaskSnapshot snapshot) {
+        if (snapshot == null || source.cardinality() == null) {
+            return TagSet.EMPTY; // outside ECS, or the client asked for no added tags (card:none)
+        }
+        return originTags.computeIfAbsent(source, s -> s.containerId().isEmpty()
+                ? snapshot.taskTags(s.cardinality())
+                : snapshot.containerTags(s.containerId(), s.cardinality()));
+    }
+}

@@ -1,0 +1,318 @@
+package io.pilotfish.collector.dogstatsd.listen;
+
+import io.netty.bootstrap.AbstractBootstrap;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollDomainDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The DogStatsD listeners: UDP, a Unix datagram socket and a Unix stream socket, all served by one event-loop thread
+ * ({@value #THREAD_NAME}). Each packet goes to the {@link PacketHandler} on that thread.
+ *
+ * <p>Origin from peer credentials works for the stream socket only: the pid comes from SO_PEERCRED once per
+ * connection. A datagram carries the sender's credentials only as SCM_CREDENTIALS ancillary data, which Netty (4.1)
+ * does not read, so datagrams get their origin only from the client's {@code c:} field.
+ */
+public final class Listeners implements AutoCloseable {
+
+    static final String THREAD_NAME = "pilotfish-dogstatsd-listener";
+
+    /** Datagrams one recvmmsg call reads at most, and the buffer it may use for them. */
+    private static final int DATAGRAMS_PER_SYSCALL = 16;
+    private static final int BYTES_PER_SYSCALL = 256 * 1024;
+    /** Datagrams read in one wakeup before the thread turns to the other sockets. */
+    private static final int DATAGRAMS_PER_WAKEUP = 64;
+    private static final long BIND_TIMEOUT_MILLIS = 5_000;
+    private static final long CLOSE_TIMEOUT_MILLIS = 2_000;
+
+    private final EventLoopGroup loop;
+    private final List<Channel> channels = new ArrayList<>();
+    private final List<UnixSocketFile> socketFiles = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    // Set while starting; read by whichever thread reports the drops.
+    private volatile int udpPort;
+    private volatile OptionalLong udpSocketInode = OptionalLong.empty();
+
+    private Listeners(EventLoopGroup loop) {
+        this.loop = loop;
+    }
+
+    /**
+     * Binds every configured listener. Uses epoll when available; elsewhere UDP runs on NIO and Unix sockets are
+     * refused. A socket file left by a previous run is replaced.
+     *
+     * @throws ListenerException naming the listener, its address and the setting to change, when one cannot bind
+     *     (the ones already bound are closed again)
+     */
+    public static Listeners start(ListenerSettings settings, PacketHandler handler) {
+        return start(settings, handler, CgroupContainerId.fromProc());
+    }
+
+    /** As {@link #start(ListenerSettings, PacketHandler)}, reading peers' cgroups through {@code containerIds}. */
+    static Listeners start(ListenerSettings settings, PacketHandler handler, CgroupContainerId containerIds) {
+        return start(settings, handler, containerIds, Epoll.isAvailable());
+    }
+
+    /** As above, on epoll or (when {@code epoll} is false, as on other systems) on NIO. */
+    static Listeners start(ListenerSettings settings, PacketHandler handler, CgroupContainerId containerIds,
+            boolean epoll) {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(containerIds, "containerIds");
+        if (!epoll && (settings.socket() != null || settings.streamSocket() != null)) {
+            throw new ListenerException("DogStatsD Unix sockets need Linux and Netty's epoll transport, which is not"
+                    + " available here (" + epollUnavailability() + "). Unset"
+                    + " DD_DOGSTATSD_SOCKET and DD_DOGSTATSD_STREAM_SOCKET, or run the agent on Linux.");
+        }
+        Listeners listeners = new Listeners(epoll
+                ? new EpollEventLoopGroup(1, listenerThread())
+                : new NioEventLoopGroup(1, listenerThread()));
+        try {
+            if (settings.udpEnabled()) {
+                listeners.bindUdp(settings, handler, epoll);
+            }
+            if (settings.socket() != null) {
+                listeners.bindUnixDatagram(settings, handler);
+            }
+            if (settings.streamSocket() != null) {
+                listeners.bindUnixStream(settings, handler, containerIds);
+            }
+            return listeners;
+        } catch (RuntimeException e) {
+            listeners.close();
+            throw e;
+        }
+    }
+
+    /** The bound UDP port (the one picked when any free port was asked for), or 0 when UDP is off. */
+    public int udpPort() {
+        return udpPort;
+    }
+
+    /**
+     * Datagrams the kernel dropped for the UDP socket since start, because its receive buffer was full; empty when UDP
+     * is off, the listeners are closed, or the OS does not say (no {@code /proc/net/udp}).
+     */
+    public OptionalLong udpKernelDrops() {
+        if (udpPort == 0 || closed.get()) {
+            return OptionalLong.empty();
+        }
+        return KernelUdpDrops.read(Path.of("/proc/net"), udpPort, udpSocketInode.orElse(KernelUdpDrops.ANY_INODE));
+    }
+
+    /** Closes the sockets, removes the socket files created, and stops the thread; within about two seconds. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MILLIS);
+        channels.forEach(Channel::close);
+        for (Channel channel : channels) {
+            channel.closeFuture().awaitUninterruptibly(remainingMillis(deadline));
+        }
+        socketFiles.forEach(UnixSocketFile::delete);
+        // No quiet period: nothing is queued on the loop once its channels are closed (open stream connections are
+        // closed by the shutdown itself).
+        loop.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(remainingMillis(deadline));
+    }
+
+    private void bindUdp(ListenerSettings settings, PacketHandler handler, boolean epoll) {
+        int port = settings.udpPort() == ListenerSettings.ANY_FREE_PORT ? 0 : settings.udpPort();
+        String address = hostAndPort(settings.udpHost(), port);
+        InetSocketAddress bindAddress = new InetSocketAddress(settings.udpHost(), port);
+        if (bindAddress.isUnresolved()) {
+            throw new ListenerException(listenerName(Transport.UDP) + " could not bind " + address + ": the host "
+                    + settings.udpHost() + " is unknown. Leave DD_DOGSTATSD_NON_LOCAL_TRAFFIC unset to bind 127.0.0.1,"
+                    + " or set it to true to bind 0.0.0.0.");
+        }
+        int readSize = DatagramReader.readSize(settings.bufferSize());
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .handler(new DatagramReader(Transport.UDP, settings.bufferSize(), handler));
+        if (epoll) {
+            // recvmmsg: one read fills a batch of datagrams, each in its own readSize slot of one buffer.
+            int batch = Math.max(1, Math.min(DATAGRAMS_PER_SYSCALL, BYTES_PER_SYSCALL / readSize));
+            bootstrap.channel(EpollDatagramChannel.class)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, readSize)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(readSize * batch).maxMessagesPerRead(DATAGRAMS_PER_WAKEUP));
+        } else {
+            bootstrap.channel(NioDatagramChannel.class)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(readSize).maxMessagesPerRead(DATAGRAMS_PER_WAKEUP));
+        }
+        if (settings.receiveBufferBytes() > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, settings.receiveBufferBytes());
+        }
+        Channel channel = bind(bootstrap, bindAddress, Transport.UDP, address);
+        udpPort = ((InetSocketAddress) channel.localAddress()).getPort();
+        if (channel instanceof EpollDatagramChannel epollChannel) {
+            udpSocketInode = KernelUdpDrops.socketInode(Path.of("/proc"), epollChannel.fd().intValue());
+        }
+    }
+
+    private void bindUnixDatagram(ListenerSettings settings, PacketHandler handler) {
+        Path path = settings.socket();
+        UnixSocketFile.prepare(path, listenerName(Transport.UNIX_DATAGRAM), setting(Transport.UNIX_DATAGRAM));
+        int receiveBufferBytes = settings.receiveBufferBytes();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(EpollDomainDatagramChannel.class)
+                .option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(DatagramReader.readSize(settings.bufferSize()))
+                                .maxMessagesPerRead(DATAGRAMS_PER_WAKEUP))
+                .handler(new ChannelInitializer<EpollDomainDatagramChannel>() {
+                    @Override
+                    protected void initChannel(EpollDomainDatagramChannel channel) throws IOException {
+                        if (receiveBufferBytes > 0) {
+                            // Netty's Unix datagram channel has no SO_RCVBUF option; its socket has the call.
+                            ((Socket) channel.fd()).setReceiveBufferSize(receiveBufferBytes);
+                        }
+                        channel.pipeline().addLast(
+                                new DatagramReader(Transport.UNIX_DATAGRAM, settings.bufferSize(), handler));
+                    }
+                });
+        bindUnixSocket(bootstrap, path, Transport.UNIX_DATAGRAM);
+    }
+
+    private void bindUnixStream(ListenerSettings settings, PacketHandler handler, CgroupContainerId containerIds) {
+        Path path = settings.streamSocket();
+        UnixSocketFile.prepare(path, listenerName(Transport.UNIX_STREAM), setting(Transport.UNIX_STREAM));
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loop)
+                .channel(EpollServerDomainSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel connection) {
+                        connection.pipeline().addLast(StreamConnectionReader.frameDecoder(settings.bufferSize()),
+                                new StreamConnectionReader(handler, containerIds,
+                                        settings.originFromPeerCredentials()));
+                    }
+                });
+        if (settings.receiveBufferBytes() > 0) {
+            bootstrap.childOption(ChannelOption.SO_RCVBUF, settings.receiveBufferBytes());
+        }
+        bindUnixSocket(bootstrap, path, Transport.UNIX_STREAM);
+    }
+
+    private void bindUnixSocket(AbstractBootstrap<?, ?> bootstrap, Path path, Transport transport) {
+        Path absolute = path.toAbsolutePath();
+        bind(bootstrap, new DomainSocketAddress(absolute.toString()), transport, absolute.toString());
+        UnixSocketFile file = UnixSocketFile.bound(absolute);
+        socketFiles.add(file);
+        try {
+            file.openToOtherUsers();
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new ListenerException(listenerName(transport) + " " + absolute + ": other users cannot be allowed"
+                    + " to write to the socket (" + e + "). Put it on a file system with POSIX permissions or change "
+                    + setting(transport) + ".", e);
+        }
+    }
+
+    private Channel bind(AbstractBootstrap<?, ?> bootstrap, SocketAddress address, Transport transport, String shown) {
+        ChannelFuture future = bootstrap.bind(address);
+        channels.add(future.channel());
+        if (!future.awaitUninterruptibly(BIND_TIMEOUT_MILLIS)) {
+            throw new ListenerException(listenerName(transport) + " could not bind " + shown + " within "
+                    + BIND_TIMEOUT_MILLIS + " ms. Check " + setting(transport) + ".");
+        }
+        if (!future.isSuccess()) {
+            throw bindFailure(transport, shown, future.cause());
+        }
+        return future.channel();
+    }
+
+    private static ListenerException bindFailure(Transport transport, String address, Throwable cause) {
+        String error = Causes.describe(cause);
+        String text = error.toLowerCase(Locale.ROOT);
+        String fix;
+        if (text.contains("address already in use")) {
+            fix = transport == Transport.UDP
+                    ? "Another process already uses this port (a Datadog Agent, or a second DogStatsD server in the"
+                            + " task?). Stop it, or set DD_DOGSTATSD_PORT to a free port (0 turns UDP off)."
+                    : "Another process is bound to this socket. Stop it or change " + setting(transport) + ".";
+        } else if (text.contains("permission denied")) {
+            fix = transport == Transport.UDP
+                    ? "This process may not bind this port (ports below 1024 need CAP_NET_BIND_SERVICE). Set"
+                            + " DD_DOGSTATSD_PORT to a port above 1023."
+                    : "This process may not create the socket there. Make the directory writable for the agent's user"
+                            + " or change " + setting(transport) + ".";
+        } else if (text.contains("cannot assign requested address")) {
+            fix = "This host has no such address. Leave DD_DOGSTATSD_NON_LOCAL_TRAFFIC unset to bind 127.0.0.1, or"
+                    + " set it to true to bind 0.0.0.0.";
+        } else {
+            fix = "Check " + setting(transport) + ".";
+        }
+        return new ListenerException(listenerName(transport) + " could not bind " + address + ": " + error + ". "
+                + fix, cause);
+    }
+
+    private static String listenerName(Transport transport) {
+        return switch (transport) {
+            case UDP -> "DogStatsD UDP listener";
+            case UNIX_DATAGRAM -> "DogStatsD Unix datagram socket";
+            case UNIX_STREAM -> "DogStatsD Unix stream socket";
+        };
+    }
+
+    /** The environment variable that sets the listener's address. */
+    private static String setting(Transport transport) {
+        return switch (transport) {
+            case UDP -> "DD_DOGSTATSD_PORT";
+            case UNIX_DATAGRAM -> "DD_DOGSTATSD_SOCKET";
+            case UNIX_STREAM -> "DD_DOGSTATSD_STREAM_SOCKET";
+        };
+    }
+
+    private static String epollUnavailability() {
+        Throwable cause = Epoll.unavailabilityCause();
+        return cause == null ? "turned off" : Causes.describe(cause);
+    }
+
+    private static String hostAndPort(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** One daemon thread with the listener's name; Netty's FastThreadLocalThread keeps its buffer caches fast. */
+    private static ThreadFactory listenerThread() {
+        return task -> {
+            Thread thread = new FastThreadLocalThread(task, THREAD_NAME);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+}

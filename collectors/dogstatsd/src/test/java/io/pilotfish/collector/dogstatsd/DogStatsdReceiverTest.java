@@ -1,0 +1,332 @@
+package io.pilotfish.collector.dogstatsd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.collector.dogstatsd.listen.ListenerSettings;
+import io.pilotfish.spi.ecs.TaskSnapshot;
+import io.pilotfish.spi.signal.Event;
+import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.spi.signal.ServiceCheck;
+import io.pilotfish.spi.signal.Sketch;
+import io.pilotfish.spi.signal.TagSet;
+import io.pilotfish.testkit.CollectingEmitter;
+import io.pilotfish.testkit.EcsMetadataSimulator;
+import io.pilotfish.testkit.TaskSpec;
+import io.pilotfish.testkit.TestPluginContext;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/** The receiver end to end on real sockets: what a client sends, what the sinks get. */
+class DogStatsdReceiverTest {
+
+    private static final long BUCKET = TestPluginContext.DEFAULT_START.getEpochSecond();
+
+    private static DogStatsdConfig config(Map<String, String> keys) {
+        Map<String, String> all = new HashMap<>(keys);
+        MapPluginConfig plugin = MapPluginConfig.of("dogstatsd", all);
+        DogStatsdConfig read = new DogStatsdFactory().configure(plugin);
+        assertTrue(plugin.problems().isEmpty(), plugin.problems().toString());
+        int port = keys.containsKey("port") ? read.port() : ListenerSettings.ANY_FREE_PORT;
+        return new DogStatsdConfig(read.host(), port, read.socket(), read.streamSocket(), read.bufferSize(),
+                read.receiveBuffer(), read.queueSize(), read.tagCardinality(), read.originDetection(),
+                read.aggregation(), read.extraTags());
+    }
+
+    private static void send(int port, String payload) throws IOException {
+        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.send(new DatagramPacket(bytes, bytes.length, InetAddress.getLoopbackAddress(), port));
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(10);
+        }
+    }
+
+    /** Sends the packets, waits until the worker has parsed them all, then stops (which flushes every bucket). */
+    private static CollectingEmitter run(TestPluginContext context, DogStatsdConfig config, String... packets)
+            throws Exception {
+        DogStatsdReceiver receiver = new DogStatsdReceiver(config, context);
+        CollectingEmitter emitter = new CollectingEmitter();
+        receiver.start(emitter).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        try {
+            for (String packet : packets) {
+                send(receiver.udpPort(), packet);
+            }
+            await(packets.length + " packets parsed", () -> context.counter("dogstatsd.packets") >= packets.length
+                    && parsedAll(context));
+        } finally {
+            receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            receiver.close();
+        }
+        return emitter;
+    }
+
+    private static boolean parsedAll(TestPluginContext context) {
+        Double depth = context.telemetrySnapshot().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("dogstatsd.queue.packets")).map(Map.Entry::getValue)
+                .findFirst().orElse(0.0);
+        return depth == 0;
+    }
+
+    @Test
+    void countsGaugesSetsHistogramsAndDistributionsAggregateAsTheAgentDoes() throws Exception {
+        StringBuilder increments = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            increments.append("page.views:1|c|@0.5|#page:home\n");
+        }
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of()), increments.toString(),
+                    "queue.depth:5|g\nqueue.depth:7|g", "users:alice|s\nusers:bob|s\nusers:alice|s",
+                    "latency:10|ms\nlatency:20|ms\nlatency:30|ms", "payload:1:2:3:4|d|#route:/cart");
+            Metric views = out.metric("page.views", "page:home");
+            assertEquals(MetricType.RATE, views.type());
+            assertEquals(20.0, views.value(), 1e-9, "100 increments at rate 0.5 are 200 over 10 s");
+            assertEquals(10, views.intervalSeconds());
+            assertEquals(BUCKET, views.timestamp());
+            assertEquals(7.0, out.metric("queue.depth").value());
+            assertEquals(2.0, out.metric("users").value());
+            assertEquals(30.0, out.metric("latency.max").value());
+            assertEquals(20.0, out.metric("latency.median").value());
+            assertEquals(20.0, out.metric("latency.avg").value());
+            assertEquals(0.3, out.metric("latency.count").value(), 1e-9);
+            assertEquals(30.0, out.metric("latency.95percentile").value());
+            Sketch payload = out.ofType(Sketch.class).get(0);
+            assertEquals("payload", payload.name());
+            assertEquals(TagSet.of("route:/cart"), payload.tags());
+            assertEquals(4, payload.count());
+            assertEquals(10, payload.sum(), 1e-9);
+            assertEquals(BUCKET, payload.timestamp());
+            assertEquals(9, context.counter("dogstatsd.points"), "one point per series (five for latency): " + out);
+            assertEquals(5, context.counter("dogstatsd.packets", "listener:udp"));
+            assertEquals(109, context.counter("dogstatsd.messages", "listener:udp"), "100 + 2 + 3 + 3 + 1 lines");
+        }
+    }
+
+    @Test
+    void eventsAndServiceChecksPassThroughWithTheirTags() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of("tags", "team:checkout")),
+                    "_e{6,9}:Deploy|v2 is out|t:success|#env:prod\n_sc|db.up|2|m:connection refused");
+            Event event = out.events().get(0);
+            assertEquals("Deploy", event.title());
+            assertEquals(Event.AlertType.SUCCESS, event.alertType());
+            assertEquals(TagSet.of("env:prod", "team:checkout"), event.tags());
+            ServiceCheck check = out.serviceChecks().get(0);
+            assertEquals(ServiceCheck.Status.CRITICAL, check.status());
+            assertEquals("connection refused", check.message());
+            assertEquals(TagSet.of("team:checkout"), check.tags());
+        }
+    }
+
+    @Test
+    void badLinesAreCountedByReasonAndTheRestOfThePacketIsKept() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of()),
+                    "good:1|c\nbad:1|x\nnan:NaN|g\nrate:1|c|@2\ngood:2|c\n:5|g\nnovalue:|c\ngood:3|c");
+            assertEquals(0.6, out.metric("good").value(), 1e-9, "1 + 2 + 3 over 10 s");
+            assertEquals(1, context.counter("dogstatsd.parse_errors", "reason:bad_type"));
+            assertEquals(1, context.counter("dogstatsd.parse_errors", "reason:non_finite"));
+            assertEquals(1, context.counter("dogstatsd.parse_errors", "reason:bad_sample_rate"));
+            assertEquals(1, context.counter("dogstatsd.parse_errors", "reason:malformed"));
+            assertEquals(1, context.counter("dogstatsd.parse_errors", "reason:missing_value"));
+            assertTrue(context.log().lines().stream().anyMatch(l -> l.text().contains("bad:1|x")),
+                    "the log shows the offending line: " + context.log().lines());
+        }
+    }
+
+    @Test
+    void anOversizedPacketKeepsItsWholeLinesAndIsCounted() throws Exception {
+        StringBuilder packet = new StringBuilder();
+        int lines = 0;
+        while (packet.length() < 700) {
+            packet.append("big.packet:1|c\n");
+            lines++;
+        }
+        packet.append("cut.line:1|c");
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of("buffer-size", "512")), packet.toString());
+            long kept = 512 / "big.packet:1|c\n".length();
+            assertEquals(kept / 10.0, out.metric("big.packet").value(), 1e-9, "the whole lines within 512 bytes");
+            assertFalse(out.hasMetric("cut.line"), "the line past the buffer is not guessed at");
+            assertEquals(1, context.counter("dogstatsd.dropped", "reason:oversized_packet"));
+            assertTrue(lines > kept);
+        }
+    }
+
+    @Test
+    void timestampedSamplesBypassAggregationAndUnsupportedOnesAreCounted() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of()),
+                    "backfill:42|g|T1700000000\nbackfill.count:50|c|T1700000000\nbackfill.h:1|h|T1700000000");
+            Metric gauge = out.metric("backfill");
+            assertEquals(1_700_000_000L, gauge.timestamp());
+            assertEquals(42.0, gauge.value());
+            assertEquals(5.0, out.metric("backfill.count").value(), 1e-9);
+            assertEquals(1, context.counter("dogstatsd.dropped", "reason:unsupported_timestamp"));
+        }
+    }
+
+    @Test
+    void theContextLimitDropsNewContextsAndCountsThem() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of("context-limit", "2")),
+                    "a:1|c\nb:1|c\nc:1|c\na:1|c");
+            assertEquals(0.2, out.metric("a").value(), 1e-9);
+            assertFalse(out.hasMetric("c"));
+            assertEquals(1, context.counter("dogstatsd.dropped", "reason:context_limit"));
+        }
+    }
+
+    @Test
+    void theClientsContainerGetsItsEcsTagsAtTheAskedCardinality() throws Exception {
+        try (EcsMetadataSimulator task = EcsMetadataSimulator.builder(TaskSpec.fargateDemoTask()).start();
+             TestPluginContext context = TestPluginContext.against(task)) {
+            TaskSnapshot snapshot = context.metadata().refresh().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            String appId = snapshot.task().containers().stream().filter(c -> c.name().equals("app")).findFirst()
+                    .orElseThrow().dockerId();
+            CollectingEmitter out = run(context, config(Map.of()),
+                    "from.app:1|c|#k:v|c:ci-" + appId + "\nfrom.app.high:1|c|c:" + appId + "|card:high\n"
+                            + "no.origin:1|c\nno.tags:1|c|card:none\nelsewhere:1|c|c:ci-0123456789abcdef");
+            Metric app = out.metric("from.app");
+            assertTrue(app.tags().containsAll(List.of("k:v", "ecs_container_name:app", "cluster_name:demo",
+                    "task_family:shop", "short_image:shop-app", "image_tag:1.4.2")), app.tags().toString());
+            assertFalse(app.tags().stream().anyMatch(t -> t.startsWith("task_arn:") || t.startsWith("container_id:")),
+                    "low cardinality: " + app.tags());
+            Metric high = out.metric("from.app.high");
+            assertTrue(high.tags().containsAll(List.of("container_id:" + appId, "container_name:app")),
+                    high.tags().toString());
+            assertTrue(high.tags().stream().anyMatch(t -> t.startsWith("task_arn:")), high.tags().toString());
+            Metric plain = out.metric("no.origin");
+            assertTrue(plain.tags().containsAll(List.of("cluster_name:demo", "task_family:shop")),
+                    "task tags without an origin: " + plain.tags());
+            assertFalse(plain.tags().stream().anyMatch(t -> t.startsWith("ecs_container_name:")),
+                    plain.tags().toString());
+            assertEquals(TagSet.EMPTY, out.metric("no.tags").tags(), "card:none adds nothing");
+            assertEquals(plain.tags(), out.metric("elsewhere").tags(), "an unknown container gets the task's tags");
+        }
+    }
+
+    @Test
+    void originDetectionOffIgnoresTheContainerId() throws Exception {
+        try (EcsMetadataSimulator task = EcsMetadataSimulator.builder(TaskSpec.fargateDemoTask()).start();
+             TestPluginContext context = TestPluginContext.against(task)) {
+            TaskSnapshot snapshot = context.metadata().refresh().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            String appId = snapshot.task().containers().get(0).dockerId();
+            CollectingEmitter out = run(context, config(Map.of("origin-detection", "false")),
+                    "m:1|c|c:ci-" + appId);
+            assertFalse(out.metric("m").tags().stream().anyMatch(t -> t.startsWith("ecs_container_name:")),
+                    out.metric("m").tags().toString());
+        }
+    }
+
+    @Test
+    void theStreamSocketTakesLengthPrefixedFrames() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "dsd");
+        Path socket = dir.resolve("s.sock");
+        try (TestPluginContext context = TestPluginContext.create()) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("port", "0", "stream-socket",
+                    socket.toString())), context);
+            CollectingEmitter out = new CollectingEmitter();
+            receiver.start(out).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                for (String frame : List.of("stream.hits:1|c\nstream.hits:2|c", "stream.level:9|g")) {
+                    byte[] bytes = frame.getBytes(StandardCharsets.UTF_8);
+                    ByteBuffer buffer = ByteBuffer.allocate(4 + bytes.length).order(ByteOrder.LITTLE_ENDIAN);
+                    buffer.putInt(bytes.length).put(bytes).flip();
+                    client.write(buffer);
+                }
+                await("2 frames", () -> context.counter("dogstatsd.packets", "listener:uds_stream") >= 2
+                        && parsedAll(context));
+            } finally {
+                receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                receiver.close();
+            }
+            assertEquals(0.3, out.metric("stream.hits").value(), 1e-9);
+            assertEquals(9.0, out.metric("stream.level").value());
+            assertFalse(Files.exists(socket), "the socket file is removed on stop");
+        } finally {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void aTakenPortFailsTheStartWithTheKeyToChange() throws Exception {
+        try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+             TestPluginContext context = TestPluginContext.create()) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("port",
+                    Integer.toString(taken.getLocalPort()))), context);
+            Throwable failure = receiver.start(new CollectingEmitter()).toCompletableFuture()
+                    .handle((ok, error) -> error).get(5, TimeUnit.SECONDS);
+            assertTrue(failure != null && String.valueOf(failure.getMessage()).contains("DD_DOGSTATSD_PORT"),
+                    String.valueOf(failure));
+            receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            receiver.close();
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesPacketsInsteadOfGrowing() throws Exception {
+        PacketQueue queue = new PacketQueue(2, 64);
+        io.netty.buffer.ByteBuf packet = io.netty.buffer.Unpooled.copiedBuffer("x:1|c", StandardCharsets.UTF_8);
+        try {
+            assertTrue(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""));
+            assertTrue(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""));
+            assertFalse(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""),
+                    "a third packet finds no free buffer");
+            assertEquals(128, queue.budgetBytes());
+            PacketQueue.Packet first = queue.poll(1, TimeUnit.SECONDS);
+            assertEquals("x:1|c", new String(first.bytes, 0, first.length, StandardCharsets.UTF_8));
+            queue.release(first);
+            assertTrue(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""),
+                    "a released buffer is reused");
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Test
+    void packetsBeyondTheQueueAreDroppedAndCounted() {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("queue-size", "2", "port", "0")),
+                    context);
+            io.netty.buffer.ByteBuf packet = io.netty.buffer.Unpooled.copiedBuffer("x:1|c", StandardCharsets.UTF_8);
+            try {
+                for (int i = 0; i < 5; i++) {
+                    receiver.packet(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, "");
+                }
+            } finally {
+                packet.release();
+                receiver.close();
+            }
+            assertEquals(5, context.counter("dogstatsd.packets", "listener:udp"));
+            assertEquals(3, context.counter("dogstatsd.dropped", "reason:queue_full"));
+            assertTrue(context.log().lines().stream().anyMatch(l -> l.text().contains("queue-size")),
+                    "the log names the key to raise: " + context.log().lines());
+        }
+    }
+}
