@@ -19,25 +19,13 @@ public final class IntakeRequest {
     }
 
     /**
-     * {@code POST uri} with {@code DD-API-KEY}, {@code Content-Type: application/json}, {@code Content-Encoding} and
-     * {@code User-Agent: pilotfish/<agentVersion>}.
-     *
-     * @param body compressed bytes {@code [0, length)}
-     * @throws IllegalArgumentException when a header value is refused by the JDK (e.g. an odd agent version);
-     *                                  retrying cannot help, and the message may contain the key: redact it
-     */
-    public static HttpRequest jsonPost(URI uri, ApiKey key, Compression compression, String agentVersion,
-                                       Duration timeout, byte[] body, int length) {
-        return post(uri, key, JSON, compression, agentVersion, timeout, body, length);
-    }
-
-    /**
      * {@code POST uri} with {@code DD-API-KEY}, {@code Content-Type: <contentType>}, {@code Content-Encoding} and
      * {@code User-Agent: pilotfish/<agentVersion>}.
      *
      * @param contentType the body's media type, e.g. {@link #JSON} or {@link #PROTOBUF}
      * @param body        compressed bytes {@code [0, length)}
-     * @throws IllegalArgumentException as {@link #jsonPost}
+     * @throws IllegalArgumentException when a header value is refused by the JDK (e.g. an odd agent version);
+     *                                  retrying cannot help, and the message may contain the key: redact it
      */
     public static HttpRequest post(URI uri, ApiKey key, String contentType, Compression compression,
                                    String agentVersion, Duration timeout, byte[] body, int length) {

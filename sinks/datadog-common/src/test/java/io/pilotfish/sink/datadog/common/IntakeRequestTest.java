@@ -55,7 +55,7 @@ class IntakeRequestTest {
         byte[] body = Compression.GZIP.compress(JSON, 0, JSON.length);
         URI uri = DatadogEndpoints.withPath(intake.baseUri(), "/api/v1/check_run");
 
-        HttpResponse<byte[]> response = HTTP.send(IntakeRequest.jsonPost(uri, key, Compression.GZIP, "1.2.3",
+        HttpResponse<byte[]> response = HTTP.send(IntakeRequest.post(uri, key, IntakeRequest.JSON, Compression.GZIP, "1.2.3",
                 Duration.ofSeconds(5), body, body.length), BoundedBody.handler(1024));
 
         assertEquals(202, response.statusCode());
@@ -93,7 +93,7 @@ class IntakeRequestTest {
         byte[] padded = java.util.Arrays.copyOf(Compression.DEFLATE.compress(JSON, 0, JSON.length), 4096);
         int length = Compression.DEFLATE.compress(JSON, 0, JSON.length).length;
 
-        HTTP.send(IntakeRequest.jsonPost(intake.baseUri(), key, Compression.DEFLATE, "1.2.3", Duration.ofSeconds(5),
+        HTTP.send(IntakeRequest.post(intake.baseUri(), key, IntakeRequest.JSON, Compression.DEFLATE, "1.2.3", Duration.ofSeconds(5),
                 padded, length), BoundedBody.handler(1024));
 
         FakeIntake.Request request = intake.take();
@@ -103,8 +103,9 @@ class IntakeRequestTest {
 
     @Test
     void aHeaderValueTheJdkRefusesIsAnIllegalArgument() {
-        assertThrows(IllegalArgumentException.class, () -> IntakeRequest.jsonPost(intake.baseUri(), key,
-                Compression.GZIP, "1.0\r\nX-Injected: yes", Duration.ofSeconds(5), JSON, JSON.length));
+        assertThrows(IllegalArgumentException.class, () -> IntakeRequest.post(intake.baseUri(), key,
+                IntakeRequest.JSON, Compression.GZIP, "1.0\r\nX-Injected: yes", Duration.ofSeconds(5), JSON,
+                JSON.length));
     }
 
     @Test
@@ -112,7 +113,7 @@ class IntakeRequestTest {
         String answer = "{\"errors\":[\"" + "y".repeat(100_000) + "\"]}";
         intake.answer(400, Map.of(), answer);
 
-        HttpResponse<byte[]> response = HTTP.send(IntakeRequest.jsonPost(intake.baseUri(), key, Compression.GZIP,
+        HttpResponse<byte[]> response = HTTP.send(IntakeRequest.post(intake.baseUri(), key, IntakeRequest.JSON, Compression.GZIP,
                 "1.2.3", Duration.ofSeconds(5), JSON, JSON.length), BoundedBody.handler(64));
 
         assertEquals(400, response.statusCode());

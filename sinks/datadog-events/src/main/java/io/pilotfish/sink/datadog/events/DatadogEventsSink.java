@@ -1,12 +1,7 @@
 package io.pilotfish.sink.datadog.events;
 
-import io.pilotfish.sink.datadog.common.ApiKey;
-import io.pilotfish.sink.datadog.common.BoundedBody;
-import io.pilotfish.sink.datadog.common.DatadogEndpoints;
-import io.pilotfish.sink.datadog.common.EndpointResolver;
+import io.pilotfish.sink.datadog.common.IntakeClient;
 import io.pilotfish.sink.datadog.common.IntakeRequest;
-import io.pilotfish.sink.datadog.common.RequestCounters;
-import io.pilotfish.sink.datadog.common.ResponseClassifier;
 import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.ExportResult;
 import io.pilotfish.spi.PluginContext;
@@ -17,9 +12,6 @@ import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -55,15 +48,11 @@ final class DatadogEventsSink implements Sink {
     static final int CHECK_RUN_MAX_PAYLOAD_BYTES = 2_621_440;
     static final int CHECK_RUN_MAX_UNCOMPRESSED_BYTES = 4_194_304;
     static final int SETTLED_CAPACITY = 10 * DatadogEventsSinkFactory.MAX_BATCH_ITEMS;
-    private static final int BODY_BYTES_KEPT = 4096;
 
     private final DatadogEventsConfig config;
     private final PluginContext context;
-    private final HttpClient http;
-    private final Duration requestTimeout;
-    private final ResponseClassifier classifier;
-    private final EndpointResolver endpoint;
-    private final RequestCounters requests;
+    /** Posts to the events path; check runs go to {@link #CHECK_RUN_PATH} below the same base. */
+    private final IntakeClient intake;
     private final PluginLog log;
     private final SettledSignals settled = new SettledSignals(SETTLED_CAPACITY);
 
@@ -91,13 +80,10 @@ final class DatadogEventsSink implements Sink {
     DatadogEventsSink(DatadogEventsConfig config, PluginContext context, Duration requestTimeout) {
         this.config = Objects.requireNonNull(config, "config");
         this.context = Objects.requireNonNull(context, "context");
-        this.http = context.httpClient();
-        this.requestTimeout = requestTimeout;
-        this.classifier = new ResponseClassifier(context.clock(), requestTimeout);
-        this.endpoint = new EndpointResolver(config.url());
+        this.intake = new IntakeClient(context, config.url(), EVENTS_PATH, IntakeRequest.JSON, config.compression(),
+                requestTimeout);
         this.log = context.log();
         SelfTelemetry telemetry = context.telemetry();
-        this.requests = new RequestCounters(telemetry);
         this.eventsSent = telemetry.counter("sink.events.sent");
         this.checksSent = telemetry.counter("sink.service_checks.sent");
         this.titlesTruncated = telemetry.counter("sink.events.truncated", "field:title");
@@ -108,13 +94,11 @@ final class DatadogEventsSink implements Sink {
         this.checksInvalid = telemetry.counter("sink.service_checks.dropped", "reason:invalid");
         this.checksRejected = telemetry.counter("sink.service_checks.dropped", "reason:rejected");
         this.unsupportedDropped = telemetry.counter("sink.signals.dropped", "reason:unsupported_signal");
-        // Fail at creation on an unusable site or DD_DD_URL, so the error shows at startup, not at the first flush.
-        endpoint.base(context.agent());
     }
 
     /** The events URL currently in use. */
     URI eventsUri() {
-        return endpoint.resolve(context.agent(), EVENTS_PATH);
+        return intake.uri();
     }
 
     /** How many signals are remembered as settled (for tests: 0 once every batch has ended). */
@@ -147,10 +131,8 @@ final class DatadogEventsSink implements Sink {
         final CompletableFuture<Void> answered = new CompletableFuture<>();
 
         private AgentSettings agent;
-        private ApiKey key;
-        private URI eventsUri;
-        private URI checkRunUri;
-        private String host;
+        private IntakeClient.Target eventsTarget;
+        private IntakeClient.Target checkRunTarget;
 
         // Guarded by this Export.
         private final ArrayDeque<Work> pending = new ArrayDeque<>();
@@ -189,24 +171,16 @@ final class DatadogEventsSink implements Sink {
 
         /** Sorts the batch, counts what cannot be sent and encodes the rest; a result if nothing is to be sent. */
         private Optional<ExportResult> prepare() {
-            agent = context.agent();
-            URI base;
-            try {
-                base = endpoint.base(agent);
-            } catch (IllegalArgumentException e) {
-                // A reload brought an unusable site; keep the data until the setting is fixed.
-                return Optional.of(new ExportResult.Retryable(e.getMessage()));
-            }
-            switch (ApiKey.lookup(agent)) {
-                case ApiKey.Unusable unusable -> {
-                    log.warn(unusable.logKind(), unusable.reason());
-                    return Optional.of(unusable.result());
+            switch (intake.prepare()) {
+                case IntakeClient.Blocked blocked -> {
+                    return Optional.of(blocked.result());
                 }
-                case ApiKey.Usable usable -> key = usable.key();
+                case IntakeClient.Target target -> {
+                    eventsTarget = target;
+                    checkRunTarget = target.at(CHECK_RUN_PATH);
+                    agent = target.agent();
+                }
             }
-            eventsUri = DatadogEndpoints.withPath(base, EVENTS_PATH);
-            checkRunUri = DatadogEndpoints.withPath(base, CHECK_RUN_PATH);
-            host = base.getHost();
 
             List<Event> events = new ArrayList<>();
             List<ServiceCheck> checks = new ArrayList<>();
@@ -288,37 +262,18 @@ final class DatadogEventsSink implements Sink {
         }
 
         private void send(Work work) {
-            URI uri = work.checkRun() ? checkRunUri : eventsUri;
-            CompletableFuture<HttpResponse<byte[]>> response;
-            try {
-                HttpRequest request = IntakeRequest.jsonPost(uri, key, config.compression(), agent.version(),
-                        requestTimeout, work.body(), work.body().length);
-                response = http.sendAsync(request, BoundedBody.handler(BODY_BYTES_KEPT));
-            } catch (RuntimeException e) {
-                // Only a header value the JDK refuses (e.g. an odd agent version) gets here; retrying cannot help.
-                requests.failed();
-                stopWith(new ExportResult.Permanent(key.redact("request to " + host + " could not be built: "
-                        + e.getMessage())));
-                requestEnded();
-                return;
-            }
-            response.whenComplete((answer, failure) -> {
-                try {
-                    if (failure != null) {
-                        requests.failed();
-                        stopWith(classifier.transportFailure(failure, host, key));
-                    } else {
-                        requests.answered(answer.statusCode(), work.body().length);
-                        handle(work, answer.statusCode(), classifier.classify(answer.statusCode(), answer.headers(),
-                                answer.body(), host, agent.site(), work.body().length, key));
-                    }
-                } catch (RuntimeException e) {
-                    stopWith(new ExportResult.Retryable("unexpected error handling the answer from " + host + ": "
-                            + key.redact(String.valueOf(e))));
-                } finally {
-                    requestEnded();
-                }
-            });
+            IntakeClient.Target target = work.checkRun() ? checkRunTarget : eventsTarget;
+            intake.exchange(target, work.body(), work.body().length)
+                    .thenAccept(answer -> handle(work, answer.httpStatus(), answer.result()))
+                    .whenComplete((ignored, failure) -> {
+                        if (failure != null) {
+                            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                    ? failure.getCause() : failure;
+                            stopWith(new ExportResult.Retryable("unexpected error handling the answer from "
+                                    + target.host() + ": " + target.key().redact(String.valueOf(cause))));
+                        }
+                        requestEnded();
+                    });
         }
 
         private void requestEnded() {
@@ -347,10 +302,8 @@ final class DatadogEventsSink implements Sink {
                     }
                 }
                 case ExportResult.Permanent refused -> stopWith(refused);
-                case ExportResult.CredentialsRejected refused -> {
-                    log.warn("api_key_rejected", refused.reason());
-                    stopWith(refused);
-                }
+                // IntakeClient has warned api_key_rejected.
+                case ExportResult.CredentialsRejected refused -> stopWith(refused);
                 case ExportResult.Retryable retry -> stopWith(retry);
             }
         }
@@ -458,9 +411,7 @@ final class DatadogEventsSink implements Sink {
 
     @Override
     public String toString() {
-        // Scheme, host and path only: a DD_DD_URL may carry proxy credentials.
-        String target = endpoint.lastBase().map(DatadogEndpoints::describe).orElse("?");
-        return "DatadogEventsSink[" + context.instanceName() + " -> " + target + ", "
+        return "DatadogEventsSink[" + context.instanceName() + " -> " + intake.describeBase() + ", "
                 + config.compression().contentEncoding() + ", " + config.maxConcurrentRequests() + " concurrent]";
     }
 }

@@ -1,13 +1,7 @@
 package io.pilotfish.sink.datadog.sketches;
 
-import io.pilotfish.sink.datadog.common.ApiKey;
-import io.pilotfish.sink.datadog.common.BoundedBody;
-import io.pilotfish.sink.datadog.common.DatadogEndpoints;
-import io.pilotfish.sink.datadog.common.EndpointResolver;
+import io.pilotfish.sink.datadog.common.IntakeClient;
 import io.pilotfish.sink.datadog.common.IntakeRequest;
-import io.pilotfish.sink.datadog.common.RequestCounters;
-import io.pilotfish.sink.datadog.common.ResponseClassifier;
-import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.ExportResult;
 import io.pilotfish.spi.PluginContext;
 import io.pilotfish.spi.PluginLog;
@@ -15,8 +9,6 @@ import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.Sink;
 import io.pilotfish.spi.signal.Signal;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -32,16 +24,11 @@ final class DatadogSketchesSink implements Sink {
 
     static final String SKETCHES_PATH = "/api/beta/sketches";
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-    private static final int BODY_BYTES_KEPT = 4096;
 
     private final DatadogSketchesConfig config;
     private final PluginContext context;
-    private final HttpClient http;
-    private final Duration requestTimeout;
     private final SketchEncoder encoder;
-    private final ResponseClassifier classifier;
-    private final EndpointResolver endpoint;
-    private final RequestCounters requests;
+    private final IntakeClient intake;
     private final PluginLog log;
 
     private final SelfTelemetry.Counter droppedInvalidValue;
@@ -59,52 +46,38 @@ final class DatadogSketchesSink implements Sink {
     DatadogSketchesSink(DatadogSketchesConfig config, PluginContext context, Duration requestTimeout) {
         this.config = Objects.requireNonNull(config, "config");
         this.context = Objects.requireNonNull(context, "context");
-        this.http = context.httpClient();
-        this.requestTimeout = requestTimeout;
         this.encoder = new SketchEncoder(config.compression(), config.maxPayloadBytes(),
                 config.maxUncompressedBytes());
-        this.classifier = new ResponseClassifier(context.clock(), requestTimeout);
-        this.endpoint = new EndpointResolver(config.url());
+        this.intake = new IntakeClient(context, config.url(), SKETCHES_PATH, IntakeRequest.PROTOBUF,
+                config.compression(), requestTimeout);
         this.log = context.log();
         SelfTelemetry telemetry = context.telemetry();
-        this.requests = new RequestCounters(telemetry);
         this.droppedInvalidValue = telemetry.counter("sink.points.dropped", "reason:invalid_value");
         this.droppedInvalidBins = telemetry.counter("sink.points.dropped", "reason:invalid_bins");
         this.droppedInvalidName = telemetry.counter("sink.points.dropped", "reason:invalid_name");
         this.droppedUnsupported = telemetry.counter("sink.points.dropped", "reason:unsupported_signal");
-        // Fail at creation on an unusable site or DD_DD_URL, so the error shows at startup, not at the first flush.
-        endpoint.base(context.agent());
     }
 
     /** The sketches URL currently in use. */
     URI sketchesUri() {
-        return endpoint.resolve(context.agent(), SKETCHES_PATH);
+        return intake.uri();
     }
 
     @Override
     public CompletionStage<ExportResult> export(List<Signal> batch) {
-        AgentSettings agent = context.agent();
-        URI uri;
-        try {
-            uri = endpoint.resolve(agent, SKETCHES_PATH);
-        } catch (IllegalArgumentException e) {
-            // A reload brought an unusable site; keep the data until the setting is fixed.
-            return done(new ExportResult.Retryable(e.getMessage()));
-        }
-        ApiKey key;
-        switch (ApiKey.lookup(agent)) {
-            case ApiKey.Unusable unusable -> {
-                log.warn(unusable.logKind(), unusable.reason());
-                return done(unusable.result());
+        IntakeClient.Target target;
+        switch (intake.prepare()) {
+            case IntakeClient.Blocked blocked -> {
+                return done(blocked.result());
             }
-            case ApiKey.Usable usable -> key = usable.key();
+            case IntakeClient.Target ready -> target = ready;
         }
 
         SketchEncoder.Grouped grouped;
         SketchEncoder.Outcome outcome;
         try {
             // Global tags are read at each export, so a reload applies to the next batch.
-            grouped = SketchEncoder.group(batch, agent.globalTags());
+            grouped = SketchEncoder.group(batch, target.agent().globalTags());
             if (grouped.points() == 0) {
                 countDropped(grouped);
                 return done(ExportResult.SUCCESS);
@@ -121,33 +94,8 @@ final class DatadogSketchesSink implements Sink {
         }
         SketchEncoder.Encoded encoded = (SketchEncoder.Encoded) outcome;
 
-        String host = uri.getHost();
-        String site = agent.site();
-        try {
-            HttpRequest request = IntakeRequest.post(uri, key, IntakeRequest.PROTOBUF, config.compression(),
-                    agent.version(), requestTimeout, encoded.body(), encoded.length());
-            return http.sendAsync(request, BoundedBody.handler(BODY_BYTES_KEPT)).handle((response, failure) -> {
-                if (failure != null) {
-                    requests.failed();
-                    return classifier.transportFailure(failure, host, key);
-                }
-                requests.answered(response.statusCode(), encoded.length());
-                ExportResult result = classifier.classify(response.statusCode(), response.headers(),
-                        response.body(), host, site, encoded.length(), key);
-                if (result instanceof ExportResult.Success) {
-                    // Counted only once the batch is final: a retried batch would count its bad sketches again.
-                    countDropped(grouped);
-                } else if (result instanceof ExportResult.CredentialsRejected rejected) {
-                    log.warn("api_key_rejected", rejected.reason());
-                }
-                return result;
-            });
-        } catch (RuntimeException e) {
-            // Only a header value the JDK refuses (e.g. an odd agent version) gets here; retrying cannot help.
-            requests.failed();
-            return done(new ExportResult.Permanent(key.redact("request to " + host + " could not be built: "
-                    + e.getMessage())));
-        }
+        // Counted only once the batch is final: a retried batch would count its bad sketches again.
+        return intake.send(target, encoded.body(), encoded.length(), () -> countDropped(grouped));
     }
 
     private void countDropped(SketchEncoder.Grouped grouped) {
@@ -178,10 +126,7 @@ final class DatadogSketchesSink implements Sink {
 
     @Override
     public String toString() {
-        // Scheme, host and path only: a DD_DD_URL may carry proxy credentials.
-        String target = endpoint.lastBase().map(base -> DatadogEndpoints.describe(
-                DatadogEndpoints.withPath(base, SKETCHES_PATH))).orElse("?");
-        return "DatadogSketchesSink[" + context.instanceName() + " -> " + target + ", "
+        return "DatadogSketchesSink[" + context.instanceName() + " -> " + intake.describe() + ", "
                 + config.compression().contentEncoding() + "]";
     }
 }
