@@ -77,7 +77,8 @@ public final class Aggregator {
 
     private final Settings settings;
     private final TreeMap<Long, Map<Context, Accumulator>> buckets = new TreeMap<>();
-    private final Map<Context, Long> counterLastSeen = new HashMap<>();
+    /** The last bucket start each counter was seen in; a holder, so a sample in the same bucket boxes nothing. */
+    private final Map<Context, long[]> counterLastSeen = new HashMap<>();
     private long currentStart = Long.MIN_VALUE;
     private Map<Context, Accumulator> current;
     private long lastFlushed = Long.MIN_VALUE;
@@ -120,7 +121,7 @@ public final class Aggregator {
         }
         accumulator.add(sample);
         if (family == StatsdType.COUNT) {
-            counterLastSeen.put(context, start);
+            counterLastSeen.computeIfAbsent(context, c -> new long[1])[0] = start;
         }
         return true;
     }
@@ -160,12 +161,13 @@ public final class Aggregator {
 
     /** Counters seen recently but silent in this bucket report 0, so graphs show zero rather than a gap. */
     private void emitIdleCounters(long start, Map<Context, Accumulator> bucket, Consumer<? super Signal> out) {
-        Iterator<Map.Entry<Context, Long>> seen = counterLastSeen.entrySet().iterator();
+        Iterator<Map.Entry<Context, long[]>> seen = counterLastSeen.entrySet().iterator();
         while (seen.hasNext()) {
-            Map.Entry<Context, Long> entry = seen.next();
-            if (entry.getValue() + settings.counterExpiry() <= start) {
+            Map.Entry<Context, long[]> entry = seen.next();
+            long lastSeen = entry.getValue()[0];
+            if (lastSeen + settings.counterExpiry() <= start) {
                 seen.remove();
-            } else if (entry.getValue() < start && !bucket.containsKey(entry.getKey())) {
+            } else if (lastSeen < start && !bucket.containsKey(entry.getKey())) {
                 Context context = entry.getKey();
                 out.accept(metric(context.name(), MetricType.RATE, 0, start, context));
             }

@@ -58,6 +58,8 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     private volatile Listeners listeners;
     private volatile boolean stopping;
     private volatile int contexts;
+    /** Read by the telemetry timer only. */
+    private long lastKernelDrops;
     private Thread worker;
 
     /** The packet being parsed: set by the worker before each parse, read by the parser's callbacks. */
@@ -110,7 +112,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
                 return CompletableFuture.failedFuture(e);
             }
             listeners.udpKernelDrops().ifPresent(ignored -> telemetry.gauge("dogstatsd.kernel_drops",
-                    () -> listeners == null ? 0 : listeners.udpKernelDrops().orElse(0), "listener:udp"));
+                    this::kernelDrops, "listener:udp"));
             log.info("dogstatsd listening: " + describeListeners() + "; packets up to " + config.bufferSize()
                     + " bytes, queue of " + config.queueSize() + " packets (" + queue.budgetBytes() / 1024 + " KiB)");
         }
@@ -126,6 +128,15 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         config.streamSocket().ifPresent(path -> out.append(out.isEmpty() ? "" : ", ").append("unix stream ")
                 .append(path));
         return out.toString();
+    }
+
+    /** The kernel's drop count for the UDP socket; the last one read once the socket is closed (final report). */
+    private double kernelDrops() {
+        Listeners bound = listeners;
+        if (bound != null) {
+            bound.udpKernelDrops().ifPresent(drops -> lastKernelDrops = drops);
+        }
+        return lastKernelDrops;
     }
 
     /** The UDP port bound, for tests that listen on any free port; 0 when UDP is off or not started. */
@@ -306,11 +317,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
 
     @Override
     public void close() {
-        closeListeners();
-        stopping = true;
-        if (worker == null) {
-            stopped.complete(null);
-        }
+        stop();
     }
 
     @Override

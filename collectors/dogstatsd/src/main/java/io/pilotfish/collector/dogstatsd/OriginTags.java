@@ -27,6 +27,7 @@ final class OriginTags {
     private final TagSet extraTags;
     private final Map<Source, Map<TagSet, TagSet>> merged = new HashMap<>();
     private final Map<Source, TagSet> originTags = new HashMap<>();
+    private final Source unnamedSource;
     private TaskSnapshot cachedFor;
     private int mergedEntries;
 
@@ -36,6 +37,7 @@ final class OriginTags {
         this.defaultCardinality = defaultCardinality;
         this.originDetection = originDetection;
         this.extraTags = extraTags;
+        this.unnamedSource = new Source("", defaultCardinality);
     }
 
     /** The message's tags with its origin's and the extra tags. */
@@ -79,6 +81,9 @@ final class OriginTags {
         if (originDetection) {
             containerId = !origin.containerId().isEmpty() ? origin.containerId()
                     : peerContainerId == null ? "" : peerContainerId;
+        }
+        if (containerId.isEmpty() && cardinality == defaultCardinality) {
+            return unnamedSource; // most messages: no container, no card: field; nothing to allocate per sample
         }
         return new Source(containerId, cardinality);
     }
