@@ -72,13 +72,59 @@ public final class Aggregator {
         }
     }
 
-    private record Context(String name, StatsdType type, TagSet tags, String host) {
+    /**
+     * What a point is for: name, type family, tags and host. The aggregator looks accumulators up with one reused
+     * instance ({@link #lookup}) and stores a copy only for a new context, so a sample costs no allocation.
+     */
+    private static final class Context {
+        private String name;
+        private StatsdType type;
+        private TagSet tags;
+        private String host;
+        private int hash;
+
+        Context set(String name, StatsdType type, TagSet tags, String host) {
+            this.name = name;
+            this.type = type;
+            this.tags = tags;
+            this.host = host;
+            this.hash = ((name.hashCode() * 31 + type.hashCode()) * 31 + tags.hashCode()) * 31 + host.hashCode();
+            return this;
+        }
+
+        Context copy() {
+            return new Context().set(name, type, tags, host);
+        }
+
+        String name() {
+            return name;
+        }
+
+        TagSet tags() {
+            return tags;
+        }
+
+        String host() {
+            return host;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Context that && hash == that.hash && type == that.type && name.equals(that.name)
+                    && tags.equals(that.tags) && host.equals(that.host);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     private final Settings settings;
     private final TreeMap<Long, Map<Context, Accumulator>> buckets = new TreeMap<>();
-    /** The last bucket start each counter was seen in; a holder, so a sample in the same bucket boxes nothing. */
+    /** The last flushed bucket start each counter had samples in; updated as buckets are flushed. */
     private final Map<Context, long[]> counterLastSeen = new HashMap<>();
+    private final Context lookup = new Context();
     private long currentStart = Long.MIN_VALUE;
     private Map<Context, Accumulator> current;
     private long lastFlushed = Long.MIN_VALUE;
@@ -104,8 +150,7 @@ public final class Aggregator {
             current = buckets.computeIfAbsent(start, s -> new HashMap<>());
         }
         StatsdType family = sample.type() == StatsdType.TIMING ? StatsdType.HISTOGRAM : sample.type();
-        Context context = new Context(sample.name(), family, tags, host);
-        Accumulator accumulator = current.get(context);
+        Accumulator accumulator = current.get(lookup.set(sample.name(), family, tags, host));
         if (accumulator == null) {
             if (current.size() >= settings.maxContexts()) {
                 return false;
@@ -117,12 +162,9 @@ public final class Aggregator {
                 case DISTRIBUTION -> new Distribution();
                 default -> new Histogram();
             };
-            current.put(context, accumulator);
+            current.put(lookup.copy(), accumulator);
         }
         accumulator.add(sample);
-        if (family == StatsdType.COUNT) {
-            counterLastSeen.computeIfAbsent(context, c -> new long[1])[0] = start;
-        }
         return true;
     }
 
@@ -150,6 +192,11 @@ public final class Aggregator {
                 entry.getValue().emit(entry.getKey(), start, out);
             }
             emitIdleCounters(start, bucket.getValue(), out);
+            for (Map.Entry<Context, Accumulator> entry : bucket.getValue().entrySet()) {
+                if (entry.getValue() instanceof Counter) {
+                    counterLastSeen.computeIfAbsent(entry.getKey(), c -> new long[1])[0] = start;
+                }
+            }
             iterator.remove();
             lastFlushed = Math.max(lastFlushed, start);
             if (start == currentStart) {
@@ -188,8 +235,9 @@ public final class Aggregator {
      * time, a count as a RATE of {@code value / 10} over 10 s. Other types are not supported there: empty.
      */
     public static List<Metric> unaggregated(MetricSample sample, TagSet tags, String host) {
-        List<Metric> out = new ArrayList<>(sample.values().length);
-        for (double value : sample.values()) {
+        List<Metric> out = new ArrayList<>(sample.valueCount());
+        for (int i = 0; i < sample.valueCount(); i++) {
+            double value = sample.value(i);
             switch (sample.type()) {
                 case GAUGE -> out.add(new Metric(sample.name(), MetricType.GAUGE, value, sample.timestamp(), tags, 0,
                         "", host));
@@ -219,8 +267,8 @@ public final class Aggregator {
 
         @Override
         void add(MetricSample sample) {
-            for (double value : sample.values()) {
-                sum += value / sample.sampleRate();
+            for (int i = 0; i < sample.valueCount(); i++) {
+                sum += sample.value(i) / sample.sampleRate();
             }
         }
 
@@ -235,7 +283,7 @@ public final class Aggregator {
 
         @Override
         void add(MetricSample sample) {
-            last = sample.values()[sample.values().length - 1];
+            last = sample.value(sample.valueCount() - 1);
         }
 
         @Override
@@ -264,8 +312,8 @@ public final class Aggregator {
         @Override
         void add(MetricSample sample) {
             long weight = (long) (1 / sample.sampleRate());
-            for (double value : sample.values()) {
-                sketch.add(value, weight);
+            for (int i = 0; i < sample.valueCount(); i++) {
+                sketch.add(sample.value(i), weight);
             }
         }
 
@@ -277,7 +325,9 @@ public final class Aggregator {
 
     private final class Histogram extends Accumulator {
         private double[] values = new double[4];
-        private long[] weights = new long[4];
+        /** Each value's weight; null while every sample so far weighed {@link #uniformWeight}, the common case. */
+        private long[] weights;
+        private long uniformWeight;
         private int size;
         private double sum;
         private long count;
@@ -285,13 +335,24 @@ public final class Aggregator {
         @Override
         void add(MetricSample sample) {
             long weight = (long) (1 / sample.sampleRate());
-            for (double value : sample.values()) {
+            if (size == 0) {
+                uniformWeight = weight;
+            } else if (weights == null && weight != uniformWeight) {
+                weights = new long[values.length];
+                Arrays.fill(weights, 0, size, uniformWeight);
+            }
+            for (int i = 0; i < sample.valueCount(); i++) {
+                double value = sample.value(i);
                 if (size == values.length) {
                     values = Arrays.copyOf(values, size * 2);
-                    weights = Arrays.copyOf(weights, size * 2);
+                    if (weights != null) {
+                        weights = Arrays.copyOf(weights, size * 2);
+                    }
                 }
                 values[size] = value;
-                weights[size] = weight;
+                if (weights != null) {
+                    weights[size] = weight;
+                }
                 size++;
                 sum += value / sample.sampleRate();
                 count += weight;
@@ -325,6 +386,10 @@ public final class Aggregator {
 
         /** The first sample whose cumulative weight exceeds {@code target}. */
         private double rank(long target) {
+            if (weights == null) {
+                long index = target / uniformWeight;
+                return values[(int) Math.min(index, size - 1)];
+            }
             long weight = 0;
             for (int i = 0; i < size; i++) {
                 weight += weights[i];
@@ -336,8 +401,8 @@ public final class Aggregator {
         }
 
         private void sortByValue() {
-            if (uniformWeights()) {
-                Arrays.sort(values, 0, size); // the common case (no sample rate): no index sort needed
+            if (weights == null) {
+                Arrays.sort(values, 0, size); // no index sort needed when every weight is the same
                 return;
             }
             Integer[] order = new Integer[size];
@@ -353,15 +418,6 @@ public final class Aggregator {
             }
             values = sortedValues;
             weights = sortedWeights;
-        }
-
-        private boolean uniformWeights() {
-            for (int i = 1; i < size; i++) {
-                if (weights[i] != weights[0]) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 

@@ -9,9 +9,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,6 +32,7 @@ public final class DogStatsdParser {
 
     /** Receives what one packet held, in order. */
     public interface Handler {
+        /** {@code sample} is refilled for the next message: keep {@link MetricSample#copy()} to hold on to it. */
         void metric(MetricSample sample);
 
         void event(Event event, Origin origin);
@@ -45,8 +44,9 @@ public final class DogStatsdParser {
     }
 
     private static final int EXCERPT = 120;
+    private static final int NAME_CACHE_SIZE = 4096;
     private static final int TAG_CACHE_SIZE = 4096;
-    private static final double[] NO_VALUES = new double[0];
+    private static final int CONTAINER_CACHE_SIZE = 256;
     private static final double[] POW10 = new double[23];
 
     static {
@@ -61,9 +61,13 @@ public final class DogStatsdParser {
     private final LongSupplier nowSeconds;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-    /** Clients repeat the same tag lists; parsing each once keeps allocation off the hot path. */
-    private final Map<String, TagSet> tagCache = new HashMap<>();
+    /** Clients repeat the same names, tag lists and container ids: each is decoded once, then found by its bytes. */
+    private final ByteKeyCache<String> nameCache = new ByteKeyCache<>(NAME_CACHE_SIZE);
+    private final ByteKeyCache<TagSet> tagCache = new ByteKeyCache<>(TAG_CACHE_SIZE);
+    private final ByteKeyCache<String> containerCache = new ByteKeyCache<>(CONTAINER_CACHE_SIZE);
     private final List<String> tagScratch = new ArrayList<>();
+    /** Refilled for every metric message: see {@link MetricSample}. */
+    private final MetricSample sample = new MetricSample();
     private double[] valueScratch = new double[8];
     /** Why the message being parsed failed, for the handler's error line. */
     private String failure;
@@ -193,12 +197,11 @@ public final class DogStatsdParser {
             field = fieldTo;
         }
 
-        double[] values = NO_VALUES;
         String member = "";
+        int count = 0;
         if (type == StatsdType.SET) {
             member = text(b, valueFrom, valueTo, ascii);
         } else {
-            int count = 0;
             int v = valueFrom;
             while (v < valueTo) {
                 int vEnd = indexOf(b, (byte) ':', v, valueTo);
@@ -224,11 +227,19 @@ public final class DogStatsdParser {
                 failure = "no value";
                 return ParseError.MISSING_VALUE;
             }
-            values = java.util.Arrays.copyOf(valueScratch, count);
         }
-        handler.metric(new MetricSample(text(b, from, colon, ascii), type, values, member, rate, tags, timestamp,
-                origin()));
+        handler.metric(sample.fill(name(b, from, colon, ascii), type, valueScratch, count, member, rate, tags,
+                timestamp, origin()));
         return null;
+    }
+
+    private String name(byte[] b, int from, int to, boolean ascii) {
+        String name = nameCache.get(b, from, to);
+        if (name == null) {
+            name = text(b, from, to, ascii);
+            nameCache.put(b, from, to, name);
+        }
+        return name;
     }
 
     /** The tags of {@code #a,b:c}; null (with {@link #tagError} and {@link #failure} set) when they break a limit. */
@@ -236,11 +247,11 @@ public final class DogStatsdParser {
         if (from >= to) {
             return TagSet.EMPTY;
         }
-        String raw = text(b, from, to, ascii);
-        TagSet cached = tagCache.get(raw);
+        TagSet cached = tagCache.get(b, from, to);
         if (cached != null) {
             return cached;
         }
+        String raw = text(b, from, to, ascii);
         tagScratch.clear();
         int start = 0;
         int length = raw.length();
@@ -269,17 +280,18 @@ public final class DogStatsdParser {
             start = end + 1;
         }
         TagSet parsed = TagSet.of(tagScratch);
-        if (tagCache.size() >= TAG_CACHE_SIZE) {
-            tagCache.clear(); // a client with unbounded tag values must not grow memory
-        }
-        tagCache.put(raw, parsed);
+        tagCache.put(b, from, to, parsed);
         return parsed;
     }
 
     /** Takes a {@code c:}, {@code e:} or {@code card:} field into the message's origin; false for any other. */
     private boolean originField(byte[] b, int from, int to, boolean ascii) {
         if (startsWith(b, from, to, "c:")) {
-            originContainer = containerId(text(b, from + 2, to, ascii));
+            originContainer = containerCache.get(b, from + 2, to);
+            if (originContainer == null) {
+                originContainer = containerId(text(b, from + 2, to, ascii));
+                containerCache.put(b, from + 2, to, originContainer);
+            }
         } else if (startsWith(b, from, to, "e:")) {
             originExternal = text(b, from + 2, to, ascii);
         } else if (startsWith(b, from, to, "card:")) {

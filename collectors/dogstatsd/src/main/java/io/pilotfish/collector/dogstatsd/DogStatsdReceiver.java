@@ -65,6 +65,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     /** The packet being parsed: set by the worker before each parse, read by the parser's callbacks. */
     private PacketQueue.Packet current;
     private long currentArrival;
+    private String currentHost;
     private SelfTelemetry.Counter currentMessages;
 
     DogStatsdReceiver(DogStatsdConfig config, PluginContext context) {
@@ -216,6 +217,8 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             currentMessages = messages.computeIfAbsent(packet.transport, t -> telemetry.counter(
                     "dogstatsd.messages", "listener:" + t.tag()));
             currentArrival = context.clock().millis() / 1000;
+            currentHost = context.agent().hostname();
+            originTags.refresh();
             parser.parse(packet.bytes, 0, length, this);
             contexts = aggregator.contexts();
         } finally {
@@ -241,7 +244,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     public void metric(MetricSample sample) {
         countMessage();
         TagSet tags = originTags.tags(sample.tags(), sample.origin(), current.peerContainerId);
-        String host = context.agent().hostname();
+        String host = currentHost;
         if (sample.timestamped()) {
             List<Metric> points = Aggregator.unaggregated(sample, tags, host);
             if (points.isEmpty()) {
@@ -264,7 +267,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     public void event(Event event, Origin origin) {
         countMessage();
         TagSet tags = originTags.tags(event.tags(), origin, current.peerContainerId);
-        String host = event.host().isEmpty() ? context.agent().hostname() : event.host();
+        String host = event.host().isEmpty() ? currentHost : event.host();
         eventsOut.increment();
         emitter.emit(new Event(event.title(), event.text(), event.timestamp(), event.alertType(), event.priority(),
                 event.sourceTypeName(), event.aggregationKey(), tags, host));
@@ -274,7 +277,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     public void serviceCheck(ServiceCheck check, Origin origin) {
         countMessage();
         TagSet tags = originTags.tags(check.tags(), origin, current.peerContainerId);
-        String host = check.host().isEmpty() ? context.agent().hostname() : check.host();
+        String host = check.host().isEmpty() ? currentHost : check.host();
         serviceChecksOut.increment();
         emitter.emit(new ServiceCheck(check.name(), check.status(), check.timestamp(), tags, check.message(), host));
     }

@@ -12,7 +12,8 @@ import java.util.Map;
  * tags. Where it came from is the container the client names ({@code c:}) or the Unix socket peer's container; its
  * tags come from the task metadata at the message's cardinality ({@code card:}) or the configured one, and an
  * unknown or absent container gets the task's tags, as the Datadog Agent tags DogStatsD on ECS. Results are cached
- * per task view, since clients repeat the same few tag lists. Used by the parsing worker only.
+ * per task view, since clients repeat the same few tag lists. Used by the parsing worker only, which calls
+ * {@link #refresh()} once per packet so that a message costs map lookups only.
  */
 final class OriginTags {
 
@@ -40,8 +41,8 @@ final class OriginTags {
         this.unnamedSource = new Source("", defaultCardinality);
     }
 
-    /** The message's tags with its origin's and the extra tags. */
-    TagSet tags(TagSet messageTags, Origin origin, String peerContainerId) {
+    /** Takes the current task view for the messages that follow. */
+    void refresh() {
         TaskSnapshot current = currentSnapshot();
         if (current != cachedFor || mergedEntries > MERGED_CACHE_LIMIT) {
             // A new task view (a container started, tags changed) or too many distinct tag lists: start afresh.
@@ -50,13 +51,20 @@ final class OriginTags {
             mergedEntries = 0;
             cachedFor = current;
         }
+    }
+
+    /** The message's tags with its origin's and the extra tags, from the task view of the last {@link #refresh()}. */
+    TagSet tags(TagSet messageTags, Origin origin, String peerContainerId) {
+        TaskSnapshot current = cachedFor;
         Source source = source(origin, peerContainerId);
         Map<TagSet, TagSet> forSource = merged.computeIfAbsent(source, s -> new HashMap<>());
         TagSet result = forSource.get(messageTags);
         if (result == null) {
             result = messageTags.with(originTags(source, current)).with(extraTags);
             forSource.put(messageTags, result);
-            mergedEntries++;
+            if (++mergedEntries > MERGED_CACHE_LIMIT) {
+                refresh();
+            }
         }
         return result;
     }

@@ -2,6 +2,7 @@ package io.pilotfish.collector.dogstatsd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pilotfish.spi.signal.Event;
@@ -23,7 +24,7 @@ class DogStatsdParserTest {
     record Failure(ParseError reason, String message) {
     }
 
-    static final class Collected implements DogStatsdParser.Handler {
+    static class Collected implements DogStatsdParser.Handler {
         final List<MetricSample> metrics = new ArrayList<>();
         final List<Event> events = new ArrayList<>();
         final List<ServiceCheck> checks = new ArrayList<>();
@@ -32,7 +33,7 @@ class DogStatsdParserTest {
 
         @Override
         public void metric(MetricSample sample) {
-            metrics.add(sample);
+            metrics.add(sample.copy()); // the parser refills its sample for the next message
         }
 
         @Override
@@ -113,6 +114,37 @@ class DogStatsdParserTest {
     void packedValuesSkipEmptyOnesButSetsKeepTheRawValue() {
         assertArrayEquals(new double[] {1, 2}, one("m:1::2:|c").values());
         assertEquals("a:b::c", one("users:a:b::c|s").setMember());
+    }
+
+    @Test
+    void repeatedNamesTagsAndContainersComeBackEqualAndACopyOutlivesTheNextMessage() {
+        DogStatsdParser parser = new DogStatsdParser(DogStatsdParser.Limits.DEFAULTS, () -> 0);
+        List<MetricSample> seen = new ArrayList<>();
+        List<MetricSample> copies = new ArrayList<>();
+        byte[] packet = ("a.b:1:2|c|#x:1,y|c:ci-f00\na.b:3|c|#x:1,y|c:ci-f00\nother:4.5|g|#z")
+                .getBytes(StandardCharsets.UTF_8);
+        parser.parse(packet, 0, packet.length, new Collected() {
+            @Override
+            public void metric(MetricSample sample) {
+                seen.add(sample);
+                copies.add(sample.copy());
+            }
+        });
+
+        assertEquals(3, copies.size());
+        assertArrayEquals(new double[] {1, 2}, copies.get(0).values());
+        assertArrayEquals(new double[] {3}, copies.get(1).values());
+        assertEquals("other", copies.get(2).name());
+        assertArrayEquals(new double[] {4.5}, copies.get(2).values());
+        assertEquals(TagSet.of("x:1", "y"), copies.get(1).tags());
+        assertEquals("f00", copies.get(1).origin().containerId());
+        // Found again by their bytes: the same objects, not equal new ones.
+        assertSame(copies.get(0).name(), copies.get(1).name());
+        assertSame(copies.get(0).tags(), copies.get(1).tags());
+        assertSame(copies.get(0).origin().containerId(), copies.get(1).origin().containerId());
+        // The handler is given one sample, refilled: what it keeps without copying shows the last message.
+        assertSame(seen.get(0), seen.get(2));
+        assertEquals("other", seen.get(0).name());
     }
 
     @Test
