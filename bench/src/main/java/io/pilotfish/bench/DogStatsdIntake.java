@@ -120,6 +120,8 @@ public final class DogStatsdIntake {
                 case "pilotfish.dogstatsd.dropped" -> "dropped_" + series.tag("reason").orElse("?");
                 case "pilotfish.dogstatsd.kernel_drops" -> "kernel_drops";
                 case "pilotfish.dogstatsd.queue.packets" -> "queue_packets";
+                case "pilotfish.dogstatsd.queue.bytes" -> "queue_bytes";
+                case "pilotfish.dogstatsd.read_pauses" -> "read_pauses";
                 case "pilotfish.dogstatsd.contexts" -> "contexts";
                 case "pilotfish.dogstatsd.points" -> "points";
                 default -> null;

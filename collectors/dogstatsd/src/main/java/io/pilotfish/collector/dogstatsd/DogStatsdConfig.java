@@ -30,6 +30,12 @@ public record DogStatsdConfig(String host, int port, Optional<Path> socket, Opti
     public static final int DEFAULT_BUFFER_SIZE = 8192;
     public static final int MAX_BUFFER_SIZE = 65_536;
     public static final int DEFAULT_QUEUE_SIZE = 1024;
+    /**
+     * 4 MiB asked, where the Agent leaves the OS default (208 KiB on most hosts, 6 ms of a 500k lines/s load): the
+     * kernel buffer is what holds packets while reading is paused or the JVM stops for a collection. The kernel caps
+     * the request at net.core.rmem_max, and memory is only used while packets wait.
+     */
+    public static final int DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
     public DogStatsdConfig {
         Objects.requireNonNull(host, "host");

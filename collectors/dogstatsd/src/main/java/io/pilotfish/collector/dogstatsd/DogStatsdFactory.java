@@ -39,7 +39,7 @@ public final class DogStatsdFactory implements CollectorFactory<DogStatsdConfig>
         }
         int bufferSize = (int) config.number("buffer-size", DogStatsdConfig.DEFAULT_BUFFER_SIZE, 512,
                 DogStatsdConfig.MAX_BUFFER_SIZE);
-        int receiveBuffer = (int) config.number("so-rcvbuf", 0, 0, 1L << 30);
+        int receiveBuffer = (int) config.number("so-rcvbuf", DogStatsdConfig.DEFAULT_RECEIVE_BUFFER, 0, 1L << 30);
         int queueSize = (int) config.number("queue-size", DogStatsdConfig.DEFAULT_QUEUE_SIZE, 1, 65_536);
         Cardinality cardinality = config.choice("tag-cardinality", Cardinality.class, Cardinality.LOW);
         boolean originDetection = config.bool("origin-detection", true);

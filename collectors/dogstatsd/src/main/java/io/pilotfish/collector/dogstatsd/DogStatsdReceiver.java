@@ -23,11 +23,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * DogStatsD as a {@link Receiver}. The listener thread only copies packets into a bounded {@link PacketQueue}; one
- * worker thread parses, tags and aggregates them and emits each 10-second bucket once it has closed. Stopping
- * closes the listeners, parses what is queued and flushes every bucket, the open one included.
+ * worker thread parses, tags and aggregates them and emits each 10-second bucket once it has closed. When the queue
+ * is nearly full the listeners stop reading until it has drained to half, so a stall of the worker (a flush, a
+ * collection) is absorbed by the kernel's receive buffers rather than dropped here; the Datadog Agent's listeners
+ * block the same way. Stopping closes the listeners, parses what is queued and flushes every bucket, the open one
+ * included.
  */
 final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParser.Handler {
 
@@ -58,6 +62,13 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     private volatile Listeners listeners;
     private volatile boolean stopping;
     private volatile int contexts;
+    /** Reading stops when the queue has less free room than a read can hand over, and resumes below the mark. */
+    private final long pauseHeadroomBytes;
+    private final long resumeBelowBytes;
+    private final SelfTelemetry.Counter readPauses;
+    /** Written on the listener thread only; read by the worker. */
+    private volatile boolean readingPaused;
+    private final AtomicBoolean resumeRequested = new AtomicBoolean();
     /** Read by the telemetry timer only. */
     private long lastKernelDrops;
     private Thread worker;
@@ -73,6 +84,8 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         this.context = context;
         this.log = context.log();
         this.queue = new PacketQueue(config.queueSize(), config.bufferSize());
+        this.pauseHeadroomBytes = Listeners.bytesInFlightAfterPause(config.bufferSize());
+        this.resumeBelowBytes = Math.max(0, (queue.budgetBytes() - pauseHeadroomBytes) / 2);
         this.parser = new DogStatsdParser(DogStatsdParser.Limits.DEFAULTS, () -> context.clock().millis() / 1000);
         this.aggregator = new Aggregator(config.aggregation());
         this.originTags = new OriginTags(context.metadata(), config.tagCardinality(), config.originDetection(),
@@ -82,7 +95,9 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         this.eventsOut = telemetry.counter("dogstatsd.events");
         this.serviceChecksOut = telemetry.counter("dogstatsd.service_checks");
         telemetry.gauge("dogstatsd.contexts", () -> contexts);
+        this.readPauses = telemetry.counter("dogstatsd.read_pauses");
         telemetry.gauge("dogstatsd.queue.packets", queue::depth);
+        telemetry.gauge("dogstatsd.queue.bytes", queue::usedBytes);
     }
 
     @Override
@@ -115,7 +130,8 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             listeners.udpKernelDrops().ifPresent(ignored -> telemetry.gauge("dogstatsd.kernel_drops",
                     this::kernelDrops, "listener:udp"));
             log.info("dogstatsd listening: " + describeListeners() + "; packets up to " + config.bufferSize()
-                    + " bytes, queue of " + config.queueSize() + " packets (" + queue.budgetBytes() / 1024 + " KiB)");
+                    + " bytes, queue of " + queue.budgetBytes() / 1024 + " KiB (queue-size " + config.queueSize()
+                    + " x buffer-size)");
         }
         return CompletableFuture.completedFuture(null);
     }
@@ -153,8 +169,40 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         packets.computeIfAbsent(transport, t -> telemetry.counter("dogstatsd.packets", "listener:" + t.tag()))
                 .increment();
         if (!queue.offer(transport, packet, truncated, peerContainerId)) {
-            drop("queue_full", 1, "dogstatsd: the parse queue is full (" + config.queueSize() + " packets); "
-                    + "packets are dropped. Raise queue-size (DD_DOGSTATSD_QUEUE_SIZE) or send fewer, larger packets");
+            drop("queue_full", 1, "dogstatsd: the parse queue is full (" + queue.budgetBytes() / 1024 + " KiB, "
+                    + "queue-size x buffer-size); packets are dropped. Raise queue-size (DD_DOGSTATSD_QUEUE_SIZE) or "
+                    + "send fewer, larger packets");
+        }
+        if (!readingPaused && queue.nearlyFull(pauseHeadroomBytes)) {
+            Listeners bound = listeners;
+            if (bound != null) {
+                // Back-pressure: the kernel's receive buffer holds what comes next until the worker catches up.
+                readingPaused = true;
+                readPauses.increment();
+                bound.pauseReading();
+                // The worker may have drained the queue before it could see the pause: then nobody else resumes.
+                resumeReadingIfDrained();
+            }
+        }
+    }
+
+    /**
+     * Once the queue has drained below the mark, reading resumes (on the listener thread). Called by the worker after
+     * each packet and by the listener right after pausing: each writes its side (the queue's bytes, the pause) before
+     * reading the other's, so at least one of them sees both.
+     */
+    private void resumeReadingIfDrained() {
+        if (readingPaused && queue.usedBytes() <= resumeBelowBytes && resumeRequested.compareAndSet(false, true)) {
+            Listeners bound = listeners;
+            if (bound == null) {
+                resumeRequested.set(false);
+                return;
+            }
+            bound.onListenerThread(() -> {
+                readingPaused = false;
+                resumeRequested.set(false);
+                bound.resumeReading();
+            });
         }
     }
 
@@ -208,7 +256,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             int length = packet.length;
             if (packet.truncated) {
                 // The last line was cut at the buffer's end: keep the whole lines before it.
-                length = lastNewline(packet.bytes, packet.length) + 1;
+                length = lastNewline(packet.bytes, packet.offset, packet.length) + 1;
                 drop("oversized_packet", 1, "dogstatsd " + packet.transport.tag() + ": a packet over buffer-size ("
                         + config.bufferSize() + " bytes) was cut; its last line is dropped. Raise buffer-size "
                         + "(DD_DOGSTATSD_BUFFER_SIZE, up to 65536) or have the client send smaller packets");
@@ -219,17 +267,19 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             currentArrival = context.clock().millis() / 1000;
             currentHost = context.agent().hostname();
             originTags.refresh();
-            parser.parse(packet.bytes, 0, length, this);
+            parser.parse(packet.bytes, packet.offset, length, this);
             contexts = aggregator.contexts();
         } finally {
             current = null;
             queue.release(packet);
+            resumeReadingIfDrained();
         }
     }
 
-    private static int lastNewline(byte[] bytes, int length) {
+    /** The length of the packet's whole lines, up to its last newline; -1 when it has none. */
+    private static int lastNewline(byte[] bytes, int offset, int length) {
         for (int i = length - 1; i >= 0; i--) {
-            if (bytes[i] == '\n') {
+            if (bytes[offset + i] == '\n') {
                 return i;
             }
         }

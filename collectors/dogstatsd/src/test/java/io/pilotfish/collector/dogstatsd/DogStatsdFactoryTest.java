@@ -26,11 +26,11 @@ class DogStatsdFactoryTest {
     }
 
     @Test
-    void defaultsAreTheDatadogAgents() {
+    void defaultsAreTheDatadogAgentsButForALargerReceiveBuffer() {
         MapPluginConfig config = MapPluginConfig.of("dogstatsd", Map.of());
         DogStatsdConfig defaults = factory.configure(config);
         assertTrue(config.problems().isEmpty(), problems(config));
-        assertEquals(new DogStatsdConfig("127.0.0.1", 8125, Optional.empty(), Optional.empty(), 8192, 0, 1024,
+        assertEquals(new DogStatsdConfig("127.0.0.1", 8125, Optional.empty(), Optional.empty(), 8192, 4_194_304, 1024,
                 Cardinality.LOW, true, Aggregator.Settings.DEFAULTS, TagSet.EMPTY), defaults);
     }
 

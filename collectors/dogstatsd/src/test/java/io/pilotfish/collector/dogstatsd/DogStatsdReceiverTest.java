@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.collector.dogstatsd.listen.ListenerSettings;
 import io.pilotfish.spi.ecs.TaskSnapshot;
+import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.MetricType;
@@ -31,6 +32,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -59,9 +61,14 @@ class DogStatsdReceiverTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        await(what, condition, () -> "");
+    }
+
+    private static void await(String what, BooleanSupplier condition, java.util.function.Supplier<String> state)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            assertTrue(System.nanoTime() < deadline, () -> "timed out waiting for " + what + " " + state.get());
             Thread.sleep(10);
         }
     }
@@ -290,31 +297,65 @@ class DogStatsdReceiverTest {
     }
 
     @Test
-    void aFullQueueRefusesPacketsInsteadOfGrowing() throws Exception {
-        PacketQueue queue = new PacketQueue(2, 64);
-        io.netty.buffer.ByteBuf packet = io.netty.buffer.Unpooled.copiedBuffer("x:1|c", StandardCharsets.UTF_8);
-        try {
-            assertTrue(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""));
-            assertTrue(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""));
-            assertFalse(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""),
-                    "a third packet finds no free buffer");
-            assertEquals(128, queue.budgetBytes());
-            PacketQueue.Packet first = queue.poll(1, TimeUnit.SECONDS);
-            assertEquals("x:1|c", new String(first.bytes, 0, first.length, StandardCharsets.UTF_8));
-            queue.release(first);
-            assertTrue(queue.offer(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, ""),
-                    "a released buffer is reused");
-        } finally {
-            packet.release();
+    void aStalledWorkerLosesNothingTheListenerPausesAndTheKernelHoldsThePackets() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            // 16 x 512 bytes of queue: less than a wakeup's reads may bring, so reading pauses after every packet and
+            // resumes only once the queue is empty; the 64 datagrams a wakeup may still read after that fit.
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("queue-size", "16", "buffer-size",
+                    "512")), context);
+            CountDownLatch stalled = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            // A timestamped gauge is emitted by the worker as it parses: holding it there stalls the worker.
+            Emitter stalling = signal -> {
+                if (signal instanceof Metric metric && metric.name().equals("stall")) {
+                    stalled.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            receiver.start(stalling).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                send(receiver.udpPort(), "stall:1|g|T1700000000");
+                assertTrue(stalled.await(10, TimeUnit.SECONDS), "the worker reached the stalling emitter");
+                String lines = "bp:1|c\n".repeat(14);
+                for (int i = 0; i < 100; i++) {
+                    send(receiver.udpPort(), lines);
+                }
+                await("reading paused", () -> context.counter("dogstatsd.read_pauses") >= 1);
+                Thread.sleep(200); // what the listener would still read while the worker is stalled
+
+                assertTrue(context.counter("dogstatsd.packets") <= 1 + 64, "reading stopped while the worker is stalled"
+                        + " (the wakeup in progress may finish): "
+                        + context.counter("dogstatsd.packets") + " packets read");
+                release.countDown();
+                await("every packet parsed", () -> context.counter("dogstatsd.messages") >= 1 + 100 * 14,
+                        () -> context.counter("dogstatsd.packets") + " packets read, "
+                                + context.counter("dogstatsd.messages") + " messages, "
+                                + context.counter("dogstatsd.read_pauses") + " pauses, drops "
+                                + context.counter("dogstatsd.dropped"));
+            } finally {
+                release.countDown();
+                receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(101, context.counter("dogstatsd.packets", "listener:udp"));
+            assertEquals(1 + 100 * 14, context.counter("dogstatsd.messages", "listener:udp"));
+            assertEquals(0, context.counter("dogstatsd.dropped", "reason:queue_full"));
+            assertTrue(context.counter("dogstatsd.read_pauses") >= 1);
         }
     }
 
     @Test
     void packetsBeyondTheQueueAreDroppedAndCounted() {
         try (TestPluginContext context = TestPluginContext.create()) {
-            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("queue-size", "2", "port", "0")),
-                    context);
-            io.netty.buffer.ByteBuf packet = io.netty.buffer.Unpooled.copiedBuffer("x:1|c", StandardCharsets.UTF_8);
+            // A queue of 2 x 512 bytes holds two packets of 400 bytes; the worker is not started, so none drains.
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("queue-size", "2", "buffer-size", "512",
+                    "port", "0")), context);
+            io.netty.buffer.ByteBuf packet = io.netty.buffer.Unpooled.copiedBuffer("x:1|c\n".repeat(66) + "y:1|c\n",
+                    StandardCharsets.UTF_8);
+            assertEquals(402, packet.readableBytes());
             try {
                 for (int i = 0; i < 5; i++) {
                     receiver.packet(io.pilotfish.collector.dogstatsd.listen.Transport.UDP, packet, false, "");

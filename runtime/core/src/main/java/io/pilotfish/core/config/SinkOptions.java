@@ -19,16 +19,26 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
                           Duration maxBackoff, Duration maxAge, Duration requestTimeout) {
 
     public static final long DEFAULT_QUEUE_BYTES = 32L * 1024 * 1024;
+    private static final long MIN_QUEUE_BYTES = 64 * 1024;
 
     public static SinkOptions defaults(BatchLimits batch) {
-        return new SinkOptions(DEFAULT_QUEUE_BYTES, batch, Duration.ofSeconds(1), Duration.ofMillis(500),
+        return new SinkOptions(defaultQueueBytes(Runtime.getRuntime().maxMemory()), batch, Duration.ofSeconds(1), Duration.ofMillis(500),
                 Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(15));
+    }
+
+    /**
+     * The queue budget of a sink that does not set one: 32 MiB, or an eighth of the heap when that is smaller, so
+     * that every sink of a small sidecar heap can fill its queue during an outage without running the agent out of
+     * memory.
+     */
+    public static long defaultQueueBytes(long maxHeapBytes) {
+        return Math.max(MIN_QUEUE_BYTES, Math.min(DEFAULT_QUEUE_BYTES, maxHeapBytes / 8));
     }
 
     /** Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory. */
     public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits) {
         SinkOptions d = defaults(pluginLimits);
-        long queueBytes = config.number("queue.max-bytes", d.queueMaxBytes, 64 * 1024, 4L * 1024 * 1024 * 1024);
+        long queueBytes = config.number("queue.max-bytes", d.queueMaxBytes, MIN_QUEUE_BYTES, 4L * 1024 * 1024 * 1024);
         long maxItems = config.number("batch.max-items", pluginLimits.maxItems(), 1, pluginLimits.maxItems());
         // A batch must fit in the queue: by default it takes at most half of it.
         long defaultBatchBytes = Math.min(pluginLimits.maxBytes(), Math.max(1024, queueBytes / 2));

@@ -29,6 +29,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,11 +53,17 @@ public final class Listeners implements AutoCloseable {
     private static final int BYTES_PER_SYSCALL = 256 * 1024;
     /** Datagrams read in one wakeup before the thread turns to the other sockets. */
     private static final int DATAGRAMS_PER_WAKEUP = 64;
+    /** The most a stream connection reads at once (Netty's adaptive read buffer tops out there). */
+    private static final int STREAM_READ_BYTES_MAX = 64 * 1024;
     private static final long BIND_TIMEOUT_MILLIS = 5_000;
     private static final long CLOSE_TIMEOUT_MILLIS = 2_000;
 
     private final EventLoopGroup loop;
     private final List<Channel> channels = new ArrayList<>();
+    /** Every channel that reads packets: the bound ones and the open stream connections. */
+    private final Set<Channel> readers = ConcurrentHashMap.newKeySet();
+    /** Listener thread only. */
+    private boolean readingPaused;
     private final List<UnixSocketFile> socketFiles = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     // Set while starting; read by whichever thread reports the drops.
@@ -126,6 +135,41 @@ public final class Listeners implements AutoCloseable {
             return OptionalLong.empty();
         }
         return KernelUdpDrops.read(Path.of("/proc/net"), udpPort, udpSocketInode.orElse(KernelUdpDrops.ANY_INODE));
+    }
+
+    /**
+     * The most bytes that can still reach the handler after {@link #pauseReading()}: the wakeup in progress may finish
+     * (up to {@value #DATAGRAMS_PER_WAKEUP} datagrams: measured, the epoll datagram channel does not always stop at
+     * the end of its recvmmsg batch), or one stream read and the frame it completes.
+     */
+    public static long bytesInFlightAfterPause(int bufferSize) {
+        return Math.max((long) DATAGRAMS_PER_WAKEUP * bufferSize, STREAM_READ_BYTES_MAX + (long) bufferSize);
+    }
+
+    /**
+     * Stops reading every socket, so that what arrives waits in the kernel's receive buffers (and is counted there if
+     * they overflow) instead of being read only to be dropped. Listener thread only: call it from the handler.
+     */
+    public void pauseReading() {
+        readingPaused = true;
+        readers.forEach(channel -> channel.config().setAutoRead(false));
+    }
+
+    /** Reads again after {@link #pauseReading()}. Listener thread only: see {@link #onListenerThread}. */
+    public void resumeReading() {
+        readingPaused = false;
+        readers.forEach(channel -> channel.config().setAutoRead(true));
+    }
+
+    /** Runs {@code task} on the listener thread, after the packets it is handing over now; not after close. */
+    public void onListenerThread(Runnable task) {
+        if (!closed.get()) {
+            try {
+                loop.execute(task);
+            } catch (RejectedExecutionException e) {
+                // Closing meanwhile: there is nothing left to resume.
+            }
+        }
     }
 
     /** Closes the sockets, removes the socket files created, and stops the thread; within about two seconds. */
@@ -214,6 +258,10 @@ public final class Listeners implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel connection) {
+                        // A connection opened while reading is paused waits too, until reading resumes.
+                        connection.config().setAutoRead(!readingPaused);
+                        readers.add(connection);
+                        connection.closeFuture().addListener(closed -> readers.remove(connection));
                         connection.pipeline().addLast(StreamConnectionReader.frameDecoder(settings.bufferSize()),
                                 new StreamConnectionReader(handler, containerIds,
                                         settings.originFromPeerCredentials()));
@@ -242,6 +290,7 @@ public final class Listeners implements AutoCloseable {
     private Channel bind(AbstractBootstrap<?, ?> bootstrap, SocketAddress address, Transport transport, String shown) {
         ChannelFuture future = bootstrap.bind(address);
         channels.add(future.channel());
+        readers.add(future.channel());
         if (!future.awaitUninterruptibly(BIND_TIMEOUT_MILLIS)) {
             throw new ListenerException(listenerName(transport) + " could not bind " + shown + " within "
                     + BIND_TIMEOUT_MILLIS + " ms. Check " + setting(transport) + ".");

@@ -288,6 +288,44 @@ class ListenersTest {
     }
 
     @Test
+    void pausedReadingHoldsDatagramsAndStreamsInTheKernelUntilResumed() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        Path socket = dir.resolve("s.sock");
+        Listeners listeners = start(new ListenerSettings(LOCALHOST, ListenerSettings.ANY_FREE_PORT, null, socket, 8192,
+                0, false));
+        try (SocketChannel before = connect(socket)) {
+            write(before, frames("warm:1|c"));
+            assertEquals("warm:1|c", handler.nextPacket().text());
+
+            runOnListenerThread(listeners, listeners::pauseReading);
+            sendUdp(listeners.udpPort(), "udp:1|c".getBytes(UTF_8));
+            write(before, frames("open:1|c"));
+            try (SocketChannel during = connect(socket)) {
+                write(during, frames("new:1|c"));
+                handler.assertNoMorePackets(); // a connection opened while paused waits too
+
+                runOnListenerThread(listeners, listeners::resumeReading);
+                List<String> texts = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    texts.add(handler.nextPacket().text());
+                }
+                texts.sort(null);
+                assertEquals(List.of("new:1|c", "open:1|c", "udp:1|c"), texts);
+            }
+        }
+        handler.assertNoProblems();
+    }
+
+    private static void runOnListenerThread(Listeners listeners, Runnable task) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        listeners.onListenerThread(() -> {
+            task.run();
+            done.countDown();
+        });
+        assertTrue(done.await(5, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aFrameOverTheLimitClosesThatConnectionOnly() throws Exception {
         assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
         Path socket = dir.resolve("s.sock");
