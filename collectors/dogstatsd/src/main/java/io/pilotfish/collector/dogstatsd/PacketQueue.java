@@ -18,8 +18,8 @@ final class PacketQueue {
 
     /** The ring is made of segments of about this size; no packet straddles two. */
     private static final int SEGMENT_TARGET_BYTES = 512 * 1024;
-    /** Packet records per packet of {@code buffer-size} the budget holds: room for packets of ~1/64 of it. */
-    private static final int RECORDS_PER_BUDGET_PACKET = 64;
+    /** Packet records per packet of {@code buffer-size} the budget holds: room for packets of ~1/32 of it (256 B). */
+    private static final int RECORDS_PER_BUDGET_PACKET = 32;
     private static final int MAX_RECORDS = 1 << 20;
 
     /**
