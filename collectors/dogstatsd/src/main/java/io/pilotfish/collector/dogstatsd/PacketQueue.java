@@ -9,10 +9,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Packets between the listener thread (the one producer) and the parsing worker (the one consumer), held in a byte
  * ring bounded in bytes: a packet takes its own length, not a whole {@code buffer-size} slot, so the default 8 MiB
- * holds about 5,900 packets of 1.4 KiB where fixed slots held 1,024. When the ring is empty, writing starts again at
- * its beginning, so under a load the worker keeps up with only the first few hundred KiB are ever touched; the ring's
- * segments are allocated the first time they are needed. Offers never block: a full ring refuses (the caller counts
- * the drop, or has already stopped reading, see {@link #nearlyFull}).
+ * holds about 5,900 packets of 1.4 KiB where fixed slots held 1,024. Whenever the ring is empty, writing starts
+ * again at its beginning, and its segments are allocated the first time they are needed: while the worker keeps up,
+ * only the first segment is ever touched. Offers never block: a full ring refuses (the caller counts the drop, and
+ * has normally stopped reading before, see {@link #nearlyFull}).
  */
 final class PacketQueue {
 

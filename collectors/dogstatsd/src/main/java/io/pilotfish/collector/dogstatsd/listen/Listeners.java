@@ -262,7 +262,7 @@ public final class Listeners implements AutoCloseable {
                         connection.config().setAutoRead(!readingPaused);
                         readers.add(connection);
                         connection.closeFuture().addListener(closed -> readers.remove(connection));
-                        connection.pipeline().addLast(StreamConnectionReader.frameDecoder(settings.bufferSize()),
+                        connection.pipeline().addLast(StreamConnectionReader.frameDecoder(settings.bufferSize(), handler),
                                 new StreamConnectionReader(handler, containerIds,
                                         settings.originFromPeerCredentials()));
                     }

@@ -8,6 +8,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import java.io.IOException;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
  * One Unix stream connection. Packets arrive as frames (a 4-byte little-endian length, then that many bytes), cut by
@@ -30,11 +31,24 @@ final class StreamConnectionReader extends ChannelInboundHandlerAdapter {
         this.originFromPeerCredentials = originFromPeerCredentials;
     }
 
-    /** The decoder that cuts frames of at most {@code bufferSize} bytes, failing as soon as a longer length is read. */
-    static LengthFieldBasedFrameDecoder frameDecoder(int bufferSize) {
+    /**
+     * The decoder that cuts frames of at most {@code bufferSize} bytes, failing as soon as a longer length is read.
+     * An unfinished frame left when the connection closes is reported to {@code handler} ({@code partial_frame}).
+     */
+    static LengthFieldBasedFrameDecoder frameDecoder(int bufferSize, PacketHandler handler) {
         // maxFrameLength counts the length field too.
         return new LengthFieldBasedFrameDecoder(ByteOrder.LITTLE_ENDIAN, bufferSize + LENGTH_FIELD_BYTES,
-                0, LENGTH_FIELD_BYTES, 0, LENGTH_FIELD_BYTES, true);
+                0, LENGTH_FIELD_BYTES, 0, LENGTH_FIELD_BYTES, true) {
+            @Override
+            protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+                super.decodeLast(ctx, in, out);
+                if (in.isReadable()) {
+                    handler.problem(Transport.UNIX_STREAM, "partial_frame", "the connection closed in the middle of"
+                            + " a frame; its " + in.readableBytes() + " bytes are dropped");
+                    in.skipBytes(in.readableBytes());
+                }
+            }
+        };
     }
 
     @Override

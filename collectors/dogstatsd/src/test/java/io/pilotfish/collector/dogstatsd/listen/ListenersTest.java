@@ -349,6 +349,23 @@ class ListenersTest {
     }
 
     @Test
+    void aConnectionClosedInTheMiddleOfAFrameReportsTheUnfinishedFrame() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        Path socket = dir.resolve("s.sock");
+        start(new ListenerSettings(LOCALHOST, 0, null, socket, 8192, 0, false));
+
+        try (SocketChannel client = connect(socket)) {
+            ByteBuffer two = frames("whole:1|c", "cut:1|c");
+            write(client, slice(two, 0, two.limit() - 3)); // the second frame lacks its last 3 bytes
+            assertEquals("whole:1|c", handler.nextPacket().text());
+        }
+        RecordingHandler.Problem problem = handler.nextProblem();
+        assertEquals("partial_frame", problem.reason());
+        assertTrue(problem.message().contains("its 8 bytes are dropped"), problem.message());
+        handler.assertNoMorePackets();
+    }
+
+    @Test
     void peerCredentialsResolveToThePeersContainer(@TempDir Path proc) throws Exception {
         assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
         long pid = ProcessHandle.current().pid(); // the client below is this process
