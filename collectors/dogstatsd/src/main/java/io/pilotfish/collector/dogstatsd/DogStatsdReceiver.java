@@ -276,7 +276,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         }
     }
 
-    /** The length of the packet's whole lines, up to its last newline; -1 when it has none. */
+    /** Where the packet's last newline is, counted from its offset; -1 when it has none. */
     private static int lastNewline(byte[] bytes, int offset, int length) {
         for (int i = length - 1; i >= 0; i--) {
             if (bytes[offset + i] == '\n') {
