@@ -1,12 +1,5 @@
 package io.pilotfish.bench;
 
-import io.pilotfish.collector.dogstatsd.Aggregator;
-import io.pilotfish.collector.dogstatsd.DogStatsdParser;
-import io.pilotfish.collector.dogstatsd.MetricSample;
-import io.pilotfish.collector.dogstatsd.Origin;
-import io.pilotfish.collector.dogstatsd.ParseError;
-import io.pilotfish.spi.signal.Event;
-import io.pilotfish.spi.signal.ServiceCheck;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -42,19 +35,14 @@ public class DogStatsdMixBenchmark {
     private byte[][] packets;
     private int index;
     private int inBucket;
-    private long clock = 1_700_000_000L;
-    private DogStatsdParser parser;
-    private Aggregator aggregator;
-    private Handler handler;
+    private DogStatsdPipeline pipeline;
 
     @Setup
     public void setUp() {
         List<DogStatsdLoad.Packet> ring = DogStatsdLoad.buildRing(4096, 1432, 42, DogStatsdLoad.CHECK);
         packets = ring.stream().map(DogStatsdLoad.Packet::bytes).toArray(byte[][]::new);
         long lines = ring.stream().mapToLong(DogStatsdLoad.Packet::lines).sum();
-        parser = new DogStatsdParser(DogStatsdParser.Limits.DEFAULTS, () -> clock);
-        aggregator = new Aggregator(Aggregator.Settings.DEFAULTS);
-        handler = new Handler();
+        pipeline = new DogStatsdPipeline();
         System.out.printf("%n%d packets, %.2f lines per packet%n", packets.length, (double) lines / packets.length);
     }
 
@@ -62,33 +50,10 @@ public class DogStatsdMixBenchmark {
     public void parseAndAggregate(Blackhole hole) {
         byte[] packet = packets[index];
         index = (index + 1) & (packets.length - 1);
-        parser.parse(packet, 0, packet.length, handler);
+        pipeline.parse(packet);
         if (++inBucket == PACKETS_PER_BUCKET) {
             inBucket = 0;
-            clock += Aggregator.BUCKET_SECONDS;
-            aggregator.flush(clock, false, hole::consume);
-        }
-    }
-
-    private final class Handler implements DogStatsdParser.Handler {
-        @Override
-        public void metric(MetricSample sample) {
-            if (!aggregator.add(sample, sample.tags(), "", clock)) {
-                throw new IllegalStateException("context budget reached");
-            }
-        }
-
-        @Override
-        public void event(Event event, Origin origin) {
-        }
-
-        @Override
-        public void serviceCheck(ServiceCheck check, Origin origin) {
-        }
-
-        @Override
-        public void error(ParseError reason, String message) {
-            throw new IllegalStateException(reason + ": " + message);
+            pipeline.nextBucket(hole::consume);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.pilotfish.bench;
 
-import io.pilotfish.collector.dogstatsd.Aggregator;
 import io.pilotfish.collector.dogstatsd.DogStatsdParser;
 import io.pilotfish.collector.dogstatsd.MetricSample;
 import io.pilotfish.collector.dogstatsd.Origin;
@@ -41,10 +40,8 @@ public class DogStatsdParseBenchmark {
 
     private byte[] packet;
     private DogStatsdParser parser;
-    private Aggregator aggregator;
-    private long clock = 1_700_000_000L;
     private int packets;
-    private AggregatingHandler aggregating;
+    private DogStatsdPipeline pipeline;
 
     @Setup
     public void setUp() {
@@ -69,8 +66,7 @@ public class DogStatsdParseBenchmark {
         }
         packet = text.toString().getBytes(StandardCharsets.UTF_8);
         parser = new DogStatsdParser(DogStatsdParser.Limits.DEFAULTS, () -> 1_700_000_000L);
-        aggregator = new Aggregator(Aggregator.Settings.DEFAULTS);
-        aggregating = new AggregatingHandler();
+        pipeline = new DogStatsdPipeline();
         System.out.printf("%npacket: %d lines, %d bytes%n", LINES, packet.length);
     }
 
@@ -103,32 +99,9 @@ public class DogStatsdParseBenchmark {
     @Benchmark
     @OperationsPerInvocation(LINES)
     public void parseAndAggregate(Blackhole hole) {
-        parser.parse(packet, 0, packet.length, aggregating);
+        pipeline.parse(packet);
         if (++packets % 256 == 0) {
-            clock += Aggregator.BUCKET_SECONDS;
-            aggregator.flush(clock, false, hole::consume);
-        }
-    }
-
-    private final class AggregatingHandler implements DogStatsdParser.Handler {
-        @Override
-        public void metric(MetricSample sample) {
-            if (!aggregator.add(sample, sample.tags(), "", clock)) {
-                throw new IllegalStateException("context budget reached");
-            }
-        }
-
-        @Override
-        public void event(Event event, Origin origin) {
-        }
-
-        @Override
-        public void serviceCheck(ServiceCheck check, Origin origin) {
-        }
-
-        @Override
-        public void error(ParseError reason, String message) {
-            throw new IllegalStateException(reason + ": " + message);
+            pipeline.nextBucket(hole::consume);
         }
     }
 }
