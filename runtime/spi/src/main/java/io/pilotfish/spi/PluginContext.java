@@ -30,4 +30,9 @@ public interface PluginContext {
 
     /** A logger that says each kind of problem at most once per interval and counts the rest. */
     PluginLog log();
+
+    /** Where this instance reports what it listens on and a part of it that stopped working. */
+    default PluginHealth health() {
+        return PluginHealth.NONE;
+    }
 }

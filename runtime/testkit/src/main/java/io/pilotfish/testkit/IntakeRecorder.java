@@ -37,8 +37,9 @@ import java.util.zip.InflaterInputStream;
 /**
  * A Datadog intake on 127.0.0.1 that records every request. POST on any path is accepted (202
  * {@code {"errors":[]}}); {@code /api/v2/series} JSON bodies are decoded into {@link RecordedSeries} and
- * {@code /api/beta/sketches} protobuf bodies into {@link RecordedSketch}; gzip and deflate (zlib) bodies are
- * decompressed. Answers can be scripted. Thread-safe.
+ * {@code /api/beta/sketches} protobuf bodies into {@link RecordedSketch}; {@code /api/v1/events} and
+ * {@code /api/v1/check_run} bodies are read on demand ({@link #events()}, {@link #serviceChecks()}); gzip and deflate
+ * (zlib) bodies are decompressed. Answers can be scripted. Thread-safe.
  *
  * <pre>{@code
  * try (var intake = IntakeRecorder.builder().acceptKeys("test-key").start()) {
@@ -54,6 +55,10 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
     /** The Agent's distribution intake: protobuf {@code SketchPayload}. */
     public static final String SKETCHES_PATH = "/api/beta/sketches";
     public static final String VALIDATE_PATH = "/api/v1/validate";
+    /** Datadog's event intake: one JSON {@code EventCreateRequest} per request. */
+    public static final String EVENTS_PATH = "/api/v1/events";
+    /** Datadog's service check intake: a JSON array of checks per request. */
+    public static final String CHECK_RUN_PATH = "/api/v1/check_run";
     public static final int DEFAULT_MAX_REQUESTS = 100_000;
     /** Datadog's limits for {@code /api/v2/series}: 512 000 bytes sent, 5 242 880 bytes decompressed. */
     public static final long SERIES_MAX_WIRE_BYTES = 512_000;
@@ -272,6 +277,198 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
             return acceptedSketches().map(RecordedSketch::metric)
                     .collect(TreeSet::new, TreeSet::add, TreeSet::addAll);
         }
+    }
+
+    /**
+     * Every event of accepted (2xx) {@value #EVENTS_PATH} requests, in arrival order.
+     *
+     * @throws IllegalArgumentException when an accepted body is not an event (the recorder accepts any body there)
+     */
+    public List<RecordedEvent> events() {
+        return requests().stream().filter(RecordedRequest::accepted).flatMap(r -> eventsOf(r).stream()).toList();
+    }
+
+    /**
+     * Every service check of accepted (2xx) {@value #CHECK_RUN_PATH} requests, in arrival order.
+     *
+     * @throws IllegalArgumentException when an accepted body is not an array of service checks
+     */
+    public List<RecordedServiceCheck> serviceChecks() {
+        return requests().stream().filter(RecordedRequest::accepted).flatMap(r -> serviceChecksOf(r).stream())
+                .toList();
+    }
+
+    /**
+     * The event a {@value #EVENTS_PATH} request carries, whatever the answer; empty for other paths.
+     *
+     * @throws IllegalArgumentException naming the request and the field when the body is not an event
+     */
+    public static List<RecordedEvent> eventsOf(RecordedRequest request) {
+        if (!EVENTS_PATH.equals(request.path())) {
+            return List.of();
+        }
+        String where = "request #" + request.sequence() + " event";
+        JsonNode event = Json.parse(request.body(), where);
+        if (!event.isObject()) {
+            throw new IllegalArgumentException(where + ": expected a JSON object");
+        }
+        return List.of(new RecordedEvent(requiredText(event, "title", where), optionalText(event, "text", where),
+                optionalLong(event, "date_happened", where), optionalText(event, "priority", where),
+                optionalText(event, "alert_type", where), optionalText(event, "host", where),
+                textArray(event, "tags", where), optionalText(event, "aggregation_key", where),
+                optionalText(event, "source_type_name", where)));
+    }
+
+    /**
+     * The service checks a {@value #CHECK_RUN_PATH} request carries, whatever the answer; empty for other paths.
+     *
+     * @throws IllegalArgumentException naming the request and the field when the body is not an array of checks
+     */
+    public static List<RecordedServiceCheck> serviceChecksOf(RecordedRequest request) {
+        if (!CHECK_RUN_PATH.equals(request.path())) {
+            return List.of();
+        }
+        String where = "request #" + request.sequence() + " check_run";
+        JsonNode checks = Json.parse(request.body(), where);
+        if (!checks.isArray()) {
+            throw new IllegalArgumentException(where + ": expected a JSON array");
+        }
+        List<RecordedServiceCheck> decoded = new ArrayList<>(checks.size());
+        for (int i = 0; i < checks.size(); i++) {
+            JsonNode check = checks.get(i);
+            String at = where + "[" + i + "]";
+            if (!check.isObject()) {
+                throw new IllegalArgumentException(at + ": expected a JSON object");
+            }
+            JsonNode status = check.get("status");
+            if (status == null || !status.isIntegralNumber() || status.asLong() < 0 || status.asLong() > 3) {
+                throw new IllegalArgumentException(at + ".status: expected 0, 1, 2 or 3");
+            }
+            decoded.add(new RecordedServiceCheck(requiredText(check, "check", at), status.asInt(),
+                    optionalLong(check, "timestamp", at), optionalText(check, "message", at),
+                    optionalText(check, "host_name", at), textArray(check, "tags", at)));
+        }
+        return decoded;
+    }
+
+    private static String requiredText(JsonNode node, String field, String where) {
+        String text = optionalText(node, field, where);
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException(where + "." + field + ": expected a non-empty string");
+        }
+        return text;
+    }
+
+    private static String optionalText(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return "";
+        }
+        if (!value.isTextual()) {
+            throw new IllegalArgumentException(where + "." + field + ": expected a string");
+        }
+        return value.textValue();
+    }
+
+    private static long optionalLong(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return 0;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw new IllegalArgumentException(where + "." + field + ": expected an integer");
+        }
+        return value.longValue();
+    }
+
+    private static List<String> textArray(JsonNode node, String field, String where) {
+        JsonNode array = node.get(field);
+        if (array == null || array.isNull()) {
+            return List.of();
+        }
+        if (!array.isArray()) {
+            throw new IllegalArgumentException(where + "." + field + ": expected an array of strings");
+        }
+        List<String> texts = new ArrayList<>(array.size());
+        for (JsonNode element : array) {
+            if (!element.isTextual()) {
+                throw new IllegalArgumentException(where + "." + field + ": expected an array of strings");
+            }
+            texts.add(element.textValue());
+        }
+        return texts;
+    }
+
+    /**
+     * One event as Datadog's v1 API takes it ({@code EventCreateRequest}); absent strings are empty, an absent
+     * {@code date_happened} is 0.
+     *
+     * @param dateHappened epoch seconds, 0 when absent (Datadog then uses the time of receipt)
+     * @param priority     {@code normal} or {@code low}
+     * @param alertType    {@code info}, {@code warning}, {@code error} or {@code success}
+     */
+    public record RecordedEvent(String title, String text, long dateHappened, String priority, String alertType,
+                                String host, List<String> tags, String aggregationKey, String sourceTypeName) {
+
+        public RecordedEvent {
+            Objects.requireNonNull(title, "title");
+            tags = List.copyOf(tags);
+        }
+
+        /** Whether every given {@code key:value} tag is present. */
+        public boolean hasTags(String... required) {
+            return tags.containsAll(List.of(required));
+        }
+
+        /** The value of the first {@code key:value} tag with this key. */
+        public Optional<String> tag(String key) {
+            return firstTag(tags, key);
+        }
+    }
+
+    /**
+     * One service check as Datadog's {@code /api/v1/check_run} takes it; absent strings are empty.
+     *
+     * @param status    0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+     * @param timestamp epoch seconds, 0 when absent
+     */
+    public record RecordedServiceCheck(String check, int status, long timestamp, String message, String hostName,
+                                       List<String> tags) {
+
+        public static final int OK = 0;
+        public static final int WARNING = 1;
+        public static final int CRITICAL = 2;
+        public static final int UNKNOWN = 3;
+
+        public RecordedServiceCheck {
+            Objects.requireNonNull(check, "check");
+            tags = List.copyOf(tags);
+        }
+
+        /** {@code OK}, {@code WARNING}, {@code CRITICAL} or {@code UNKNOWN}. */
+        public String statusName() {
+            return switch (status) {
+                case OK -> "OK";
+                case WARNING -> "WARNING";
+                case CRITICAL -> "CRITICAL";
+                default -> "UNKNOWN";
+            };
+        }
+
+        /** Whether every given {@code key:value} tag is present. */
+        public boolean hasTags(String... required) {
+            return tags.containsAll(List.of(required));
+        }
+
+        /** The value of the first {@code key:value} tag with this key. */
+        public Optional<String> tag(String key) {
+            return firstTag(tags, key);
+        }
+    }
+
+    private static Optional<String> firstTag(List<String> tags, String key) {
+        String prefix = key + ":";
+        return tags.stream().filter(t -> t.startsWith(prefix)).map(t -> t.substring(prefix.length())).findFirst();
     }
 
     /** Points of accepted series with this name that carry all the given {@code key:value} tags. */

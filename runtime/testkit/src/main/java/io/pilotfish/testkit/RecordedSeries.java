@@ -1,5 +1,6 @@
 package io.pilotfish.testkit;
 
+import io.pilotfish.spi.signal.MetricOrigin;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -10,9 +11,12 @@ import java.util.Optional;
  * @param type     intake type: 0 unspecified, 1 count, 2 rate, 3 gauge
  * @param interval seconds, 0 when absent
  * @param unit     empty when absent
+ * @param origin   {@code metadata.origin} read from {@code origin_product}, {@code origin_sub_product} and
+ *                 {@code origin_product_detail} (the Agent's product, category and service);
+ *                 {@link MetricOrigin#UNSPECIFIED} when absent
  */
 public record RecordedSeries(String metric, int type, long interval, List<Point> points, List<String> tags,
-                             List<Resource> resources, String unit) {
+                             List<Resource> resources, String unit, MetricOrigin origin) {
 
     public static final int UNSPECIFIED = 0;
     public static final int COUNT = 1;
@@ -25,6 +29,13 @@ public record RecordedSeries(String metric, int type, long interval, List<Point>
         tags = List.copyOf(tags);
         resources = List.copyOf(resources);
         unit = unit == null ? "" : unit;
+        origin = origin == null ? MetricOrigin.UNSPECIFIED : origin;
+    }
+
+    /** A series sent without {@code metadata.origin}. */
+    public RecordedSeries(String metric, int type, long interval, List<Point> points, List<String> tags,
+                          List<Resource> resources, String unit) {
+        this(metric, type, interval, points, tags, resources, unit, MetricOrigin.UNSPECIFIED);
     }
 
     /** @param timestamp epoch seconds */

@@ -1,5 +1,6 @@
 package io.pilotfish.testkit;
 
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
 import java.util.Arrays;
@@ -15,18 +16,26 @@ import java.util.Optional;
  * @param host   empty when the sketch has none (Fargate)
  * @param tags   as sent, in order
  * @param points the {@code dogsketches}, in the order sent
+ * @param origin {@code metadata.origin} (product, category, service), {@link MetricOrigin#UNSPECIFIED} when absent
  */
-public record RecordedSketch(String metric, String host, List<String> tags, List<Point> points) {
+public record RecordedSketch(String metric, String host, List<String> tags, List<Point> points,
+                             MetricOrigin origin) {
 
     public RecordedSketch {
         Objects.requireNonNull(metric, "metric");
         host = host == null ? "" : host;
+        origin = origin == null ? MetricOrigin.UNSPECIFIED : origin;
         tags = List.copyOf(tags);
         String series = metric;
         String pointHost = host;
         TagSet tagSet = TagSet.of(tags);
         // Each point knows its series, so toSignal() can rebuild the whole SPI sketch.
         points = points.stream().map(p -> p.of(series, pointHost, tagSet)).toList();
+    }
+
+    /** A sketch sent without {@code metadata}. */
+    public RecordedSketch(String metric, String host, List<String> tags, List<Point> points) {
+        this(metric, host, tags, points, MetricOrigin.UNSPECIFIED);
     }
 
     /** Whether every given {@code key:value} tag is present. */

@@ -1,6 +1,7 @@
 package io.pilotfish.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pilotfish.spi.signal.MetricOrigin;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -95,7 +96,40 @@ final class SeriesDecoder {
             throw new IllegalArgumentException(where + ".unit: expected a string");
         }
         return new RecordedSeries(metric.textValue(), type, interval, decodedPoints, tags, resources,
-                unit == null || unit.isNull() ? "" : unit.textValue());
+                unit == null || unit.isNull() ? "" : unit.textValue(), origin(node, where));
+    }
+
+    /**
+     * {@code metadata.origin}, whose codes JSON senders write as {@code origin_product}, {@code origin_sub_product}
+     * and {@code origin_product_detail} (the protobuf's origin_product, origin_category, origin_service).
+     */
+    private static MetricOrigin origin(JsonNode series, String where) {
+        JsonNode metadata = series.get("metadata");
+        if (metadata == null || metadata.isNull()) {
+            return MetricOrigin.UNSPECIFIED;
+        }
+        if (!metadata.isObject()) {
+            throw new IllegalArgumentException(where + ".metadata: expected an object");
+        }
+        JsonNode origin = metadata.get("origin");
+        if (origin == null || origin.isNull()) {
+            return MetricOrigin.UNSPECIFIED;
+        }
+        if (!origin.isObject()) {
+            throw new IllegalArgumentException(where + ".metadata.origin: expected an object");
+        }
+        String at = where + ".metadata.origin";
+        return new MetricOrigin(originCode(origin, "origin_product", at),
+                originCode(origin, "origin_sub_product", at), originCode(origin, "origin_product_detail", at));
+    }
+
+    private static int originCode(JsonNode origin, String field, String where) {
+        long code = integer(origin, field, where, 0);
+        if (code < 0 || code > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(where + "." + field + ": expected a code from 0 to "
+                    + Integer.MAX_VALUE + ", got " + code);
+        }
+        return (int) code;
     }
 
     private static long integer(JsonNode node, String field, String where, long fallback) {

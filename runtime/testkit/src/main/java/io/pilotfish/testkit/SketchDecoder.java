@@ -1,5 +1,6 @@
 package io.pilotfish.testkit;
 
+import io.pilotfish.spi.signal.MetricOrigin;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +17,8 @@ import java.util.List;
  *                 repeated string tags = 4; repeated Dogsketch dogsketches = 7; Metadata metadata = 8; }
  * Dogsketch     { int64 ts = 1; int64 cnt = 2; double min = 3; double max = 4; double avg = 5; double sum = 6;
  *                 repeated sint32 k = 7; repeated uint32 n = 8; }
+ * Metadata      { Origin origin = 1; }
+ * Origin        { uint32 origin_product = 4; uint32 origin_category = 5; uint32 origin_service = 6; }
  * </pre>
  *
  * Repeated numbers are read packed or not, as every protobuf parser must; unknown fields are skipped.
@@ -50,6 +53,7 @@ final class SketchDecoder {
         String host = "";
         List<String> tags = new ArrayList<>();
         List<RecordedSketch.Point> points = new ArrayList<>();
+        MetricOrigin origin = MetricOrigin.UNSPECIFIED;
         while (!in.atEnd()) {
             int tag = in.readTag();
             switch (ProtoReader.fieldNumber(tag)) {
@@ -70,13 +74,59 @@ final class SketchDecoder {
                     expect(tag, ProtoReader.LENGTH_DELIMITED, at);
                     points.add(dogsketch(in.readLengthDelimited(), at));
                 }
-                default -> in.skip(ProtoReader.wireType(tag)); // 3: legacy distributions, 8: origin metadata
+                case 8 -> {
+                    expect(tag, ProtoReader.LENGTH_DELIMITED, where + ".metadata");
+                    origin = metadata(in.readLengthDelimited(), where + ".metadata", origin);
+                }
+                default -> in.skip(ProtoReader.wireType(tag)); // 3: legacy distributions
             }
         }
         if (metric.isEmpty()) {
             throw new IllegalArgumentException(where + ".metric: expected a non-empty string");
         }
-        return new RecordedSketch(metric, host, tags, points);
+        return new RecordedSketch(metric, host, tags, points, origin);
+    }
+
+    /** {@code Metadata}: its {@code origin}; a repeated message merges into the previous one, as protobuf merges. */
+    private static MetricOrigin metadata(ProtoReader in, String where, MetricOrigin merged) {
+        MetricOrigin origin = merged;
+        while (!in.atEnd()) {
+            int tag = in.readTag();
+            if (ProtoReader.fieldNumber(tag) == 1) {
+                expect(tag, ProtoReader.LENGTH_DELIMITED, where + ".origin");
+                origin = origin(in.readLengthDelimited(), where + ".origin", origin);
+            } else {
+                in.skip(ProtoReader.wireType(tag));
+            }
+        }
+        return origin;
+    }
+
+    /** {@code Origin}: product 4, category 5, service 6 (uint32); 1-3 are reserved (the Agent's "hidden" mark). */
+    private static MetricOrigin origin(ProtoReader in, String where, MetricOrigin merged) {
+        int product = merged.product();
+        int category = merged.category();
+        int service = merged.service();
+        while (!in.atEnd()) {
+            int tag = in.readTag();
+            switch (ProtoReader.fieldNumber(tag)) {
+                case 4 -> product = originCode(in, tag, where + ".origin_product");
+                case 5 -> category = originCode(in, tag, where + ".origin_category");
+                case 6 -> service = originCode(in, tag, where + ".origin_service");
+                default -> in.skip(ProtoReader.wireType(tag));
+            }
+        }
+        return new MetricOrigin(product, category, service);
+    }
+
+    private static int originCode(ProtoReader in, int tag, String where) {
+        expect(tag, ProtoReader.VARINT, where);
+        long code = in.readVarint();
+        if (code < 0 || code > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(where + ": expected a code from 0 to " + Integer.MAX_VALUE + ", got "
+                    + Long.toUnsignedString(code));
+        }
+        return (int) code;
     }
 
     private static RecordedSketch.Point dogsketch(ProtoReader in, String where) {

@@ -2,10 +2,12 @@ package io.pilotfish.testkit;
 
 import io.pilotfish.core.ecs.EcsMetadataClient;
 import io.pilotfish.core.plugin.DefaultPluginContext;
+import io.pilotfish.core.plugin.PluginState;
 import io.pilotfish.core.plugin.RateLimitedLog;
 import io.pilotfish.core.telemetry.TelemetryRegistry;
 import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.PluginContext;
+import io.pilotfish.spi.PluginHealth;
 import io.pilotfish.spi.Secret;
 import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.ecs.TaskMetadataSource;
@@ -53,6 +55,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
     private final TelemetryRegistry telemetry = new TelemetryRegistry();
     private final CapturedLog log;
     private final AtomicReference<Optional<Secret>> apiKey;
+    private final PluginState health;
     /** Replaced when agent settings change; the platform hands out a context whose settings may change too. */
     private volatile DefaultPluginContext delegate;
 
@@ -93,8 +96,9 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
                 b.instanceName + ": ", clock, Duration.ofSeconds(60)));
         AgentSettings agent = new AgentSettings(b.version, b.hostname, b.globalTags, b.site,
                 Optional.ofNullable(b.ddUrl), apiKey::get);
+        this.health = new PluginState("plugin", b.instanceName, "test");
         this.delegate = new DefaultPluginContext(b.instanceName, clock, scheduler, metadata, agent, httpClient,
-                telemetry.scoped(TagSet.EMPTY), log);
+                telemetry.scoped(TagSet.EMPTY), log, health);
     }
 
     /** Defaults: instance {@code test}, a manual clock at {@link #DEFAULT_START}, a {@link TestMetadataSource}. */
@@ -151,6 +155,17 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         return delegate.telemetry();
     }
 
+    /** Where the plugin reports its sockets and degraded parts; {@link #healthView} reads it back. */
+    @Override
+    public PluginHealth health() {
+        return health;
+    }
+
+    /** What the plugin has reported through {@link #health()} so far. */
+    public PluginState.View healthView() {
+        return health.view();
+    }
+
     /** The log the plugin writes to; every line is kept for assertions. */
     @Override
     public CapturedLog log() {
@@ -188,7 +203,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         AgentSettings changed = new AgentSettings(a.version(), a.hostname(), TagSet.of(tags), a.site(), a.ddUrl(),
                 a.apiKey());
         delegate = new DefaultPluginContext(d.instanceName(), d.clock(), d.scheduler(), d.metadata(), changed,
-                d.httpClient(), d.telemetry(), d.log());
+                d.httpClient(), d.telemetry(), d.log(), d.health());
     }
 
     /** Rotates the API key; {@code null} or empty removes it. */

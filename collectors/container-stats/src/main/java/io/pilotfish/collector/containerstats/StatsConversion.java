@@ -16,7 +16,7 @@ public record StatsConversion(List<Metric> metrics, SampleHistory history, List<
     public enum Reason {
         /** The entry, or a value inside it, has the wrong JSON type. */
         MALFORMED_CONTAINER("malformed_container"),
-        /** The task metadata does not list this container id, even after a refresh. */
+        /** The task metadata the payload was converted with does not list this container id. */
         UNKNOWN_CONTAINER("unknown_container");
 
         private final String tag;

@@ -30,6 +30,8 @@ import io.pilotfish.spi.ecs.ContainerMetadata;
 import io.pilotfish.spi.ecs.TaskMetadata;
 import io.pilotfish.spi.ecs.TaskSnapshot;
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricOrigin;
+import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.TagSet;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -48,7 +50,8 @@ import java.util.Map;
  * {@link SampleHistory} and the next one goes out in the {@link StatsConversion}; nothing is logged or counted here.
  *
  * <p>Datadog "rate" metrics are sent, as the Agent does, as gauges holding the per-second derivative between two
- * samples of the same container, timed by the stats' own {@code read} field.
+ * samples of the same container, timed by the stats' own {@code read} field. Every point carries the origin the Agent
+ * gives its check ({@link CheckOrigins}); {@code container.*} points carry the {@code runtime:} tag.
  */
 public final class StatsConverter {
 
@@ -153,22 +156,23 @@ public final class StatsConverter {
         if (!config.fargateMetrics()) {
             return;
         }
+        CheckPoints fargate = new CheckPoints(CheckOrigins.ECS_FARGATE, timestamp, out);
         TaskMetadata task = tags.task;
         TagSet taskTags = tags.fargateTask();
         task.ephemeralStorage().ifPresent(storage -> {
-            gauge("ecs.fargate.ephemeral_storage.utilized", storage.utilizedMiB(), timestamp, taskTags, out);
-            gauge("ecs.fargate.ephemeral_storage.reserved", storage.reservedMiB(), timestamp, taskTags, out);
+            fargate.gauge("ecs.fargate.ephemeral_storage.utilized", storage.utilizedMiB(), taskTags);
+            fargate.gauge("ecs.fargate.ephemeral_storage.reserved", storage.reservedMiB(), taskTags);
         });
         task.cpuLimitVcpu().filter(vcpu -> vcpu > 0).ifPresent(vcpu ->
-                gauge("ecs.fargate.cpu.task.limit", vcpu * NANOS_PER_SECOND, timestamp, taskTags, out));
+                fargate.gauge("ecs.fargate.cpu.task.limit", vcpu * NANOS_PER_SECOND, taskTags));
         task.memoryLimitMiB().filter(mib -> mib > 0).ifPresent(mib ->
-                gauge("ecs.fargate.mem.task.limit", mib * MIB, timestamp, taskTags, out));
+                fargate.gauge("ecs.fargate.mem.task.limit", mib * MIB, taskTags));
         for (ContainerMetadata container : task.containers()) {
             if (container.isInternal() && !config.includeInternal()) {
                 continue;
             }
             container.cpuLimitUnits().filter(units -> units > 0).ifPresent(units ->
-                    gauge("ecs.fargate.cpu.limit", units, timestamp, tags.fargateContainer(container), out));
+                    fargate.gauge("ecs.fargate.cpu.limit", units, tags.fargateContainer(container)));
         }
     }
 
@@ -243,62 +247,72 @@ public final class StatsConverter {
         double ioWriteOpsRate = rate(counters, IO_WRITE_OPS, baseline, sinceBaseline);
 
         TagSet fargateTags = config.fargateMetrics() ? tags.fargateContainer(container) : null;
-        TagSet containerTags = config.containerMetrics() ? tags.container(container) : null;
+        TagSet containerTags = config.containerMetrics() ? tags.genericContainer(container) : null;
+        CheckPoints fargate = new CheckPoints(CheckOrigins.ECS_FARGATE, timestamp, out);
+        CheckPoints generic = new CheckPoints(CheckOrigins.CONTAINER, timestamp, out);
 
         if (fargateTags != null) {
-            gauge("ecs.fargate.cpu.system", cpuSystemRate, timestamp, fargateTags, out);
-            gauge("ecs.fargate.cpu.user", cpuUserRate, timestamp, fargateTags, out);
-            gauge("ecs.fargate.cpu.usage", cpuTotalRate, timestamp, fargateTags, out);
+            fargate.gauge("ecs.fargate.cpu.system", cpuSystemRate, fargateTags);
+            fargate.gauge("ecs.fargate.cpu.user", cpuUserRate, fargateTags);
+            fargate.gauge("ecs.fargate.cpu.usage", cpuTotalRate, fargateTags);
             if (!windows) {
-                gauge("ecs.fargate.cpu.percent", cpuPercent(counters[CPU_TOTAL], precpuTotal, systemCpu,
-                        presystemCpu, onlineCpus, read, preread), timestamp, fargateTags, out);
+                fargate.gauge("ecs.fargate.cpu.percent", cpuPercent(counters[CPU_TOTAL], precpuTotal, systemCpu,
+                        presystemCpu, onlineCpus, read, preread), fargateTags);
             }
             for (int i = 0; i < MEMORY_GAUGE_KEYS.length; i++) {
                 if (memoryGauges[i] < CGROUP_NO_VALUE) {
-                    gauge(MEMORY_GAUGE_NAMES[i], memoryGauges[i], timestamp, fargateTags, out);
+                    fargate.gauge(MEMORY_GAUGE_NAMES[i], memoryGauges[i], fargateTags);
                 }
             }
             for (int i = 0; i < MEMORY_RATE_KEYS.length; i++) {
-                gauge(MEMORY_RATE_NAMES[i], rate(counters, MEMORY_RATE_SLOTS[i], baseline, sinceBaseline),
-                        timestamp, fargateTags, out);
+                fargate.gauge(MEMORY_RATE_NAMES[i], rate(counters, MEMORY_RATE_SLOTS[i], baseline, sinceBaseline),
+                        fargateTags);
             }
-            gauge("ecs.fargate.mem.max_usage", memoryMaxUsage, timestamp, fargateTags, out);
-            gauge("ecs.fargate.mem.usage", memoryUsage, timestamp, fargateTags, out);
+            fargate.gauge("ecs.fargate.mem.max_usage", memoryMaxUsage, fargateTags);
+            fargate.gauge("ecs.fargate.mem.usage", memoryUsage, fargateTags);
             if (!(memoryLimit >= CGROUP_NO_VALUE)) {
-                gauge("ecs.fargate.mem.limit", memoryLimit, timestamp, fargateTags, out);
+                fargate.gauge("ecs.fargate.mem.limit", memoryLimit, fargateTags);
             }
-            gauge("ecs.fargate.io.bytes.read", ioReadBytesRate, timestamp, fargateTags, out);
-            gauge("ecs.fargate.io.bytes.write", ioWriteBytesRate, timestamp, fargateTags, out);
-            gauge("ecs.fargate.io.ops.read", ioReadOpsRate, timestamp, fargateTags, out);
-            gauge("ecs.fargate.io.ops.write", ioWriteOpsRate, timestamp, fargateTags, out);
+            fargate.gauge("ecs.fargate.io.bytes.read", ioReadBytesRate, fargateTags);
+            fargate.gauge("ecs.fargate.io.bytes.write", ioWriteBytesRate, fargateTags);
+            fargate.gauge("ecs.fargate.io.ops.read", ioReadOpsRate, fargateTags);
+            fargate.gauge("ecs.fargate.io.ops.write", ioWriteOpsRate, fargateTags);
         }
         if (containerTags != null) {
             container.startedAt().ifPresent(started -> {
                 double uptime = seconds(started, now);
                 if (uptime >= 0) {
-                    gauge("container.uptime", uptime, timestamp, containerTags, out);
+                    generic.gauge("container.uptime", uptime, containerTags);
                 }
             });
-            gauge("container.cpu.usage", cpuTotalRate, timestamp, containerTags, out);
-            gauge("container.cpu.user", cpuUserRate, timestamp, containerTags, out);
-            gauge("container.cpu.system", cpuSystemRate, timestamp, containerTags, out);
+            generic.gauge("container.cpu.usage", cpuTotalRate, containerTags);
+            generic.gauge("container.cpu.user", cpuUserRate, containerTags);
+            generic.gauge("container.cpu.system", cpuSystemRate, containerTags);
             if (cpuUsage != null) {
                 // The generic check reports the task's vCPU in nanoseconds of CPU per second, for every container.
                 tags.task.cpuLimitVcpu().filter(vcpu -> vcpu > 0).ifPresent(vcpu ->
-                        gauge("container.cpu.limit", vcpu * NANOS_PER_SECOND, timestamp, containerTags, out));
+                        generic.gauge("container.cpu.limit", vcpu * NANOS_PER_SECOND, containerTags));
             }
             if (memory != null) {
-                gauge("container.memory.usage", memoryUsage, timestamp, containerTags, out);
-                gauge("container.memory.limit", containerMemoryLimit(memoryLimit, tags.task), timestamp,
-                        containerTags, out);
-                gauge("container.memory.rss", memoryGauges[RSS], timestamp, containerTags, out);
-                gauge("container.memory.cache", memoryGauges[CACHE], timestamp, containerTags, out);
-                gauge("container.memory.working_set", privateWorkingSet, timestamp, containerTags, out);
+                generic.gauge("container.memory.usage", memoryUsage, containerTags);
+                generic.gauge("container.memory.limit", containerMemoryLimit(memoryLimit, tags.task), containerTags);
+                generic.gauge("container.memory.rss", memoryGauges[RSS], containerTags);
+                generic.gauge("container.memory.cache", memoryGauges[CACHE], containerTags);
+                generic.gauge("container.memory.working_set", privateWorkingSet, containerTags);
+                // A monotonic count in the Agent: the faults since the previous sample, nothing on the first one.
+                generic.count("container.memory.page_faults", increase(counters, MEM_PGFAULT, baseline),
+                        containerTags);
             }
-            gauge("container.io.read", ioReadBytesRate, timestamp, containerTags, out);
-            gauge("container.io.read.operations", ioReadOpsRate, timestamp, containerTags, out);
-            gauge("container.io.write", ioWriteBytesRate, timestamp, containerTags, out);
-            gauge("container.io.write.operations", ioWriteOpsRate, timestamp, containerTags, out);
+            generic.gauge("container.io.read", ioReadBytesRate, containerTags);
+            generic.gauge("container.io.read.operations", ioReadOpsRate, containerTags);
+            generic.gauge("container.io.write", ioWriteBytesRate, containerTags);
+            generic.gauge("container.io.write.operations", ioWriteOpsRate, containerTags);
+            // RestartCount is in the metadata only when the container has a restart policy; 0 is not sent.
+            container.restartCount().ifPresent(restarts -> {
+                if (restarts > 0) {
+                    generic.gauge("container.restarts", restarts, containerTags);
+                }
+            });
         }
 
         Map<String, double[]> interfaces = networks == null ? Map.of() : new LinkedHashMap<>(4);
@@ -319,27 +333,25 @@ public final class StatsConverter {
                 String interfaceTag = "interface:" + name;
                 if (fargateTags != null) {
                     TagSet netTags = fargateTags.with(interfaceTag);
-                    gauge("ecs.fargate.net.rcvd_errors", number(figures, path, "rx_errors"), timestamp, netTags, out);
-                    gauge("ecs.fargate.net.sent_errors", number(figures, path, "tx_errors"), timestamp, netTags, out);
-                    gauge("ecs.fargate.net.packet.in_dropped", number(figures, path, "rx_dropped"), timestamp,
-                            netTags, out);
-                    gauge("ecs.fargate.net.packet.out_dropped", number(figures, path, "tx_dropped"), timestamp,
-                            netTags, out);
-                    gauge("ecs.fargate.net.bytes_rcvd", netRate(netCounters, NET_RX_BYTES, name, baseline,
-                            sinceBaseline), timestamp, netTags, out);
-                    gauge("ecs.fargate.net.bytes_sent", netRate(netCounters, NET_TX_BYTES, name, baseline,
-                            sinceBaseline), timestamp, netTags, out);
+                    fargate.gauge("ecs.fargate.net.rcvd_errors", number(figures, path, "rx_errors"), netTags);
+                    fargate.gauge("ecs.fargate.net.sent_errors", number(figures, path, "tx_errors"), netTags);
+                    fargate.gauge("ecs.fargate.net.packet.in_dropped", number(figures, path, "rx_dropped"), netTags);
+                    fargate.gauge("ecs.fargate.net.packet.out_dropped", number(figures, path, "tx_dropped"), netTags);
+                    fargate.gauge("ecs.fargate.net.bytes_rcvd", netRate(netCounters, NET_RX_BYTES, name, baseline,
+                            sinceBaseline), netTags);
+                    fargate.gauge("ecs.fargate.net.bytes_sent", netRate(netCounters, NET_TX_BYTES, name, baseline,
+                            sinceBaseline), netTags);
                 }
                 if (containerTags != null) {
                     TagSet netTags = containerTags.with(interfaceTag);
-                    gauge("container.net.rcvd", netRate(netCounters, NET_RX_BYTES, name, baseline, sinceBaseline),
-                            timestamp, netTags, out);
-                    gauge("container.net.sent", netRate(netCounters, NET_TX_BYTES, name, baseline, sinceBaseline),
-                            timestamp, netTags, out);
-                    gauge("container.net.rcvd.packets", netRate(netCounters, NET_RX_PACKETS, name, baseline,
-                            sinceBaseline), timestamp, netTags, out);
-                    gauge("container.net.sent.packets", netRate(netCounters, NET_TX_PACKETS, name, baseline,
-                            sinceBaseline), timestamp, netTags, out);
+                    generic.gauge("container.net.rcvd", netRate(netCounters, NET_RX_BYTES, name, baseline,
+                            sinceBaseline), netTags);
+                    generic.gauge("container.net.sent", netRate(netCounters, NET_TX_BYTES, name, baseline,
+                            sinceBaseline), netTags);
+                    generic.gauge("container.net.rcvd.packets", netRate(netCounters, NET_RX_PACKETS, name, baseline,
+                            sinceBaseline), netTags);
+                    generic.gauge("container.net.sent.packets", netRate(netCounters, NET_TX_PACKETS, name, baseline,
+                            sinceBaseline), netTags);
                 }
             }
         }
@@ -476,9 +488,29 @@ public final class StatsConverter {
         return (to.getEpochSecond() - from.getEpochSecond()) + (to.getNano() - from.getNano()) / NANOS_PER_SECOND;
     }
 
-    private static void gauge(String name, double value, long timestamp, TagSet tags, List<Metric> out) {
-        if (!Double.isNaN(value)) {
-            out.add(Metric.gauge(name, value, timestamp, tags));
+    /** The counter's growth since the baseline; NaN (no point) without a baseline, a value, or on a reset. */
+    private static double increase(double[] counters, int slot, ContainerSample baseline) {
+        if (baseline == null || Double.isNaN(counters[slot]) || Double.isNaN(baseline.counter(slot))) {
+            return Double.NaN;
+        }
+        double delta = counters[slot] - baseline.counter(slot);
+        return delta < 0 ? Double.NaN : delta;
+    }
+
+    /** Points of one Datadog check (one origin) at one timestamp; a NaN value means "no point". */
+    private record CheckPoints(MetricOrigin origin, long timestamp, List<Metric> out) {
+
+        void gauge(String name, double value, TagSet tags) {
+            if (!Double.isNaN(value)) {
+                out.add(new Metric(name, MetricType.GAUGE, value, timestamp, tags, 0, "", "", origin));
+            }
+        }
+
+        /** A Datadog count without interval, as the Agent's checks send their monotonic counts. */
+        void count(String name, double value, TagSet tags) {
+            if (!Double.isNaN(value)) {
+                out.add(new Metric(name, MetricType.COUNT, value, timestamp, tags, 0, "", "", origin));
+            }
         }
     }
 
@@ -499,6 +531,8 @@ public final class StatsConverter {
         private TagSet taskCompat;
         private final Map<String, TagSet> containerTags = new HashMap<>();
         private final Map<String, TagSet> fargateContainerTags = new HashMap<>();
+        private final Map<String, TagSet> genericContainerTags = new HashMap<>();
+        private TagSet runtimeTag;
 
         Tags(TaskSnapshot snapshot) {
             this.snapshot = snapshot;
@@ -518,6 +552,15 @@ public final class StatsConverter {
         TagSet container(ContainerMetadata container) {
             return containerTags.computeIfAbsent(container.dockerId(),
                     id -> snapshot.containerTags(id, Cardinality.HIGH));
+        }
+
+        /** The generic container check's tags: the tagger's plus the {@code runtime:} tag it adds to every point. */
+        TagSet genericContainer(ContainerMetadata container) {
+            if (runtimeTag == null) {
+                runtimeTag = TaskPlatform.of(task).runtimeTag();
+            }
+            return genericContainerTags.computeIfAbsent(container.dockerId(),
+                    id -> container(container).with(runtimeTag));
         }
 
         /** The ecs_fargate check's tags: the tagger's plus the names older versions of the check used. */

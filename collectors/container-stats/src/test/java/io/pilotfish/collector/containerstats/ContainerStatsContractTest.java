@@ -18,10 +18,13 @@ class ContainerStatsContractTest extends CollectorContractTest<ContainerStatsCon
         return Map.of("fargate-metrics", "true", "container-metrics", "true", "include-internal", "false");
     }
 
-    /** Gauges from the first scrape, rates (CPU, network) once the second has a previous sample to compare. */
+    /**
+     * Gauges from the first scrape; rates (CPU, network) and the page-fault count once the second has a previous
+     * sample to compare.
+     */
     @Override
     protected Set<String> metricsWithHealthyMetadata() {
         return Set.of("ecs.fargate.mem.usage", "ecs.fargate.cpu.percent", "ecs.fargate.cpu.task.limit",
-                "container.memory.usage", "container.cpu.usage", "container.net.rcvd");
+                "container.memory.usage", "container.cpu.usage", "container.net.rcvd", "container.memory.page_faults");
     }
 }

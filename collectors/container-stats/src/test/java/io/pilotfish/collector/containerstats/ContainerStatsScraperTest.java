@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pilotfish.spi.Scraper;
 import io.pilotfish.spi.ecs.TaskMetadataSource.MetadataException;
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.testkit.CollectingEmitter;
 import io.pilotfish.testkit.TestMetadataSource;
 import io.pilotfish.testkit.TestMetadataSource.Answer;
@@ -53,13 +54,14 @@ class ContainerStatsScraperTest {
     }
 
     @Test
-    void aScrapeFetchesTaskStatsAndEmitsAtTheClocksTime() {
-        metadata.current(demo);
+    void aScrapeReadsTheTaskThenItsStatsAndEmitsAtTheClocksTime() {
+        metadata.task(demo);
         metadata.answer(STATS, TestData.fixture("sample-t0.json"));
 
         List<Metric> metrics = scrape(scraper());
 
-        assertEquals(List.of(STATS), metadata.requests());
+        assertEquals(List.of(TestMetadataSource.TASK_PATH, STATS), metadata.requests(),
+                "the task is read on every scrape, as the ecs_fargate check does");
         assertEquals(104857600, value(metrics, "ecs.fargate.mem.usage", id(APP)));
         assertEquals(104857600, value(metrics, "container.memory.usage", id(APP)));
         assertTrue(metrics.stream().allMatch(m -> m.timestamp() == context.clock().instant().getEpochSecond()));
@@ -71,7 +73,7 @@ class ContainerStatsScraperTest {
 
     @Test
     void ratesCarryOverFromOneScrapeToTheNext() {
-        metadata.current(demo);
+        metadata.task(demo);
         Scraper scraper = scraper();
         metadata.answer(STATS, TestData.fixture("sample-t0.json"));
         scrape(scraper);
@@ -89,6 +91,7 @@ class ContainerStatsScraperTest {
         List<Metric> metrics = scrape(scraper());
 
         assertTrue(metrics.isEmpty());
+        assertTrue(emitted.serviceChecks().isEmpty(), "the launch type is unknown, so is whether fargate_check applies");
         assertEquals(0, metadata.requests(STATS), "no stats request without metadata to tag them");
         assertEquals(1, errors("metadata_unavailable"));
         assertEquals("metadata_unavailable", context.log().warnings().get(0).kind());
@@ -96,7 +99,7 @@ class ContainerStatsScraperTest {
 
     @Test
     void aFailedFetchIsCountedAndTheMetadataFiguresStillGo() {
-        metadata.current(demo);
+        metadata.task(demo);
         metadata.answer(STATS, Answer.failure(
                 new MetadataException("GET http://169.254.170.2/v4/abc/task/stats: connection refused")));
 
@@ -108,11 +111,15 @@ class ContainerStatsScraperTest {
         assertEquals(0.5e9, value(metrics, "ecs.fargate.cpu.task.limit"));
         assertFalse(has(metrics, "ecs.fargate.mem.usage"));
         assertEquals(metrics.size(), context.counter("collector.metrics"));
+        ServiceCheck check = emitted.serviceChecks().get(0);
+        assertEquals(ServiceCheck.Status.WARNING, check.status(), "the task answered, its stats did not");
+        assertTrue(check.message().contains("GET /task/stats failed") && check.message().contains("connection refused"),
+                check.message());
     }
 
     @Test
     void aFetchThatThrowsIsHandledTheSameWay() {
-        metadata.current(demo);
+        metadata.task(demo);
         metadata.answer(STATS, Answer.thrown(new MetadataException("endpoint not reachable")));
 
         scrape(scraper());
@@ -122,7 +129,7 @@ class ContainerStatsScraperTest {
 
     @Test
     void aMalformedPayloadIsCountedAndTheNextGoodOneWorks() {
-        metadata.current(demo);
+        metadata.task(demo);
         Scraper scraper = scraper();
         metadata.answer(STATS, "{\"truncated\": {\"read\": ".getBytes());
 
@@ -139,7 +146,7 @@ class ContainerStatsScraperTest {
 
     @Test
     void aMalformedContainerIsCountedAndTheOthersAreSent() {
-        metadata.current(demo);
+        metadata.task(demo);
         metadata.answer(STATS, TestData.fixture("malformed-container.json"));
 
         List<Metric> metrics = scrape(scraper());
@@ -151,7 +158,7 @@ class ContainerStatsScraperTest {
     }
 
     @Test
-    void aContainerNewToTheMetadataTriggersOneRefresh() {
+    void aContainerNewToTheMetadataIsTaggedFromTheScrapesOwnRead() {
         metadata.current(TestData.withoutContainer(demo, SIDECAR));
         metadata.answer(TestMetadataSource.TASK_PATH, demo);
         metadata.answer(STATS, TestData.fixture("sample-t0.json"));
@@ -164,17 +171,15 @@ class ContainerStatsScraperTest {
     }
 
     @Test
-    void aContainerStillUnknownAfterTheRefreshIsSkippedAndNotRefreshedForAgain() {
-        byte[] partial = TestData.withoutContainer(demo, SIDECAR);
-        metadata.current(partial);
-        metadata.answer(TestMetadataSource.TASK_PATH, partial);
+    void aContainerTheMetadataDoesNotListIsSkippedAndCountedWithoutExtraReads() {
+        metadata.task(TestData.withoutContainer(demo, SIDECAR));
         metadata.answer(STATS, TestData.fixture("sample-t0.json"));
         Scraper scraper = scraper();
 
         scrape(scraper);
         List<Metric> metrics = scrape(scraper);
 
-        assertEquals(1, metadata.refreshes());
+        assertEquals(2, metadata.refreshes(), "one read of the task per scrape, none more for unknown containers");
         assertEquals(2, errors("unknown_container"));
         assertTrue(has(metrics, "container.memory.usage", id(APP)));
         assertFalse(has(metrics, "container.memory.usage", id(SIDECAR)));
@@ -190,6 +195,21 @@ class ContainerStatsScraperTest {
         assertEquals(1, metadata.refreshes());
         assertTrue(has(metrics, "container.memory.usage", id(APP)));
         assertEquals(1, errors("unknown_container"));
+        assertEquals(1, errors("metadata_refresh_failed"));
         assertTrue(context.log().warnings().stream().anyMatch(w -> w.kind().equals("metadata_refresh_failed")));
+    }
+
+    @Test
+    void aTaskWithoutClusterIsReportedAsIncomplete() {
+        metadata.task(TestData.withoutField(demo, "Cluster"));
+        metadata.answer(STATS, TestData.fixture("sample-t0.json"));
+
+        List<Metric> metrics = scrape(scraper());
+
+        assertEquals(1, errors("metadata_incomplete"));
+        assertTrue(has(metrics, "container.memory.usage", id(APP)), "what can be tagged is still sent");
+        ServiceCheck check = emitted.serviceChecks().get(0);
+        assertEquals(ServiceCheck.Status.WARNING, check.status());
+        assertTrue(check.message().contains("without Cluster"), check.message());
     }
 }

@@ -162,8 +162,11 @@ class StatsConverterTest {
                         + "67cd8a22b533459696d4ccab5278e009")), percent.tags().toString());
         assertFalse(percent.tags().contains("env:test"), "global tags are the sink's, not ours");
 
+        assertFalse(percent.tags().contains("runtime:ecsfargate"), "the ecs_fargate check adds no runtime tag");
+
         Metric generic = one(metrics, "container.memory.usage", id(DD_AGENT));
-        assertEquals(fargateCaptureTagsOf(DD_AGENT), generic.tags(), "container.* use the container tags as they are");
+        assertEquals(fargateCaptureTagsOf(DD_AGENT).with("runtime:ecsfargate"), generic.tags(),
+                "container.* use the container tags plus the generic check's runtime tag");
 
         Metric network = one(metrics, "ecs.fargate.net.rcvd_errors", id(DD_AGENT));
         assertTrue(network.tags().contains("interface:eth1"));
@@ -197,13 +200,17 @@ class StatsConverterTest {
     }
 
     @Test
-    void everyPointIsAGaugeAtTheScrapeTime() {
+    void everyPointButPageFaultsIsAGaugeAtTheScrapeTime() {
         StatsConversion first = DEFAULT.convert(t0(), DEMO, SampleHistory.empty(), NOW);
         List<Metric> metrics = DEFAULT.convert(t10(), DEMO, first.history(), NOW.plusSeconds(10)).metrics();
 
         assertFalse(metrics.isEmpty());
+        assertTrue(has(metrics, "container.memory.page_faults"));
         for (Metric metric : metrics) {
-            assertEquals(MetricType.GAUGE, metric.type(), metric.name());
+            // The Agent sends page faults as a monotonic count: a count without interval.
+            MetricType expected = metric.name().equals("container.memory.page_faults") ? MetricType.COUNT
+                    : MetricType.GAUGE;
+            assertEquals(expected, metric.type(), metric.name());
             assertEquals(0, metric.intervalSeconds(), metric.name());
             assertEquals(NOW.plusSeconds(10).getEpochSecond(), metric.timestamp(), metric.name());
         }

@@ -98,6 +98,39 @@ final class TestData {
         }
     }
 
+    /** {@code /task} JSON without a top-level field, e.g. {@code Cluster}. */
+    static byte[] withoutField(byte[] taskJson, String field) {
+        return edited(taskJson, root -> root.remove(field));
+    }
+
+    /** {@code /task} JSON with a top-level field set, e.g. {@code LaunchType}. */
+    static byte[] withField(byte[] taskJson, String field, String value) {
+        return edited(taskJson, root -> root.put(field, value));
+    }
+
+    /** {@code /task} JSON where the container of this DockerId has {@code field} set to {@code value}. */
+    static byte[] withContainerField(byte[] taskJson, String dockerId, String field, int value) {
+        return edited(taskJson, root -> {
+            for (JsonNode container : root.get("Containers")) {
+                if (dockerId.equals(container.path("DockerId").asText())) {
+                    ((ObjectNode) container).put(field, value);
+                    return;
+                }
+            }
+            throw new IllegalArgumentException("no container " + dockerId + " in the task");
+        });
+    }
+
+    private static byte[] edited(byte[] taskJson, java.util.function.Consumer<ObjectNode> change) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(taskJson);
+            change.accept(root);
+            return JSON.writeValueAsBytes(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * A task for a stats payload that has no recorded metadata: one NORMAL running container per entry, named
      * after the stats' {@code name}; the pause container (by name) is CNI_PAUSE.

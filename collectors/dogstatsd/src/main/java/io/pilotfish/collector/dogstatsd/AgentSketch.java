@@ -40,16 +40,37 @@ public final class AgentSketch {
     private double max = Double.NEGATIVE_INFINITY;
     private double sum;
 
-    /** Adds {@code value} {@code times} times (a sample rate of 0.25 weighs 4). */
+    /** Adds {@code value} {@code times} times. */
     public void add(double value, long times) {
+        insert(value, times, times);
+    }
+
+    /**
+     * Adds a sampled value of weight {@code 1 / rate}, as the Agent's sketch does: its bin and the count take the
+     * weight's whole part, the sum the whole weight (a rate of 0.3 counts 3 and adds 3.33 times the value).
+     */
+    public void addWeighted(double value, double weight) {
+        insert(value, (long) weight, weight);
+    }
+
+    private void insert(double value, long times, double weight) {
         if (times <= 0) {
             return;
         }
         counts.computeIfAbsent(key(value), k -> new long[1])[0] += times;
         count += times;
-        sum += value * times;
+        sum += value * weight;
         min = Math.min(min, value);
         max = Math.max(max, value);
+    }
+
+    /** Adds every value of {@code other}, as if they had been added here. */
+    public void merge(AgentSketch other) {
+        other.counts.forEach((key, total) -> counts.computeIfAbsent(key, k -> new long[1])[0] += total[0]);
+        count += other.count;
+        sum += other.sum;
+        min = Math.min(min, other.min);
+        max = Math.max(max, other.max);
     }
 
     public long count() {

@@ -1,6 +1,7 @@
 package io.pilotfish.collector.dogstatsd;
 
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.TagSet;
@@ -12,29 +13,37 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
  * DogStatsD aggregation as the Datadog Agent does it: samples fall into 10-second buckets by arrival time and each
- * closed bucket becomes one point per context, stamped with the bucket's start.
+ * closed bucket becomes one point per context, stamped with the bucket's start. Every point carries the interval 10
+ * and the DogStatsD origin, as the Agent's time sampler sends every series of a bucket.
  *
  * <ul>
- *   <li>count {@code c}: the sum of {@code value / rate}, sent as a RATE of {@code sum / 10} over 10 s; a counter
+ *   <li>count {@code c}: the sum of {@code value × (1 / rate)}, sent as a RATE of {@code sum / 10}; a counter
  *   seen in the last {@code counterExpiry} keeps reporting 0 in buckets where it got nothing;</li>
- *   <li>gauge {@code g}: the last value; set {@code s}: the number of distinct members, as GAUGE;</li>
+ *   <li>gauge {@code g}: the last value; set {@code s}: the number of distinct members, as GAUGE; both ignore the
+ *   rate;</li>
  *   <li>histogram {@code h} and timing {@code ms}: one series per aggregate ({@code .max .median .avg .count} by
  *   default; also {@code .min .sum}) and per percentile ({@code .95percentile}); each sample weighs
- *   {@code int(1 / rate)}; {@code .count} is a RATE, the rest GAUGE; median and percentiles are weighted nearest
- *   rank on the sorted samples.</li>
- *   <li>distribution {@code d}: the Agent's sketch ({@link AgentSketch}) of every value, each weighing
- *   {@code int(1 / rate)}, sent as one {@link io.pilotfish.spi.signal.Sketch} per context and bucket.</li>
+ *   {@code int(1 / rate)} (a rate of 0 counts as 1, a rate above 1 weighs 0) and adds {@code value × (1 / rate)} to
+ *   the sum; {@code .count} is a RATE, the rest GAUGE; median and percentiles are weighted nearest rank on the sorted
+ *   samples;</li>
+ *   <li>distribution {@code d}: the Agent's sketch ({@link AgentSketch}) of every value, weighing {@code int(1 / rate)}
+ *   for a rate in (0, 1] and 1 for any other, sent as one {@link io.pilotfish.spi.signal.Sketch} per context and
+ *   bucket.</li>
  * </ul>
  *
  * Samples with a timestamp bypass aggregation ({@link #unaggregated}) and are refused here.
  * The number of contexts per bucket is bounded; samples for new contexts beyond it are refused (the caller counts
- * them). Not thread-safe: one aggregator per worker.
+ * them). A sample may also be added before its final tags are known ({@link #addUnresolved}): it is kept under its
+ * own tags and origin until {@link #resolve} gives every such context its final tags. Not thread-safe: one aggregator
+ * per worker.
  */
 public final class Aggregator {
 
@@ -73,27 +82,32 @@ public final class Aggregator {
     }
 
     /**
-     * What a point is for: name, type family, tags and host. The aggregator looks accumulators up with one reused
-     * instance ({@link #lookup}) and stores a copy only for a new context, so a sample costs no allocation.
+     * What a point is for: name, type family, tags and host, and while its final tags are not known yet, where the
+     * sample came from. The aggregator looks accumulators up with one reused instance ({@link #lookup}) and stores a
+     * copy only for a new context, so a sample costs no allocation.
      */
     private static final class Context {
         private String name;
         private StatsdType type;
         private TagSet tags;
         private String host;
+        /** Null once the tags are final; until then the origin whose tags {@link #resolve} adds. */
+        private OriginTags.Source unresolved;
         private int hash;
 
-        Context set(String name, StatsdType type, TagSet tags, String host) {
+        Context set(String name, StatsdType type, TagSet tags, String host, OriginTags.Source unresolved) {
             this.name = name;
             this.type = type;
             this.tags = tags;
             this.host = host;
-            this.hash = ((name.hashCode() * 31 + type.hashCode()) * 31 + tags.hashCode()) * 31 + host.hashCode();
+            this.unresolved = unresolved;
+            int h = ((name.hashCode() * 31 + type.hashCode()) * 31 + tags.hashCode()) * 31 + host.hashCode();
+            this.hash = unresolved == null ? h : h * 31 + unresolved.hashCode();
             return this;
         }
 
         Context copy() {
-            return new Context().set(name, type, tags, host);
+            return new Context().set(name, type, tags, host, unresolved);
         }
 
         String name() {
@@ -111,7 +125,8 @@ public final class Aggregator {
         @Override
         public boolean equals(Object other) {
             return other instanceof Context that && hash == that.hash && type == that.type && name.equals(that.name)
-                    && tags.equals(that.tags) && host.equals(that.host);
+                    && tags.equals(that.tags) && host.equals(that.host)
+                    && Objects.equals(unresolved, that.unresolved);
         }
 
         @Override
@@ -128,6 +143,10 @@ public final class Aggregator {
     private long currentStart = Long.MIN_VALUE;
     private Map<Context, Accumulator> current;
     private long lastFlushed = Long.MIN_VALUE;
+    /** Contexts waiting for {@link #resolve}; flushing them would send points without their final tags. */
+    private int unresolvedContexts;
+    /** Counts samples added, so that merged gauges keep the value that arrived last. */
+    private long arrivals;
 
     public Aggregator(Settings settings) {
         this.settings = settings;
@@ -141,6 +160,20 @@ public final class Aggregator {
      * @return false when the bucket is full of other contexts and the sample was not taken
      */
     public boolean add(MetricSample sample, TagSet tags, String host, long arrivalSeconds) {
+        return add(sample, tags, null, host, arrivalSeconds);
+    }
+
+    /**
+     * Adds a sample whose origin's tags are not known yet: it is aggregated under its own tags and its origin, and
+     * {@link #resolve} later gives it its final tags. Samples of different origins stay apart until then.
+     */
+    boolean addUnresolved(MetricSample sample, TagSet messageTags, OriginTags.Source origin, String host,
+                          long arrivalSeconds) {
+        return add(sample, messageTags, Objects.requireNonNull(origin, "origin"), host, arrivalSeconds);
+    }
+
+    private boolean add(MetricSample sample, TagSet tags, OriginTags.Source unresolved, String host,
+                        long arrivalSeconds) {
         if (sample.timestamped()) {
             throw new IllegalArgumentException("timestamped samples are not aggregated: see unaggregated()");
         }
@@ -150,22 +183,57 @@ public final class Aggregator {
             current = buckets.computeIfAbsent(start, s -> new HashMap<>());
         }
         StatsdType family = sample.type() == StatsdType.TIMING ? StatsdType.HISTOGRAM : sample.type();
-        Accumulator accumulator = current.get(lookup.set(sample.name(), family, tags, host));
+        Accumulator accumulator = current.get(lookup.set(sample.name(), family, tags, host, unresolved));
         if (accumulator == null) {
             if (current.size() >= settings.maxContexts()) {
                 return false;
             }
-            accumulator = switch (family) {
-                case COUNT -> new Counter();
-                case GAUGE -> new Gauge();
-                case SET -> new SetOfMembers();
-                case DISTRIBUTION -> new Distribution();
-                default -> new Histogram();
-            };
+            accumulator = newAccumulator(family);
             current.put(lookup.copy(), accumulator);
+            if (unresolved != null) {
+                unresolvedContexts++;
+            }
         }
-        accumulator.add(sample);
+        accumulator.add(sample, ++arrivals);
         return true;
+    }
+
+    private Accumulator newAccumulator(StatsdType family) {
+        return switch (family) {
+            case COUNT -> new Counter();
+            case GAUGE -> new Gauge();
+            case SET -> new SetOfMembers();
+            case DISTRIBUTION -> new Distribution();
+            default -> new Histogram();
+        };
+    }
+
+    /**
+     * Gives every context added by {@link #addUnresolved} its final tags, {@code tags(own tags, origin)}. Contexts that
+     * end up with the same name, type, tags and host become one, as if their samples had arrived under those tags:
+     * counts add up, the gauge that arrived last wins, sets, histograms and sketches merge. Bucket sizes only shrink.
+     */
+    void resolve(BiFunction<TagSet, OriginTags.Source, TagSet> tags) {
+        if (unresolvedContexts == 0) {
+            return;
+        }
+        for (Map.Entry<Long, Map<Context, Accumulator>> bucket : buckets.entrySet()) {
+            Map<Context, Accumulator> resolved = new HashMap<>(bucket.getValue().size() * 2);
+            for (Map.Entry<Context, Accumulator> entry : bucket.getValue().entrySet()) {
+                Context context = entry.getKey();
+                Context key = context.unresolved == null ? context : new Context().set(context.name, context.type,
+                        tags.apply(context.tags, context.unresolved), context.host, null);
+                Accumulator known = resolved.putIfAbsent(key, entry.getValue());
+                if (known != null) {
+                    known.merge(entry.getValue());
+                }
+            }
+            bucket.setValue(resolved);
+            if (bucket.getKey() == currentStart) {
+                current = resolved;
+            }
+        }
+        unresolvedContexts = 0;
     }
 
     /**
@@ -173,6 +241,9 @@ public final class Aggregator {
      * open one on SIGTERM; we do not) and forgets it.
      */
     public void flush(long nowSeconds, boolean includeOpen, Consumer<? super Signal> out) {
+        if (unresolvedContexts > 0) {
+            throw new IllegalStateException(unresolvedContexts + " contexts still wait for their tags: resolve first");
+        }
         if (!counterLastSeen.isEmpty() && lastFlushed != Long.MIN_VALUE) {
             // Periods without any sample still carry the zeros of live counters.
             long limit = settings.counterExpiry() / BUCKET_SECONDS + 1;
@@ -231,18 +302,18 @@ public final class Aggregator {
     }
 
     /**
-     * A timestamped sample, unaggregated as the Agent's no-aggregation pipeline sends it: a gauge as GAUGE at its
-     * time, a count as a RATE of {@code value / 10} over 10 s. Other types are not supported there: empty.
+     * A timestamped sample, unaggregated as the Agent's no-aggregation pipeline sends it, each with the interval 10: a
+     * gauge as GAUGE at its time, a count as a RATE of {@code value / 10}. The rate weighs neither (the Agent's
+     * pipeline does not read it). Other types are not supported there: empty.
      */
     public static List<Metric> unaggregated(MetricSample sample, TagSet tags, String host) {
         List<Metric> out = new ArrayList<>(sample.valueCount());
         for (int i = 0; i < sample.valueCount(); i++) {
             double value = sample.value(i);
             switch (sample.type()) {
-                case GAUGE -> out.add(new Metric(sample.name(), MetricType.GAUGE, value, sample.timestamp(), tags, 0,
-                        "", host));
-                case COUNT -> out.add(new Metric(sample.name(), MetricType.RATE, value / sample.sampleRate()
-                        / BUCKET_SECONDS, sample.timestamp(), tags, BUCKET_SECONDS, "", host));
+                case GAUGE -> out.add(point(sample.name(), MetricType.GAUGE, value, sample.timestamp(), tags, host));
+                case COUNT -> out.add(point(sample.name(), MetricType.RATE, value / BUCKET_SECONDS,
+                        sample.timestamp(), tags, host));
                 default -> {
                     return List.of();
                 }
@@ -252,12 +323,20 @@ public final class Aggregator {
     }
 
     private static Metric metric(String name, MetricType type, double value, long start, Context context) {
-        return new Metric(name, type, value, start, context.tags(), type == MetricType.GAUGE ? 0 : BUCKET_SECONDS,
-                "", context.host());
+        return point(name, type, value, start, context.tags(), context.host());
+    }
+
+    private static Metric point(String name, MetricType type, double value, long timestamp, TagSet tags,
+                                String host) {
+        return new Metric(name, type, value, timestamp, tags, BUCKET_SECONDS, "", host, MetricOrigin.DOGSTATSD);
     }
 
     private abstract static class Accumulator {
-        abstract void add(MetricSample sample);
+        /** @param arrival increases with every sample the aggregator takes */
+        abstract void add(MetricSample sample, long arrival);
+
+        /** Takes in another accumulator of the same type, as if its samples had been added here. */
+        abstract void merge(Accumulator other);
 
         abstract void emit(Context context, long start, Consumer<? super Signal> out);
     }
@@ -266,10 +345,16 @@ public final class Aggregator {
         private double sum;
 
         @Override
-        void add(MetricSample sample) {
+        void add(MetricSample sample, long arrival) {
+            double scale = 1 / sample.sampleRate(); // the parser refuses rates at or below 0 for counts
             for (int i = 0; i < sample.valueCount(); i++) {
-                sum += sample.value(i) / sample.sampleRate();
+                sum += sample.value(i) * scale;
             }
+        }
+
+        @Override
+        void merge(Accumulator other) {
+            sum += ((Counter) other).sum;
         }
 
         @Override
@@ -280,10 +365,21 @@ public final class Aggregator {
 
     private static final class Gauge extends Accumulator {
         private double last;
+        private long lastArrival;
 
         @Override
-        void add(MetricSample sample) {
+        void add(MetricSample sample, long arrival) {
             last = sample.value(sample.valueCount() - 1);
+            lastArrival = arrival;
+        }
+
+        @Override
+        void merge(Accumulator other) {
+            Gauge that = (Gauge) other;
+            if (that.lastArrival > lastArrival) {
+                last = that.last;
+                lastArrival = that.lastArrival;
+            }
         }
 
         @Override
@@ -296,8 +392,13 @@ public final class Aggregator {
         private final Set<String> members = new HashSet<>();
 
         @Override
-        void add(MetricSample sample) {
+        void add(MetricSample sample, long arrival) {
             members.add(sample.setMember());
+        }
+
+        @Override
+        void merge(Accumulator other) {
+            members.addAll(((SetOfMembers) other).members);
         }
 
         @Override
@@ -310,11 +411,18 @@ public final class Aggregator {
         private final AgentSketch sketch = new AgentSketch();
 
         @Override
-        void add(MetricSample sample) {
-            long weight = (long) (1 / sample.sampleRate());
+        void add(MetricSample sample, long arrival) {
+            double rate = sample.sampleRate();
+            // The Agent's sketch takes a rate outside (0, 1] as unsampled.
+            double weight = rate > 0 && rate <= 1 ? 1 / rate : 1;
             for (int i = 0; i < sample.valueCount(); i++) {
-                sketch.add(sample.value(i), weight);
+                sketch.addWeighted(sample.value(i), weight);
             }
+        }
+
+        @Override
+        void merge(Accumulator other) {
+            sketch.merge(((Distribution) other).sketch);
         }
 
         @Override
@@ -325,7 +433,7 @@ public final class Aggregator {
 
     private final class Histogram extends Accumulator {
         private double[] values = new double[4];
-        /** Each value's weight; null while every sample so far weighed {@link #uniformWeight}, the common case. */
+        /** Each value's weight; null while every value so far weighed {@link #uniformWeight}, the common case. */
         private long[] weights;
         private long uniformWeight;
         private int size;
@@ -333,43 +441,72 @@ public final class Aggregator {
         private long count;
 
         @Override
-        void add(MetricSample sample) {
-            long weight = (long) (1 / sample.sampleRate());
-            if (size == 0) {
+        void add(MetricSample sample, long arrival) {
+            double rate = sample.sampleRate();
+            double scale = 1 / (rate == 0 ? 1 : rate); // the Agent takes a rate of 0 as 1; the parser refuses < 0
+            long weight = (long) scale;
+            for (int i = 0; i < sample.valueCount(); i++) {
+                double value = sample.value(i);
+                append(value, weight);
+                sum += value * scale;
+                count += weight;
+            }
+        }
+
+        private void append(double value, long weight) {
+            if (size == 0 && weights == null) {
                 uniformWeight = weight;
             } else if (weights == null && weight != uniformWeight) {
                 weights = new long[values.length];
                 Arrays.fill(weights, 0, size, uniformWeight);
             }
-            for (int i = 0; i < sample.valueCount(); i++) {
-                double value = sample.value(i);
-                if (size == values.length) {
-                    values = Arrays.copyOf(values, size * 2);
-                    if (weights != null) {
-                        weights = Arrays.copyOf(weights, size * 2);
-                    }
-                }
-                values[size] = value;
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
                 if (weights != null) {
-                    weights[size] = weight;
+                    weights = Arrays.copyOf(weights, size * 2);
                 }
-                size++;
-                sum += value / sample.sampleRate();
-                count += weight;
             }
+            values[size] = value;
+            if (weights != null) {
+                weights[size] = weight;
+            }
+            size++;
+        }
+
+        @Override
+        void merge(Accumulator other) {
+            Histogram that = (Histogram) other;
+            for (int i = 0; i < that.size; i++) {
+                append(that.values[i], that.weights == null ? that.uniformWeight : that.weights[i]);
+            }
+            sum += that.sum;
+            count += that.count;
         }
 
         @Override
         void emit(Context context, long start, Consumer<? super Signal> out) {
             sortByValue();
+            // With every sample at a rate above 1 nothing carries weight: the Agent then sends a median of 0, an
+            // infinite average and no percentile. Only the aggregates that stay defined go out.
+            boolean weighted = count > 0;
             for (String aggregate : settings.aggregates()) {
                 double value;
                 MetricType type = MetricType.GAUGE;
                 switch (aggregate) {
                     case "max" -> value = values[size - 1];
                     case "min" -> value = values[0];
-                    case "median" -> value = rank((count - 1) / 2);
-                    case "avg" -> value = sum / count;
+                    case "median" -> {
+                        if (!weighted) {
+                            continue;
+                        }
+                        value = rank((count - 1) / 2);
+                    }
+                    case "avg" -> {
+                        if (!weighted) {
+                            continue;
+                        }
+                        value = sum / count;
+                    }
                     case "sum" -> value = sum;
                     default -> { // count
                         value = (double) count / BUCKET_SECONDS;
@@ -378,9 +515,11 @@ public final class Aggregator {
                 }
                 out.accept(metric(context.name() + "." + aggregate, type, value, start, context));
             }
-            for (int percentile : settings.percentiles()) {
-                out.accept(metric(context.name() + "." + percentile + "percentile", MetricType.GAUGE,
-                        rank((percentile * count - 1) / 100), start, context));
+            if (weighted) {
+                for (int percentile : settings.percentiles()) {
+                    out.accept(metric(context.name() + "." + percentile + "percentile", MetricType.GAUGE,
+                            rank((percentile * count - 1) / 100), start, context));
+                }
             }
         }
 

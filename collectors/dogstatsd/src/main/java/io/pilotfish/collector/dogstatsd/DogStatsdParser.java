@@ -161,6 +161,8 @@ public final class DogStatsdParser {
         }
 
         double rate = 1;
+        int rateFrom = -1;
+        int rateTo = -1;
         long timestamp = 0;
         TagSet tags = TagSet.EMPTY;
         int field = typeTo;
@@ -171,10 +173,11 @@ public final class DogStatsdParser {
             if (fieldFrom < fieldTo) {
                 byte first = b[fieldFrom];
                 if (first == '@') {
-                    rate = parseNumber(b, fieldFrom + 1, fieldTo);
-                    if (!(rate > 0 && rate <= 1)) {
-                        failure = "sample rate \"" + cut(text(b, fieldFrom + 1, fieldTo, ascii))
-                                + "\" is not in (0, 1]";
+                    rateFrom = fieldFrom + 1;
+                    rateTo = fieldTo;
+                    rate = parseNumber(b, rateFrom, rateTo);
+                    if (!Double.isFinite(rate)) {
+                        failure = "sample rate \"" + cut(text(b, rateFrom, rateTo, ascii)) + "\" is not a number";
                         return ParseError.BAD_SAMPLE_RATE;
                     }
                 } else if (first == '#') {
@@ -195,6 +198,12 @@ public final class DogStatsdParser {
                 }
             }
             field = fieldTo;
+        }
+
+        String unusableRate = unusableRate(type, rate, timestamp);
+        if (unusableRate != null) {
+            failure = "sample rate \"" + cut(text(b, rateFrom, rateTo, ascii)) + "\" " + unusableRate;
+            return ParseError.BAD_SAMPLE_RATE;
         }
 
         String member = "";
@@ -230,6 +239,25 @@ public final class DogStatsdParser {
         }
         handler.metric(sample.fill(name(b, from, colon, ascii), type, valueScratch, count, member, rate, tags,
                 timestamp, origin()));
+        return null;
+    }
+
+    /**
+     * Why a rate the Agent's parser accepts (any number) cannot weigh this sample, or null. Gauges, sets and
+     * timestamped samples ignore the rate, and distributions take one outside (0, 1] as 1, as the Agent does; a count
+     * divides by it and a histogram weighs each value {@code int(1 / rate)}, so there the Agent would send an
+     * infinite count (rate 0) or negative counts and weights (a negative rate).
+     */
+    private static String unusableRate(StatsdType type, double rate, long timestamp) {
+        if (timestamp > 0) {
+            return null;
+        }
+        if (type == StatsdType.COUNT && rate <= 0) {
+            return "cannot weigh a count: it must be above 0";
+        }
+        if ((type == StatsdType.HISTOGRAM || type == StatsdType.TIMING) && rate < 0) {
+            return "cannot weigh a histogram: it must not be negative";
+        }
         return null;
     }
 

@@ -1,6 +1,7 @@
 package io.pilotfish.collector.dogstatsd;
 
 import io.netty.buffer.ByteBuf;
+import io.pilotfish.collector.dogstatsd.listen.ListenerException;
 import io.pilotfish.collector.dogstatsd.listen.ListenerSettings;
 import io.pilotfish.collector.dogstatsd.listen.Listeners;
 import io.pilotfish.collector.dogstatsd.listen.PacketHandler;
@@ -15,6 +16,8 @@ import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.TagSet;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +27,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
  * DogStatsD as a {@link Receiver}. The listener thread only copies packets into a bounded {@link PacketQueue}; one
@@ -32,10 +36,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * collection) is absorbed by the kernel's receive buffers rather than dropped here; the Datadog Agent's listeners
  * block the same way. Stopping closes the listeners, parses what is queued and flushes every bucket, the open one
  * included.
+ *
+ * <p>Until the task metadata first answers (at most {@link #FIRST_METADATA_WAIT} after start), samples are kept
+ * apart by origin instead of being tagged, and the first flush waits: once the answer is in, they get the task's and
+ * their container's tags as every later sample does. Events, service checks and timestamped points of that time wait
+ * too, up to {@link #HELD_SIGNALS_MAX_BYTES}.
  */
 final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParser.Handler {
 
     private static final long POLL_MILLIS_MAX = 1000;
+    /**
+     * How long after start the first flush may wait for the task metadata: what the platform's heartbeat waits too.
+     * It covers a first request that times out (2 s) and its retry, and keeps the first bucket within the Agent's own
+     * 15-second flush period of the time it would have been sent.
+     */
+    static final Duration FIRST_METADATA_WAIT = Duration.ofSeconds(5);
+    /**
+     * Events, service checks and timestamped points kept while the first metadata answer is awaited, in bytes as the
+     * sinks' queues count them; beyond it they go out at once, with the tags known then.
+     */
+    static final long HELD_SIGNALS_MAX_BYTES = 1024 * 1024;
+
+    /** A signal that waits for the task metadata, with its own tags and where it came from. */
+    private record HeldSignal(Signal signal, TagSet messageTags, OriginTags.Source source) {
+    }
 
     private final DogStatsdConfig config;
     private final PluginContext context;
@@ -73,6 +97,14 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     private long lastKernelDrops;
     private Thread worker;
 
+    /** Set once the metadata refresh started at start() has completed, either way; read by the worker. */
+    private volatile boolean metadataAnswered;
+    /** Worker thread only (set before it starts): samples are kept untagged and the flush waits. */
+    private boolean awaitingMetadata;
+    private long metadataWaitEndMillis;
+    private final List<HeldSignal> heldSignals = new ArrayList<>();
+    private long heldSignalBytes;
+
     /** The packet being parsed: set by the worker before each parse, read by the parser's callbacks. */
     private PacketQueue.Packet current;
     private long currentArrival;
@@ -103,15 +135,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     @Override
     public CompletionStage<Void> start(Emitter emitter) {
         this.emitter = emitter;
-        try {
-            if (context.metadata().available() && context.metadata().current().isEmpty()) {
-                // Tags of the task are wanted from the first bucket on.
-                context.metadata().refresh();
-            }
-        } catch (RuntimeException e) {
-            log.warn("metadata", "dogstatsd: the task metadata could not be read (" + e.getMessage()
-                    + "); metrics go out without ECS tags until it can");
-        }
+        awaitForFirstMetadata();
         if (!config.listens()) {
             log.warn("nothing_to_listen", "dogstatsd: port is 0 and no socket is set, so nothing listens; set port "
                     + "(DD_DOGSTATSD_PORT), socket (DD_DOGSTATSD_SOCKET) or stream-socket, or disable the collector");
@@ -125,26 +149,53 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
                         config.receiveBuffer(), config.originDetection()), this);
             } catch (RuntimeException e) {
                 stopping = true;
+                queue.wake();
                 return CompletableFuture.failedFuture(e);
             }
+            reportListeners(listeners);
             listeners.udpKernelDrops().ifPresent(ignored -> telemetry.gauge("dogstatsd.kernel_drops",
                     this::kernelDrops, "listener:udp"));
-            log.info("dogstatsd listening: " + describeListeners() + "; packets up to " + config.bufferSize()
-                    + " bytes, queue of " + queue.budgetBytes() / 1024 + " KiB (queue-size " + config.queueSize()
-                    + " x buffer-size)");
         }
         return CompletableFuture.completedFuture(null);
     }
 
-    private String describeListeners() {
-        StringBuilder out = new StringBuilder();
-        if (config.port() != 0) {
-            out.append("udp ").append(config.host()).append(':').append(listeners.udpPort());
+    /**
+     * Without the task's metadata yet (but with an endpoint), asks for it and has the first flush wait for the answer,
+     * so that the first points carry the task's tags as every later one does.
+     */
+    private void awaitForFirstMetadata() {
+        metadataWaitEndMillis = context.clock().millis() + FIRST_METADATA_WAIT.toMillis();
+        try {
+            if (context.metadata().available() && context.metadata().current().isEmpty()) {
+                awaitingMetadata = true;
+                context.metadata().refresh().whenComplete((snapshot, error) -> {
+                    metadataAnswered = true;
+                    queue.wake();
+                });
+            }
+        } catch (RuntimeException e) {
+            awaitingMetadata = false;
+            log.warn("metadata", "dogstatsd: the task metadata could not be read (" + e.getMessage()
+                    + "); metrics go out without ECS tags until it can");
         }
-        config.socket().ifPresent(path -> out.append(out.isEmpty() ? "" : ", ").append("unix datagram ").append(path));
-        config.streamSocket().ifPresent(path -> out.append(out.isEmpty() ? "" : ", ").append("unix stream ")
-                .append(path));
-        return out.toString();
+    }
+
+    /** Tells health what listens, and what could not while the rest does. */
+    private void reportListeners(Listeners bound) {
+        for (Listeners.Bound socket : bound.bound()) {
+            context.health().listening(socket.transport().socketType(), socket.address());
+        }
+        List<ListenerException> failures = bound.failures();
+        if (!failures.isEmpty()) {
+            String reasons = failures.stream().map(Throwable::getMessage).collect(Collectors.joining(" "));
+            log.error("listener", "dogstatsd: " + reasons + " The other listeners run without "
+                    + (failures.size() == 1 ? "it." : "them."), null);
+            context.health().degraded(reasons);
+        }
+        log.info("dogstatsd listening: " + bound.bound().stream()
+                .map(socket -> socket.transport().socketType() + " " + socket.address())
+                .collect(Collectors.joining(", ")) + "; packets up to " + config.bufferSize() + " bytes, queue of "
+                + queue.budgetBytes() / 1024 + " KiB (queue-size " + config.queueSize() + " x buffer-size)");
     }
 
     /** The kernel's drop count for the UDP socket; the last one read once the socket is closed (final report). */
@@ -223,17 +274,25 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         try {
             while (true) {
                 long now = context.clock().millis();
-                if (now >= nextFlush) {
+                if (awaitingMetadata && (metadataAnswered || now >= metadataWaitEndMillis || metadataKnown())) {
+                    stopAwaitingMetadata();
+                }
+                if (now >= nextFlush && !awaitingMetadata) {
                     flush(now, false);
                     nextFlush = nextBoundaryMillis(now);
                 }
-                PacketQueue.Packet packet = queue.poll(Math.min(POLL_MILLIS_MAX, Math.max(1, nextFlush - now)),
+                // While the metadata is awaited the flush waits too: nothing is due before the end of the wait.
+                long wakeAt = awaitingMetadata ? metadataWaitEndMillis : nextFlush;
+                PacketQueue.Packet packet = queue.poll(Math.min(POLL_MILLIS_MAX, Math.max(1, wakeAt - now)),
                         TimeUnit.MILLISECONDS);
                 if (packet != null) {
                     process(packet);
                 } else if (stopping) {
                     break; // the listeners are closed and the queue is empty
                 }
+            }
+            if (awaitingMetadata) {
+                stopAwaitingMetadata();
             }
             flush(context.clock().millis(), true);
             stopped.complete(null);
@@ -242,8 +301,39 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             stopped.complete(null);
         } catch (RuntimeException | Error e) {
             log.error("worker", "dogstatsd: the parsing worker stopped", e);
+            context.health().degraded("the DogStatsD parsing worker stopped (" + e + "): nothing received is parsed "
+                    + "or sent any more. Restart the agent, and report the error with its log.");
             stopped.completeExceptionally(e);
         }
+    }
+
+    private boolean metadataKnown() {
+        try {
+            return context.metadata().current().isPresent();
+        } catch (RuntimeException e) {
+            return false; // a broken source is as good as no answer yet; the wait still ends on time
+        }
+    }
+
+    /**
+     * The first metadata answer is in, or the wait is over: what waited for it gets its tags (the task's, if it is
+     * known now) and goes out like everything after it.
+     */
+    private void stopAwaitingMetadata() {
+        awaitingMetadata = false;
+        originTags.refresh();
+        if (!originTags.knowsTask()) {
+            log.warn("metadata_wait", "dogstatsd: no task metadata " + (metadataAnswered ? "could be read"
+                    : "within " + FIRST_METADATA_WAIT.toSeconds() + " s of start") + "; the first metrics go out "
+                    + "without the task's ECS tags");
+        }
+        aggregator.resolve(originTags::tags);
+        contexts = aggregator.contexts();
+        for (HeldSignal held : heldSignals) {
+            emitTagged(held.signal(), originTags.tags(held.messageTags(), held.source()));
+        }
+        heldSignals.clear();
+        heldSignalBytes = 0;
     }
 
     private static long nextBoundaryMillis(long nowMillis) {
@@ -293,20 +383,31 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     @Override
     public void metric(MetricSample sample) {
         countMessage();
-        TagSet tags = originTags.tags(sample.tags(), sample.origin(), current.peerContainerId);
+        OriginTags.Source source = originTags.source(sample.origin(), current.peerContainerId);
         String host = currentHost;
         if (sample.timestamped()) {
-            List<Metric> points = Aggregator.unaggregated(sample, tags, host);
+            boolean untagged = awaitingMetadata;
+            List<Metric> points = Aggregator.unaggregated(sample,
+                    untagged ? sample.tags() : originTags.tags(sample.tags(), source), host);
             if (points.isEmpty()) {
                 drop("unsupported_timestamp", 1, "dogstatsd: " + sample.name() + " is a "
                         + sample.type().name().toLowerCase(Locale.ROOT) + " with a timestamp (T); only gauges and "
                         + "counts may carry one, as in the Datadog Agent");
                 return;
             }
-            points.forEach(this::emit);
+            for (Metric point : points) {
+                if (!untagged) {
+                    emit(point);
+                } else if (!hold(point, sample.tags(), source)) {
+                    emitTagged(point, originTags.tags(sample.tags(), source));
+                }
+            }
             return;
         }
-        if (!aggregator.add(sample, tags, host, currentArrival)) {
+        boolean taken = awaitingMetadata
+                ? aggregator.addUnresolved(sample, sample.tags(), source, host, currentArrival)
+                : aggregator.add(sample, originTags.tags(sample.tags(), source), host, currentArrival);
+        if (!taken) {
             drop("context_limit", 1, "dogstatsd: more than " + config.aggregation().maxContexts() + " contexts "
                     + "(name and tags) in one 10 s bucket; samples of new contexts are dropped. Check for a tag with "
                     + "unbounded values, or raise context-limit");
@@ -316,20 +417,62 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     @Override
     public void event(Event event, Origin origin) {
         countMessage();
-        TagSet tags = originTags.tags(event.tags(), origin, current.peerContainerId);
         String host = event.host().isEmpty() ? currentHost : event.host();
-        eventsOut.increment();
-        emitter.emit(new Event(event.title(), event.text(), event.timestamp(), event.alertType(), event.priority(),
-                event.sourceTypeName(), event.aggregationKey(), tags, host));
+        OriginTags.Source source = originTags.source(origin, current.peerContainerId);
+        Event withHost = new Event(event.title(), event.text(), event.timestamp(), event.alertType(),
+                event.priority(), event.sourceTypeName(), event.aggregationKey(), event.tags(), host);
+        if (!hold(withHost, event.tags(), source)) {
+            emitTagged(withHost, originTags.tags(event.tags(), source));
+        }
     }
 
     @Override
     public void serviceCheck(ServiceCheck check, Origin origin) {
         countMessage();
-        TagSet tags = originTags.tags(check.tags(), origin, current.peerContainerId);
         String host = check.host().isEmpty() ? currentHost : check.host();
-        serviceChecksOut.increment();
-        emitter.emit(new ServiceCheck(check.name(), check.status(), check.timestamp(), tags, check.message(), host));
+        OriginTags.Source source = originTags.source(origin, current.peerContainerId);
+        ServiceCheck withHost = new ServiceCheck(check.name(), check.status(), check.timestamp(), check.tags(),
+                check.message(), host);
+        if (!hold(withHost, check.tags(), source)) {
+            emitTagged(withHost, originTags.tags(check.tags(), source));
+        }
+    }
+
+    /**
+     * Keeps a signal until the task metadata answers; false when nothing is awaited (any more) or the room for held
+     * signals is used up, and the caller sends it at once.
+     */
+    private boolean hold(Signal signal, TagSet messageTags, OriginTags.Source source) {
+        if (!awaitingMetadata) {
+            return false;
+        }
+        if (heldSignalBytes + signal.estimatedBytes() > HELD_SIGNALS_MAX_BYTES) {
+            log.warn("held_signals_full", "dogstatsd: more than " + HELD_SIGNALS_MAX_BYTES / 1024 + " KiB of events, "
+                    + "service checks and timestamped points arrived before the task metadata; the rest go out "
+                    + "without its ECS tags");
+            return false;
+        }
+        heldSignals.add(new HeldSignal(signal, messageTags, source));
+        heldSignalBytes += signal.estimatedBytes();
+        return true;
+    }
+
+    /** Sends a signal made with its own tags, with {@code tags} in their place. */
+    private void emitTagged(Signal signal, TagSet tags) {
+        switch (signal) {
+            case Metric point -> emit(point.withTags(tags));
+            case Event event -> {
+                eventsOut.increment();
+                emitter.emit(new Event(event.title(), event.text(), event.timestamp(), event.alertType(),
+                        event.priority(), event.sourceTypeName(), event.aggregationKey(), tags, event.host()));
+            }
+            case ServiceCheck check -> {
+                serviceChecksOut.increment();
+                emitter.emit(new ServiceCheck(check.name(), check.status(), check.timestamp(), tags, check.message(),
+                        check.host()));
+            }
+            default -> throw new IllegalArgumentException("not a DogStatsD signal: " + signal);
+        }
     }
 
     @Override
@@ -355,6 +498,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     public CompletionStage<Void> stop() {
         closeListeners();
         stopping = true;
+        queue.wake();
         if (worker == null) {
             stopped.complete(null);
         }

@@ -28,7 +28,9 @@ public final class MetricSample {
     /**
      * @param values     the values; empty for a set
      * @param setMember  the raw value of a set message (sets count distinct members); empty otherwise
-     * @param sampleRate in (0, 1]; 1 when not given
+     * @param sampleRate as sent, any finite number; 1 when not given. How it weighs depends on the type (see
+     *                   {@link Aggregator}): counts divide by it, histograms and distributions weigh
+     *                   {@code int(1 / rate)}, gauges and sets ignore it
      * @param timestamp  epoch seconds from {@code T}, or 0: such samples bypass aggregation
      */
     public MetricSample(String name, StatsdType type, double[] values, String setMember, double sampleRate,

@@ -14,12 +14,16 @@ import java.util.Map;
  * unknown or absent container gets the task's tags, as the Datadog Agent tags DogStatsD on ECS. Results are cached
  * per task view, since clients repeat the same few tag lists. Used by the parsing worker only, which calls
  * {@link #refresh()} once per packet so that a message costs map lookups only.
+ *
+ * <p>Where a message came from ({@link Source}) is separate from its tags, so that a message that arrives before the
+ * task metadata can be tagged later, once it is known.
  */
 final class OriginTags {
 
     private static final int MERGED_CACHE_LIMIT = 8192;
 
-    private record Source(String containerId, Cardinality cardinality) {
+    /** Where a message came from: its container ({@code ""} for none) and the cardinality of the tags it gets. */
+    record Source(String containerId, Cardinality cardinality) {
     }
 
     private final TaskMetadataSource metadata;
@@ -53,10 +57,19 @@ final class OriginTags {
         }
     }
 
+    /** Whether the last {@link #refresh()} found the task's metadata. */
+    boolean knowsTask() {
+        return cachedFor != null;
+    }
+
     /** The message's tags with its origin's and the extra tags, from the task view of the last {@link #refresh()}. */
     TagSet tags(TagSet messageTags, Origin origin, String peerContainerId) {
+        return tags(messageTags, source(origin, peerContainerId));
+    }
+
+    /** As above, for a source already found with {@link #source}. */
+    TagSet tags(TagSet messageTags, Source source) {
         TaskSnapshot current = cachedFor;
-        Source source = source(origin, peerContainerId);
         Map<TagSet, TagSet> forSource = merged.computeIfAbsent(source, s -> new HashMap<>());
         TagSet result = forSource.get(messageTags);
         if (result == null) {
@@ -77,7 +90,11 @@ final class OriginTags {
         }
     }
 
-    private Source source(Origin origin, String peerContainerId) {
+    /**
+     * Where a message came from: its {@code c:} container, else the stream socket peer's (with origin detection on),
+     * and its {@code card:} or the configured cardinality; null cardinality for {@code card:none}.
+     */
+    Source source(Origin origin, String peerContainerId) {
         Cardinality cardinality = switch (origin.cardinality()) {
             case NONE -> null;
             case LOW -> Cardinality.LOW;

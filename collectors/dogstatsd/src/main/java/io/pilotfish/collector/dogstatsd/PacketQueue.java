@@ -62,6 +62,8 @@ final class PacketQueue {
     /** Where the next packet goes, as a byte index in [0, capacity); the listener's alone. */
     private long writeIndex;
     private volatile Thread waitingWorker;
+    /** Set by {@link #wake}: the worker's wait ends without a packet. */
+    private volatile boolean wakeRequested;
     private final Packet view = new Packet();
 
     /**
@@ -139,7 +141,19 @@ final class PacketQueue {
         return true;
     }
 
-    /** The next packet, or null after about {@code timeout} without one. Worker thread only. */
+    /**
+     * Ends the worker's {@link #poll} at once (or its next one, if it is not waiting), so it looks at its state again.
+     * Any thread.
+     */
+    void wake() {
+        wakeRequested = true;
+        Thread waiting = waitingWorker;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
+    }
+
+    /** The next packet, or null after about {@code timeout} without one or after {@link #wake}. Worker thread only. */
     Packet poll(long timeout, TimeUnit unit) throws InterruptedException {
         long slot = consumed;
         if (slot == published) {
@@ -149,6 +163,10 @@ final class PacketQueue {
                 // Published is checked again once this thread shows as waiting, so no wake-up is missed; a park may
                 // also end early (a stale unpark), hence the loop.
                 while (slot == published) {
+                    if (wakeRequested) {
+                        wakeRequested = false;
+                        return null;
+                    }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         return null;

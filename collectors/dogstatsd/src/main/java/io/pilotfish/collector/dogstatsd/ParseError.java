@@ -14,7 +14,7 @@ public enum ParseError {
     BAD_VALUE,
     /** NaN or infinite: no Datadog intake can carry it. */
     NON_FINITE,
-    /** A sample rate that is not a number in (0, 1]. */
+    /** A sample rate that is not a number or cannot weigh its type: 0 or less on a count, negative on a histogram. */
     BAD_SAMPLE_RATE,
     /** A {@code T} timestamp that is not a positive whole number of seconds. */
     BAD_TIMESTAMP,

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pilotfish.spi.ecs.Cardinality;
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.MetricType;
+import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /** The Datadog Agent's DogStatsD aggregation, value for value. */
@@ -184,5 +188,120 @@ class AggregatorTest {
         assertEquals(26, sketch.sum(), 1e-9);
         aggregator.flush(T0 + 10, true, out::add);
         assertEquals(7, ((io.pilotfish.spi.signal.Sketch) out.get(1)).max(), "shutdown flushes the open bucket");
+    }
+
+    @Test
+    void everySeriesCarriesTheTenSecondIntervalAndTheDogStatsdOriginAsTheAgentSendsThem() {
+        Aggregator all = new Aggregator(new Aggregator.Settings(Aggregator.Settings.SUPPORTED_AGGREGATES, List.of(95),
+                100, 30));
+        all.add(sample("hits", StatsdType.COUNT, 1, 1), TAGS, "", T0);
+        all.add(sample("level", StatsdType.GAUGE, 1, 5), TAGS, "", T0);
+        all.add(member("users", "alice"), TAGS, "", T0);
+        all.add(sample("latency", StatsdType.TIMING, 1, 10, 20), TAGS, "", T0);
+        List<Metric> out = new ArrayList<>();
+        all.flush(T0 + 10, false, signal -> out.add((Metric) signal));
+        all.flush(T0 + 20, false, signal -> out.add((Metric) signal)); // the quiet counter's 0
+        out.addAll(Aggregator.unaggregated(new MetricSample("backfill", StatsdType.GAUGE, new double[] {1}, "", 1,
+                TagSet.EMPTY, T0 - 60, Origin.NONE), TAGS, ""));
+        out.addAll(Aggregator.unaggregated(new MetricSample("backfill.count", StatsdType.COUNT, new double[] {1}, "",
+                1, TagSet.EMPTY, T0 - 60, Origin.NONE), TAGS, ""));
+
+        assertEquals(java.util.Set.of("hits@" + T0, "level@" + T0, "users@" + T0, "latency.max@" + T0,
+                "latency.min@" + T0, "latency.median@" + T0, "latency.avg@" + T0, "latency.sum@" + T0,
+                "latency.count@" + T0, "latency.95percentile@" + T0, "hits@" + (T0 + 10), "backfill@" + (T0 - 60),
+                "backfill.count@" + (T0 - 60)), out.stream().map(m -> m.name() + "@" + m.timestamp())
+                .collect(java.util.stream.Collectors.toSet()));
+        for (Metric metric : out) {
+            assertEquals(10, metric.intervalSeconds(), metric.toString());
+            assertEquals(MetricOrigin.DOGSTATSD, metric.origin(), metric.toString());
+        }
+    }
+
+    @Test
+    void aTimestampedCountIgnoresItsRateAsTheAgentsNoAggregationPipelineDoes() {
+        MetricSample sampled = new MetricSample("c", StatsdType.COUNT, new double[] {50}, "", 0.5, TagSet.EMPTY, T0,
+                Origin.NONE);
+        assertEquals(5.0, Aggregator.unaggregated(sampled, TAGS, "").get(0).value(), "50 / 10, not 100 / 10");
+    }
+
+    @Test
+    void histogramSamplesAtRatesAboveOneAddToTheSumAndMaxButWeighNothing() {
+        add(sample("h", StatsdType.HISTOGRAM, 0.5, 10), T0);
+        add(sample("h", StatsdType.HISTOGRAM, 2, 30), T0);
+        add(sample("only.fast", StatsdType.HISTOGRAM, 2, 10, 40), T0);
+        add(sample("zero.rate", StatsdType.HISTOGRAM, 0, 10), T0);
+        Map<String, Metric> out = flush(T0 + 10, false);
+
+        assertEquals(0.2, out.get("h.count@" + T0).value(), 1e-9, "weights 2 and int(1 / 2) = 0, over 10 s");
+        assertEquals(17.5, out.get("h.avg@" + T0).value(), 1e-9, "(10 x 2 + 30 x 0.5) / 2");
+        assertEquals(30.0, out.get("h.max@" + T0).value());
+        assertEquals(10.0, out.get("h.median@" + T0).value(), "the weightless 30 is never a rank");
+        assertEquals(10.0, out.get("h.95percentile@" + T0).value());
+
+        assertEquals(40.0, out.get("only.fast.max@" + T0).value());
+        assertEquals(0.0, out.get("only.fast.count@" + T0).value());
+        assertFalse(out.containsKey("only.fast.median@" + T0), "no sample carries weight: " + out.keySet());
+        assertFalse(out.containsKey("only.fast.avg@" + T0), "the Agent's would be infinite: " + out.keySet());
+        assertFalse(out.containsKey("only.fast.95percentile@" + T0), out.keySet().toString());
+
+        assertEquals(0.1, out.get("zero.rate.count@" + T0).value(), 1e-9, "a rate of 0 counts as 1");
+        assertEquals(10.0, out.get("zero.rate.avg@" + T0).value());
+    }
+
+    @Test
+    void aDistributionCountsTheWholePartOfItsWeightAndSumsAllOfItAndTakesOddRatesAsOne() {
+        aggregator.add(sample("d", StatsdType.DISTRIBUTION, 0.3, 10), TAGS, "", T0);
+        aggregator.add(sample("odd", StatsdType.DISTRIBUTION, 2, 10), TAGS, "", T0);
+        aggregator.add(sample("odd", StatsdType.DISTRIBUTION, 0, 10), TAGS, "", T0);
+        aggregator.add(sample("odd", StatsdType.DISTRIBUTION, -1, 10), TAGS, "", T0);
+        List<Sketch> out = new ArrayList<>();
+        aggregator.flush(T0 + 10, true, signal -> out.add((Sketch) signal));
+        Sketch sampled = out.stream().filter(sketch -> sketch.name().equals("d")).findFirst().orElseThrow();
+        assertEquals(3, sampled.count(), "int(1 / 0.3)");
+        assertEquals(10 * (1 / 0.3), sampled.sum(), 1e-9, "the sum takes the whole weight, as the Agent's sketch");
+        Sketch odd = out.stream().filter(sketch -> sketch.name().equals("odd")).findFirst().orElseThrow();
+        assertEquals(3, odd.count(), "rates 2, 0 and -1 each weigh 1");
+    }
+
+    @Test
+    void samplesKeptApartByOriginMergeOnceTheirTagsTurnOutTheSame() {
+        OriginTags.Source app = new OriginTags.Source("app-id", Cardinality.LOW);
+        OriginTags.Source unknown = new OriginTags.Source("gone-id", Cardinality.LOW);
+        OriginTags.Source none = new OriginTags.Source("", Cardinality.LOW);
+        // The metadata names only app-id's container: the others get the task's tags alone.
+        BiFunction<TagSet, OriginTags.Source, TagSet> tags = (own, source) -> own.with(
+                source.containerId().equals("app-id") ? TagSet.of("cluster_name:demo", "ecs_container_name:app")
+                        : TagSet.of("cluster_name:demo"));
+        for (OriginTags.Source source : List.of(none, unknown, app)) {
+            assertTrue(aggregator.addUnresolved(sample("hits", StatsdType.COUNT, 1, 1), TAGS, source, "", T0));
+            assertTrue(aggregator.addUnresolved(member("users", source.containerId()), TAGS, source, "", T0));
+            assertTrue(aggregator.addUnresolved(sample("latency", StatsdType.HISTOGRAM, 1, 10), TAGS, source, "",
+                    T0));
+            assertTrue(aggregator.addUnresolved(sample("size", StatsdType.DISTRIBUTION, 1, 4), TAGS, source, "",
+                    T0));
+        }
+        assertTrue(aggregator.addUnresolved(sample("level", StatsdType.GAUGE, 1, 1), TAGS, unknown, "", T0));
+        assertTrue(aggregator.addUnresolved(sample("level", StatsdType.GAUGE, 1, 2), TAGS, none, "", T0 + 1));
+        assertEquals(14, aggregator.contexts(), "apart while their tags are not known");
+        assertThrows(IllegalStateException.class, () -> flush(T0 + 10, false), "never sent without their tags");
+
+        aggregator.resolve(tags);
+
+        assertEquals(9, aggregator.contexts());
+        List<io.pilotfish.spi.signal.Signal> out = new ArrayList<>();
+        aggregator.flush(T0 + 10, false, out::add);
+        TagSet task = TAGS.with(TagSet.of("cluster_name:demo"));
+        TagSet appTags = TAGS.with(TagSet.of("cluster_name:demo", "ecs_container_name:app"));
+        Map<String, Metric> byNameAndTags = new LinkedHashMap<>();
+        out.stream().filter(Metric.class::isInstance).map(Metric.class::cast)
+                .forEach(m -> byNameAndTags.put(m.name() + (m.tags().equals(appTags) ? "@app" : "@task"), m));
+        assertEquals(0.2, byNameAndTags.get("hits@task").value(), 1e-9, "no origin and a gone container add up");
+        assertEquals(0.1, byNameAndTags.get("hits@app").value(), 1e-9);
+        assertEquals(task, byNameAndTags.get("hits@task").tags());
+        assertEquals(2.0, byNameAndTags.get("users@task").value(), "members \"\" and gone-id");
+        assertEquals(0.2, byNameAndTags.get("latency.count@task").value(), 1e-9);
+        assertEquals(2.0, byNameAndTags.get("level@task").value(), "the gauge that arrived last");
+        List<Sketch> sketches = out.stream().filter(Sketch.class::isInstance).map(Sketch.class::cast).toList();
+        assertEquals(List.of(1L, 2L), sketches.stream().map(Sketch::count).sorted().toList());
     }
 }

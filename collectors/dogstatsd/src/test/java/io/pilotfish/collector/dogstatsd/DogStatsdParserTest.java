@@ -191,9 +191,12 @@ class DogStatsdParserTest {
             "m:-infinity|c; NON_FINITE",
             "m:1e400|g; NON_FINITE",
             "m:1|c|@0; BAD_SAMPLE_RATE",
-            "m:1|c|@1.5; BAD_SAMPLE_RATE",
             "m:1|c|@-0.5; BAD_SAMPLE_RATE",
+            "m:1|h|@-0.5; BAD_SAMPLE_RATE",
+            "m:1|ms|@-2; BAD_SAMPLE_RATE",
             "m:1|c|@half; BAD_SAMPLE_RATE",
+            "m:1|g|@half; BAD_SAMPLE_RATE",
+            "m:1|d|@1e400; BAD_SAMPLE_RATE",
             "m:1|c|@; BAD_SAMPLE_RATE",
             "m:1|g|T0; BAD_TIMESTAMP",
             "m:1|g|T-5; BAD_TIMESTAMP",
@@ -214,6 +217,31 @@ class DogStatsdParserTest {
         assertEquals(expected, failure.reason(), failure.message());
         assertTrue(failure.message().contains(line.length() > 20 ? line.substring(0, 20) : line),
                 "the message shows the line: " + failure.message());
+    }
+
+    /**
+     * The Agent's parser takes any number as a rate; a count divides by it, a histogram weighs {@code int(1 / rate)}
+     * (0 counting as 1), a distribution takes one outside (0, 1] as 1, and gauges, sets and timestamped samples ignore
+     * it. Every rate that yields a usable value is kept as sent.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+            "m:1|c|@2; 2",
+            "m:1|c|@0.5; 0.5",
+            "m:1|h|@2; 2",
+            "m:1|h|@0; 0",
+            "m:1|ms|@4; 4",
+            "m:1|d|@2; 2",
+            "m:1|d|@0; 0",
+            "m:1|d|@-1; -1",
+            "m:1|g|@0; 0",
+            "m:1|g|@-3; -3",
+            "m:1|s|@0; 0",
+            "m:1|c|@0|T1700000000; 0",
+            "m:1|g|@-1|T1700000000; -1",
+    })
+    void sampleRatesTheAgentCanWeighAreKeptAsSent(String line, double rate) {
+        assertEquals(rate, one(line).sampleRate(), line);
     }
 
     @Test

@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netty.channel.epoll.Epoll;
 import io.pilotfish.core.config.MapPluginConfig;
+import io.pilotfish.core.plugin.PluginState;
 import io.pilotfish.collector.dogstatsd.listen.ListenerSettings;
+import io.pilotfish.spi.ecs.TaskMetadataSource;
 import io.pilotfish.spi.ecs.TaskSnapshot;
 import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Sketch;
@@ -17,6 +23,7 @@ import io.pilotfish.spi.signal.TagSet;
 import io.pilotfish.testkit.CollectingEmitter;
 import io.pilotfish.testkit.EcsMetadataSimulator;
 import io.pilotfish.testkit.TaskSpec;
+import io.pilotfish.testkit.TestMetadataSource;
 import io.pilotfish.testkit.TestPluginContext;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -29,12 +36,20 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The receiver end to end on real sockets: what a client sends, what the sinks get. */
@@ -153,7 +168,7 @@ class DogStatsdReceiverTest {
     void badLinesAreCountedByReasonAndTheRestOfThePacketIsKept() throws Exception {
         try (TestPluginContext context = TestPluginContext.create()) {
             CollectingEmitter out = run(context, config(Map.of()),
-                    "good:1|c\nbad:1|x\nnan:NaN|g\nrate:1|c|@2\ngood:2|c\n:5|g\nnovalue:|c\ngood:3|c");
+                    "good:1|c\nbad:1|x\nnan:NaN|g\nrate:1|c|@0\ngood:2|c\n:5|g\nnovalue:|c\ngood:3|c");
             assertEquals(0.6, out.metric("good").value(), 1e-9, "1 + 2 + 3 over 10 s");
             assertEquals(1, context.counter("dogstatsd.parse_errors", "reason:bad_type"));
             assertEquals(1, context.counter("dogstatsd.parse_errors", "reason:non_finite"));
@@ -368,6 +383,259 @@ class DogStatsdReceiverTest {
             assertEquals(3, context.counter("dogstatsd.dropped", "reason:queue_full"));
             assertTrue(context.log().lines().stream().anyMatch(l -> l.text().contains("queue-size")),
                     "the log names the key to raise: " + context.log().lines());
+        }
+    }
+
+    // ---------------------------------------------------------------- what the Agent sends (issue 10)
+
+    @Test
+    void everyPointGoesOutWithTheTenSecondIntervalAndTheDogStatsdOrigin() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of()), "hits:1|c\nlevel:2|g\nusers:alice|s\n"
+                    + "latency:3|ms\nsize:4|h\nbackfill:5|g|T1700000000\nbackfill.hits:6|c|T1700000000");
+
+            assertEquals(new TreeSet<>(Set.of("hits", "level", "users", "latency.max", "latency.median",
+                    "latency.avg", "latency.count", "latency.95percentile", "size.max", "size.median", "size.avg",
+                    "size.count", "size.95percentile", "backfill", "backfill.hits")), out.metricNames());
+            for (Metric point : out.metrics()) {
+                assertEquals(10, point.intervalSeconds(), "the Agent sends every DogStatsD series with interval 10: "
+                        + point);
+                assertEquals(MetricOrigin.DOGSTATSD, point.origin(), point.toString());
+            }
+        }
+    }
+
+    @Test
+    void countsHistogramsAndDistributionsWeighByTheInverseRateAboveOneTooAsTheAgentDoes() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of()), "hits:10|c|@2\nhits.sampled:10|c|@0.5\n"
+                    + "latency:10|h|@0.5\nlatency:30|h|@2\nfast:10|ms|@2\nsize:10|d|@2\nsize.sampled:10|d|@0.5");
+
+            assertEquals(0, context.counter("dogstatsd.parse_errors"), context.log().lines().toString());
+            assertEquals(0.5, out.metric("hits").value(), 1e-9, "10 x 1/2 over 10 s");
+            assertEquals(2.0, out.metric("hits.sampled").value(), 1e-9, "10 x 1/0.5 over 10 s");
+            assertEquals(0.2, out.metric("latency.count").value(), 1e-9, "weights int(1/0.5) = 2 and int(1/2) = 0");
+            assertEquals(17.5, out.metric("latency.avg").value(), 1e-9, "(10 x 2 + 30 x 0.5) / 2");
+            assertEquals(30.0, out.metric("latency.max").value());
+            assertEquals(10.0, out.metric("latency.median").value());
+            assertEquals(10.0, out.metric("latency.95percentile").value());
+            assertEquals(10.0, out.metric("fast.max").value());
+            assertEquals(0.0, out.metric("fast.count").value());
+            assertFalse(out.hasMetric("fast.avg") || out.hasMetric("fast.median") || out.hasMetric(
+                    "fast.95percentile"), "nothing weighs: " + out.metricNames());
+            Map<String, Sketch> sketches = new HashMap<>();
+            out.ofType(Sketch.class).forEach(sketch -> sketches.put(sketch.name(), sketch));
+            assertEquals(1, sketches.get("size").count(), "a distribution takes a rate above 1 as 1");
+            assertEquals(10, sketches.get("size").sum(), 1e-9);
+            assertEquals(2, sketches.get("size.sampled").count());
+            assertEquals(20, sketches.get("size.sampled").sum(), 1e-9);
+        }
+    }
+
+    @Test
+    void aRateThatCannotWeighItsTypeIsRefusedAndCountedAndAnyOtherNumberIsTaken() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            CollectingEmitter out = run(context, config(Map.of()), "level:7|g|@0\nhits:1|c|@0\nsize:3|d|@-1\n"
+                    + "latency:1|h|@-0.5\nusers:alice|s|@half\nhits:2|c");
+
+            assertEquals(7.0, out.metric("level").value(), "a gauge ignores its rate");
+            assertEquals(1, out.ofType(Sketch.class).get(0).count(), "a distribution takes -1 as 1");
+            assertEquals(0.2, out.metric("hits").value(), 1e-9, "only the count without @0");
+            assertFalse(out.hasMetric("latency.max"), out.metricNames().toString());
+            assertFalse(out.hasMetric("users"), out.metricNames().toString());
+            assertEquals(3, context.counter("dogstatsd.parse_errors", "reason:bad_sample_rate"));
+        }
+    }
+
+    // ---------------------------------------------------------------- health
+
+    @Test
+    void everySocketItListensOnIsReportedWithItsAddress() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "dsd");
+        Path socket = dir.resolve("d.sock");
+        Path streamSocket = dir.resolve("s.sock");
+        try (TestPluginContext context = TestPluginContext.create()) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("socket", socket.toString(),
+                    "stream-socket", streamSocket.toString())), context);
+            receiver.start(new CollectingEmitter()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                PluginState.View health = context.healthView();
+                assertEquals(List.of(new PluginState.Endpoint("udp", "127.0.0.1:" + receiver.udpPort()),
+                        new PluginState.Endpoint("unixgram", socket.toString()),
+                        new PluginState.Endpoint("unix", streamSocket.toString())), health.listening());
+                assertTrue(health.degraded().isEmpty(), health.toString());
+            } finally {
+                receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+        } finally {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(streamSocket);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void aSocketThatCannotBindShowsAsDegradedWhileUdpKeepsReceiving() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        Path missing = Path.of("/tmp", "pilotfish-no-such-dir-" + System.nanoTime());
+        try (TestPluginContext context = TestPluginContext.builder().quietLog().build()) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("socket",
+                    missing.resolve("dsd.socket").toString())), context);
+            CollectingEmitter out = new CollectingEmitter();
+            receiver.start(out).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                PluginState.View health = context.healthView();
+                assertEquals(List.of(new PluginState.Endpoint("udp", "127.0.0.1:" + receiver.udpPort())),
+                        health.listening());
+                String degraded = health.degraded().orElseThrow();
+                assertTrue(degraded.contains(missing + " does not exist") && degraded.contains("DD_DOGSTATSD_SOCKET"),
+                        degraded);
+                send(receiver.udpPort(), "still.works:1|c");
+                await("the UDP packet", () -> context.counter("dogstatsd.messages") >= 1);
+            } finally {
+                receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(0.1, out.metric("still.works").value(), 1e-9);
+        }
+    }
+
+    @Test
+    void aParsingWorkerThatStopsShowsAsDegraded() throws Exception {
+        try (TestPluginContext context = TestPluginContext.builder().quietLog().build()) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of()), context);
+            Emitter broken = signal -> {
+                throw new IllegalStateException("a broken pipeline");
+            };
+            receiver.start(broken).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                send(receiver.udpPort(), "backfill:1|g|T1700000000"); // emitted while parsed: the emitter throws
+                await("health to show the stopped worker", () -> context.healthView().degraded().isPresent());
+                assertTrue(context.healthView().degraded().orElseThrow().contains("parsing worker stopped"),
+                        context.healthView().toString());
+            } finally {
+                receiver.stop().toCompletableFuture().handle((ok, error) -> null).get(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the first flush and the task metadata
+
+    /** The testkit's scripted metadata, except that the first refresh answers only when the test calls answer. */
+    private static final class LateMetadata implements TaskMetadataSource {
+        private final TestMetadataSource source = new TestMetadataSource(Clock.systemUTC());
+        private final CompletableFuture<TaskSnapshot> firstRefresh = new CompletableFuture<>();
+
+        void answer(byte[] taskJson) {
+            source.task(taskJson);
+            firstRefresh.complete(source.current().orElseThrow());
+        }
+
+        @Override
+        public boolean available() {
+            return true;
+        }
+
+        @Override
+        public Optional<TaskSnapshot> current() {
+            return source.current();
+        }
+
+        @Override
+        public CompletionStage<TaskSnapshot> refresh() {
+            return firstRefresh.isDone() ? source.refresh() : firstRefresh.minimalCompletionStage();
+        }
+
+        @Override
+        public CompletionStage<byte[]> get(String path) {
+            return source.get(path);
+        }
+
+        @Override
+        public void onChange(Consumer<TaskSnapshot> listener) {
+            source.onChange(listener);
+        }
+    }
+
+    /** Eight seconds into a bucket: it closes two seconds after start, three before the wait for metadata ends. */
+    private static TestPluginContext lateInTheBucket(TaskMetadataSource metadata) {
+        return TestPluginContext.builder().metadata(metadata).startAt(TestPluginContext.DEFAULT_START.plusSeconds(8))
+                .quietLog().build();
+    }
+
+    /**
+     * Sends two packets after the first bucket has closed, each once the one before is parsed: by then the worker
+     * has passed its flush check after the first, so whatever it was going to flush is out.
+     */
+    private static void letTheWorkerReachItsFlush(TestPluginContext context, int port) throws Exception {
+        long parsed = context.counter("dogstatsd.messages");
+        send(port, "probe.first:1|c");
+        await("the first probe", () -> context.counter("dogstatsd.messages") >= parsed + 1);
+        send(port, "probe.second:1|c");
+        await("the second probe", () -> context.counter("dogstatsd.messages") >= parsed + 2);
+    }
+
+    @Test
+    void theFirstBucketWaitsForLateTaskMetadataAndCarriesTheTaskAndContainerTags() throws Exception {
+        EcsMetadataSimulator task = EcsMetadataSimulator.builder(TaskSpec.fargateDemoTask()).build();
+        LateMetadata metadata = new LateMetadata();
+        try (TestPluginContext context = lateInTheBucket(metadata)) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of()), context);
+            CollectingEmitter out = new CollectingEmitter();
+            receiver.start(out).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                send(receiver.udpPort(), "early.hits:1|c|#k:v\nearly.hits:1|c|#k:v\nearly.app:1|c|c:ci-"
+                        + task.dockerId("app") + "\nearly.level:3|g\n_e{5,4}:early|text");
+                await("the early messages", () -> context.counter("dogstatsd.messages") >= 5);
+                context.advance(Duration.ofSeconds(3)); // the first bucket has closed
+                letTheWorkerReachItsFlush(context, receiver.udpPort());
+                assertEquals(List.of(), out.all(), "nothing goes out before the task metadata answers");
+
+                metadata.answer(task.taskJson());
+                await("the first bucket", () -> out.hasMetric("early.hits"));
+            } finally {
+                receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            List<Metric> firstBucket = out.metrics().stream().filter(point -> point.timestamp() == BUCKET).toList();
+            Metric hits = firstBucket.stream().filter(point -> point.name().equals("early.hits")).findFirst()
+                    .orElseThrow();
+            assertEquals(1, firstBucket.stream().filter(point -> point.name().equals("early.hits")).count(),
+                    "one point for both samples, not one without the task's tags: " + firstBucket);
+            assertEquals(0.2, hits.value(), 1e-9);
+            assertTrue(hits.tags().containsAll(List.of("k:v", "cluster_name:demo", "task_family:shop")),
+                    hits.tags().toString());
+            Metric app = out.metrics("early.app").get(0);
+            assertTrue(app.tags().containsAll(List.of("ecs_container_name:app", "cluster_name:demo")),
+                    app.tags().toString());
+            assertTrue(out.metric("early.level").tags().contains("cluster_name:demo"));
+            assertTrue(out.events().get(0).tags().contains("cluster_name:demo"), out.events().toString());
+            Metric probe = out.metrics("probe.first").get(0);
+            assertTrue(probe.tags().contains("cluster_name:demo"), "what arrived while the flush waited is tagged "
+                    + "too: " + probe);
+        }
+    }
+
+    @Test
+    void theFirstFlushWaitsNoLongerThanFiveSecondsForMetadataThatNeverAnswers() throws Exception {
+        try (TestPluginContext context = lateInTheBucket(new LateMetadata())) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of()), context);
+            CollectingEmitter out = new CollectingEmitter();
+            receiver.start(out).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                send(receiver.udpPort(), "quiet:1|c|#k:v");
+                await("the first message", () -> context.counter("dogstatsd.messages") >= 1);
+                context.advance(Duration.ofSeconds(3)); // the first bucket has closed, 3 s after start
+                letTheWorkerReachItsFlush(context, receiver.udpPort());
+                assertTrue(out.metrics().isEmpty(), "still waiting for the metadata: " + out.metrics());
+
+                context.advance(Duration.ofSeconds(2)); // 5 s after start
+                await("the first bucket once the wait is over", () -> out.hasMetric("quiet"));
+                assertEquals(TagSet.of("k:v"), out.metrics("quiet").get(0).tags(), "no task tags are known");
+                assertTrue(context.log().lines().stream().anyMatch(line -> line.text().contains("within 5 s")),
+                        context.log().lines().toString());
+            } finally {
+                receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
         }
     }
 }

@@ -8,10 +8,14 @@ import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.TagSet;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,21 +25,26 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
- * Turns successive views of the task into signals: events and counts for what changed since the previous view, and
- * gauges for the current state. Remembers only the previous view, so memory stays flat however long the task runs.
- * Not thread-safe: the scraper calls it from one scrape at a time.
+ * Turns successive views of the task into signals: events (and, when metrics are on, counts) for what changed since
+ * the previous view, and gauges for the current state when metrics are on. Remembers only the previous view, so
+ * memory stays flat however long the task runs. Not thread-safe: the scraper calls it from one scrape at a time.
  */
 final class TaskLifecycle {
 
     static final String SOURCE_TYPE = "ecs";
     /** The exit status of a process ended by SIGKILL (128 + 9), which is how the kernel's OOM killer ends it. */
     static final int SIGKILL_EXIT_CODE = 137;
+    private static final String AGGREGATION_KEY_PREFIX = "ecs-task:";
+    /** A task id: 32 hex digits on current ARNs ({@code task/<cluster>/<id>}), a dashed UUID on old ones. */
+    private static final Pattern TASK_ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
 
     private final EcsMetadataConfig config;
 
     private String taskArn = "";
+    private String aggregationKey = "";
     private boolean taskWasStopping;
     private Map<String, ContainerMetadata> previous = Map.of();
     /** Statuses reported for this task so far, so a status nobody is in any more reports 0 instead of vanishing. */
@@ -48,7 +57,7 @@ final class TaskLifecycle {
         this.config = config;
     }
 
-    /** Events and counts for the changes since the previous view, then the gauges of this one. */
+    /** Events for the changes since the previous view; with metrics on, counts for them and the gauges of this one. */
     List<Signal> observe(TaskSnapshot snapshot, Instant now) {
         TaskMetadata task = snapshot.task();
         long timestamp = now.getEpochSecond();
@@ -59,6 +68,7 @@ final class TaskLifecycle {
         if (!task.taskArn().equals(taskArn)) {
             // First view of this task (or, which ECS never does, another task behind the same endpoint).
             taskArn = task.taskArn();
+            aggregationKey = aggregationKey(task);
             taskWasStopping = false;
             previous = Map.of();
             statusesSeen.clear();
@@ -77,8 +87,13 @@ final class TaskLifecycle {
         return signals;
     }
 
-    /** The gauges of one view: how many containers are in each state, and each container's state. */
+    /**
+     * The gauges of one view, when metrics are on: how many containers are in each state, and each container's state.
+     */
     List<Metric> gauges(TaskSnapshot snapshot, Instant now) {
+        if (!config.metrics()) {
+            return List.of();
+        }
         long timestamp = now.getEpochSecond();
         List<Metric> metrics = new ArrayList<>();
         Map<String, Integer> byStatus = new TreeMap<>();
@@ -129,13 +144,14 @@ final class TaskLifecycle {
         TagSet tags = tagsOf(snapshot, container);
         OptionalInt exitCode = container.exitCode();
         String exitTag = "exit_code:" + (exitCode.isPresent() ? exitCode.getAsInt() : "unknown");
-        signals.add(Metric.count("ecs.container.stops", 1, timestamp, interval, tags.with(exitTag)));
-
         boolean killed = exitCode.isPresent() && exitCode.getAsInt() == SIGKILL_EXIT_CODE;
         Optional<String> memoryLimit = memoryLimit(task, container);
         boolean likelyOom = killed && memoryLimit.isPresent() && !taskWasStopping;
-        if (likelyOom) {
-            signals.add(Metric.count("ecs.container.oom_kills", 1, timestamp, interval, tags));
+        if (config.metrics()) {
+            signals.add(Metric.count("ecs.container.stops", 1, timestamp, interval, tags.with(exitTag)));
+            if (likelyOom) {
+                signals.add(Metric.count("ecs.container.oom_kills", 1, timestamp, interval, tags));
+            }
         }
         if (!config.events()) {
             return;
@@ -164,8 +180,10 @@ final class TaskLifecycle {
                 .orElse("") + ".")));
         text.add(essentialContext(task));
         text.addAll(identity(task, container));
+        TagSet eventTags = tags.with("event_type:container_stopped", exitTag);
+        // A tag, not just the title, so an event monitor can count likely OOM kills without the metrics.
         signals.add(event(title, text, timestamp, alert, Event.Priority.NORMAL,
-                tags.with("event_type:container_stopped", exitTag)));
+                likelyOom ? eventTags.with("oom_kill:likely") : eventTags));
     }
 
     private static String killExplanation(Optional<String> memoryLimit, boolean likelyOom) {
@@ -211,9 +229,13 @@ final class TaskLifecycle {
         now.exitCode().ifPresent(code -> text.add("Last exit code: " + code + "."));
         text.add("Known status now: " + now.knownStatus() + ".");
         text.addAll(identity(snapshot.task(), now));
+        TagSet tags = tagsOf(snapshot, now).with("event_type:container_restarted");
+        // The exit that caused the restart: a stop that the restart hid between two scrapes has no stop event.
+        if (now.exitCode().isPresent()) {
+            tags = tags.with("exit_code:" + now.exitCode().getAsInt());
+        }
         return event("Container " + displayName(now) + " restarted (restart count " + count + ")", text, timestamp,
-                Event.AlertType.WARNING, Event.Priority.NORMAL,
-                tagsOf(snapshot, now).with("event_type:container_restarted"));
+                Event.AlertType.WARNING, Event.Priority.NORMAL, tags);
     }
 
     private Event taskStarted(TaskSnapshot snapshot, long timestamp) {
@@ -238,7 +260,28 @@ final class TaskLifecycle {
     private Event event(String title, List<String> text, long timestamp, Event.AlertType alert,
                         Event.Priority priority, TagSet tags) {
         // Aggregating by task groups every event of one task together in the event stream.
-        return new Event(title, String.join("\n", text), timestamp, alert, priority, SOURCE_TYPE, taskArn, tags, "");
+        return new Event(title, String.join("\n", text), timestamp, alert, priority, SOURCE_TYPE, aggregationKey, tags,
+                "");
+    }
+
+    /**
+     * The key that groups one task's events: {@code ecs-task:<task id>}. The id is unique per task and read from the
+     * ARN, so every agent that sees the task, before or after a restart, derives the same key. The ARN itself is no
+     * key: with the cluster name in it (up to 255 characters) it often exceeds the 100 characters Datadog keeps. An
+     * id that does not look like one (never seen on ECS) is replaced by a hash of the ARN, which is as stable.
+     */
+    static String aggregationKey(TaskMetadata task) {
+        String id = task.taskId();
+        if (TASK_ID.matcher(id).matches()) {
+            return AGGREGATION_KEY_PREFIX + id;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(task.taskArn().getBytes(StandardCharsets.UTF_8));
+            return AGGREGATION_KEY_PREFIX + HexFormat.of().formatHex(digest, 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     private static List<String> identity(TaskMetadata task, ContainerMetadata container) {

@@ -15,7 +15,8 @@ class EcsMetadataContractTest extends CollectorContractTest<EcsMetadataConfig> {
 
     @Override
     protected Map<String, String> validConfig() {
-        return Map.of("events", "true", "include-internal", "false");
+        // Everything on, so the contract checks every kind of signal the collector can send.
+        return Map.of("events", "true", "metrics", "true", "include-internal", "false");
     }
 
     @Override

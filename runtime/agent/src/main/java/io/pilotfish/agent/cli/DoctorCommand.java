@@ -1,6 +1,5 @@
 package io.pilotfish.agent.cli;
 
-import io.pilotfish.agent.AgentRuntime;
 import io.pilotfish.agent.config.ConfigAssembly;
 import io.pilotfish.agent.doctor.DoctorCheck;
 import io.pilotfish.agent.doctor.RunningAgentCheck;
@@ -65,7 +64,16 @@ public class DoctorCommand implements Callable<Integer> {
             problems = Optional.of("the configuration could not be read: " + e.getMessage());
         }
         DatadogTarget target = DatadogTarget.from(keys, env);
-        List<DoctorCheck> checks = new ArrayList<>(Doctor.standardChecks(new ConfigCheck(problems, summary), env));
+        ConfigCheck configCheck = new ConfigCheck(problems, summary);
+        List<DoctorCheck> checks = new ArrayList<>();
+        if (assembled != null) {
+            // The ports the configuration wants, checked against what the agent of this task says it holds.
+            var status = assembled.config().agent().status();
+            checks.addAll(Doctor.standardChecks(configCheck, io.pilotfish.agent.doctor.ListenerPortsCheck.fromConfig(
+                    assembled.config(), env, io.pilotfish.agent.status.StatusClient.host(status), status.port())));
+        } else {
+            checks.addAll(Doctor.standardChecks(configCheck, env));
+        }
         if (assembled != null) {
             checks.add(new SsmPathsCheck(assembled));
             var status = assembled.config().agent().status();

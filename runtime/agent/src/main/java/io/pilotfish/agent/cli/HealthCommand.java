@@ -1,17 +1,16 @@
 package io.pilotfish.agent.cli;
 
-import io.pilotfish.core.config.AgentConfig;
-import io.pilotfish.platform.PluginRegistry;
-import jakarta.inject.Inject;
-import java.net.http.HttpResponse;
-import java.util.Optional;
+import io.pilotfish.health.HealthProbe;
+import io.pilotfish.health.HealthVerdict;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pilotfish health}: for an ECS container {@code healthCheck}. Exit 0 while the agent in this task runs, 1
- * when it does not answer or is stopping.
+ * {@code pilotfish health}: for an ECS container {@code healthCheck}. Exit 0 while the agent in this task runs
+ * ({@code healthy}, or {@code degraded: ...}), 1 when it reports itself unhealthy, is stopping or does not answer.
+ * The launcher runs the same probe without Quarkus (module {@code pilotfish-health-probe}); this command is what
+ * the native image runs, and it calls the probe so both say exactly the same.
  */
 @Command(name = "health", mixinStandardHelpOptions = true,
         description = "Exit 0 when the agent in this task is running, 1 otherwise (for an ECS healthCheck).")
@@ -20,17 +19,12 @@ public class HealthCommand implements Callable<Integer> {
     @Option(names = "--port", description = "The status port (default: pilotfish.status.port, 5001).")
     Integer port;
 
-    @Inject
-    PluginRegistry registry;
-
     @Override
     public Integer call() {
-        AgentConfig.StatusOptions options = StatusCommand.StatusEndpoint.options(registry, port);
-        Optional<HttpResponse<String>> answer = StatusCommand.StatusEndpoint.get(options, "/health");
-        boolean healthy = answer.map(r -> r.statusCode() == 200).orElse(false);
-        System.out.println(healthy ? "healthy" : "unhealthy: " + answer.map(r -> "the agent answered HTTP "
-                + r.statusCode() + " (stopping)").orElse("no agent answers on " + options.host() + ":"
-                + options.port()));
-        return healthy ? 0 : 1;
+        HealthVerdict verdict = HealthProbe.check(port, System.getProperties(), System.getenv(),
+                HealthProbe.DEFAULT_TIMEOUT);
+        System.out.println(verdict.line());
+        System.out.flush();
+        return verdict.exitCode();
     }
 }

@@ -41,8 +41,10 @@ public class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long started = System.nanoTime();
-        ConfigAssembly.Assembled assembled = ConfigAssembly.assemble(System.getenv(), Map.of(), "",
-                PluginCatalogs.of(registry), METADATA_WAIT);
+        // Read once: a reload sees exactly the sources the start saw, plus what SSM says then.
+        ConfigAssembly.LocalSources local = ConfigAssembly.LocalSources.read(System.getenv(), Map.of(), "");
+        ConfigAssembly.Assembled assembled = ConfigAssembly.assemble(local, PluginCatalogs.of(registry),
+                METADATA_WAIT);
         ConfigAssembly.log(assembled);
         LoadedConfig config = assembled.config();
         if (!config.valid()) {
@@ -55,18 +57,19 @@ public class RunCommand implements Callable<Integer> {
         io.pilotfish.core.plugin.PluginCatalog catalog = PluginCatalogs.of(registry);
         AgentRuntime runtime = new AgentRuntime(config, env);
         ConfigReloader reloader = new ConfigReloader(assembled,
-                () -> ConfigAssembly.assemble(env, Map.of(), "", catalog, METADATA_WAIT), runtime::apply,
+                () -> ConfigAssembly.assemble(local, catalog, METADATA_WAIT), runtime::apply,
                 Clock.systemUTC());
         runtime.onKeyRejected(reloader::keyRejected);
         reloader.onAttempt(attempt -> runtime.telemetry().counter("config.reloads", io.pilotfish.spi.signal.TagSet.of(
                 "outcome:" + attempt.outcome().name().toLowerCase(java.util.Locale.ROOT))).increment());
         Instant startedAt = Instant.now();
         StatusServer status = new StatusServer(vertx, config.agent().status(),
-                () -> StatusReport.build(runtime, reloader, startedAt), runtime::running);
+                () -> StatusReport.build(runtime, reloader, startedAt), runtime::health,
+                () -> io.pilotfish.agent.status.OpenMetrics.render(runtime.telemetry().readings()));
         lifecycle.manage(runtime, List.of(reloader), List.of(status));
         runtime.start();
         reloader.start();
-        ReloadSignal.install(() -> reloader.reloadNow("SIGHUP"));
+        ReloadSignal.install(() -> reloader.reloadNow("SIGHUP"), config.agent().ssm().reloadInterval());
         status.start(Duration.ofSeconds(2));
         LOG.log(System.Logger.Level.INFO, "pilotfish " + io.pilotfish.agent.Version.VALUE + " ready in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms (configuration and agent start); sending to "

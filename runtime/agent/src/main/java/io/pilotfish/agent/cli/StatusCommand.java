@@ -1,32 +1,43 @@
 package io.pilotfish.agent.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pilotfish.agent.config.ConfigKeys;
 import io.pilotfish.agent.status.StatusClient;
 import io.pilotfish.core.config.AgentConfig;
 import io.pilotfish.core.config.ConfigLoader;
 import io.pilotfish.platform.PluginRegistry;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code pilotfish status}: asks the running agent (its local status endpoint) what flows where, where its
- * configuration came from and how the last reload went. Exit 1 when no agent answers, 0 otherwise.
+ * configuration came from and how the last reload went. Exit 1 when no agent answers, 0 otherwise; with
+ * {@code --json} stdout is a JSON document either way.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show the running agent's configuration sources, last reload, API key source, collectors, "
                 + "sinks and problems. Exit code 1 when no agent answers.")
 public class StatusCommand implements Callable<Integer> {
 
-    @Option(names = "--json", description = "Print the agent's JSON document as it is.")
+    /** How long the connection and the answer may each take. */
+    static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
+
+    private static final String WHERE = ": is it running in this task, and is pilotfish.status.port the same here "
+            + "and there?";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--json", description = "Print the agent's JSON document as it is; when no agent answers, "
+            + "{\"ok\":false,\"running\":false,\"error\":\"...\"}.")
     boolean json;
 
     @Option(names = "--port", description = "The status port (default: pilotfish.status.port, 5001).")
@@ -38,24 +49,70 @@ public class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AgentConfig.StatusOptions options = StatusEndpoint.options(registry, port);
-        Optional<HttpResponse<String>> answer = StatusEndpoint.get(options, "/status");
-        if (answer.isEmpty() || answer.get().statusCode() != 200) {
-            System.err.println("no Pilotfish agent answers on http://" + options.host() + ":" + options.port()
-                    + "/status" + answer.map(r -> " (HTTP " + r.statusCode() + ")").orElse("")
-                    + ": is it running in this task, and is pilotfish.status.port the same here and there?");
-            return 1;
+        String url = "http://" + (options.host().contains(":") ? "[" + options.host() + "]" : options.host()) + ":"
+                + options.port() + "/status";
+        if (options.port() == 0) {
+            return noAgent(url, "the status endpoint is off (pilotfish.status.port=0), so no agent answers on "
+                    + "it; give --port or set pilotfish.status.port to the port the agent listens on");
+        }
+        if (options.port() < 0 || options.port() > 65535) {
+            return noAgent(url, "--port " + options.port() + ": expected a port from 1 to 65535");
+        }
+        HttpResponse<String> answer;
+        try {
+            answer = StatusEndpoint.get(options, "/status");
+        } catch (IOException | IllegalArgumentException e) {
+            return noAgent(url, "no Pilotfish agent answers on " + url + " (" + reason(e) + ")" + WHERE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return noAgent(url, "interrupted while asking " + url);
+        }
+        if (answer.statusCode() != 200) {
+            return noAgent(url, "no Pilotfish agent answers on " + url + " (HTTP " + answer.statusCode() + ")"
+                    + WHERE);
+        }
+        JsonNode document;
+        try {
+            document = JSON.readTree(answer.body());
+        } catch (JsonProcessingException e) {
+            return noAgent(url, "the answer on " + url + " is not the agent's status: " + e.getOriginalMessage());
+        }
+        if (!document.isObject()) {
+            return noAgent(url, "the answer on " + url + " is not the agent's status: not a JSON object");
         }
         if (json) {
-            System.out.println(answer.get().body());
-            return 0;
+            System.out.println(answer.body().strip());
+        } else {
+            print(document, System.out);
         }
-        try {
-            print(new ObjectMapper().readTree(answer.get().body()), System.out);
-        } catch (Exception e) {
-            System.err.println("the agent's status could not be read: " + e.getMessage());
-            return 1;
-        }
+        System.out.flush();
         return 0;
+    }
+
+    /**
+     * Exit 1 with {@code error}: with {@code --json} as a JSON document on stdout (a script reading it still gets
+     * JSON), as text on stderr otherwise.
+     */
+    private int noAgent(String url, String error) {
+        if (json) {
+            ObjectNode document = JSON.createObjectNode().put("ok", false).put("running", false).put("error", error)
+                    .put("endpoint", url);
+            System.out.println(document.toString());
+            System.out.flush();
+        } else {
+            System.err.println(error);
+        }
+        return 1;
+    }
+
+    private static String reason(Exception e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within " + ASK_TIMEOUT.toSeconds() + " s";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     static void print(JsonNode status, PrintStream out) {
@@ -84,15 +141,30 @@ public class StatusCommand implements Callable<Integer> {
         JsonNode key = config.path("api_key");
         out.println("API key: " + (key.path("configured").asBoolean() ? "from " + key.path("source").asText()
                 : "none configured"));
-        StringBuilder collectors = new StringBuilder();
-        status.path("collectors").forEach(c -> collectors.append(collectors.isEmpty() ? "" : ", ").append(c.asText()));
-        out.println("Collectors: " + collectors);
+        JsonNode health = status.path("health");
+        if (!health.isMissingNode()) {
+            out.println("Health: " + health.path("status").asText()
+                    + (health.path("problems").isEmpty() ? "" : " (see problems)"));
+        }
+        out.println("Collectors:");
+        for (JsonNode collector : status.path("collectors")) {
+            StringBuilder sockets = new StringBuilder();
+            collector.path("listening").forEach(socket -> sockets.append(sockets.isEmpty() ? "; listening on " : ", ")
+                    .append(socket.path("transport").asText()).append(' ').append(socket.path("address").asText()));
+            out.printf("  %-20s %s%s%n", collector.path("name").asText(), plugin(collector), sockets);
+        }
         out.println("Sinks:");
         for (JsonNode sink : status.path("sinks")) {
-            out.printf("  %-20s queued %d (%d bytes), sent %d, retried %d, dropped %d%s%n", sink.path("name").asText(),
-                    sink.path("queue_items").asLong(), sink.path("queue_bytes").asLong(), sink.path("sent").asLong(),
-                    sink.path("retried").asLong(), sink.path("dropped").asLong(),
+            out.printf("  %-20s %s; queued %d (%d bytes), sent %d, retried %d, dropped %d%s%n",
+                    sink.path("name").asText(), plugin(sink), sink.path("queue_items").asLong(),
+                    sink.path("queue_bytes").asLong(), sink.path("sent").asLong(), sink.path("retried").asLong(),
+                    sink.path("dropped").asLong(),
                     sink.path("last_failure").isNull() ? "" : "; last failure: " + sink.path("last_failure").asText());
+        }
+        JsonNode telemetry = status.path("telemetry");
+        if (!telemetry.isMissingNode()) {
+            out.println("Own figures: on " + telemetry.path("metrics_path").asText("/metrics") + " of this port"
+                    + (telemetry.path("shipped").asBoolean() ? ", and shipped to Datadog" : "; not shipped to Datadog"));
         }
         JsonNode problems = status.path("problems");
         if (problems.isEmpty()) {
@@ -101,6 +173,13 @@ public class StatusCommand implements Callable<Integer> {
             out.println("Problems:");
             problems.forEach(p -> out.println("  - " + p.asText()));
         }
+    }
+
+    /** A plugin entry's type and state ({@code {type, state, detail}}), with the reason when it does not run. */
+    private static String plugin(JsonNode plugin) {
+        String state = plugin.path("state").asText("running");
+        String detail = plugin.path("detail").isTextual() ? ": " + plugin.path("detail").asText() : "";
+        return plugin.path("type").asText("?") + ", " + state + detail;
     }
 
     /** Where the running agent's endpoint is, and how to ask it. */
@@ -117,18 +196,9 @@ public class StatusCommand implements Callable<Integer> {
             return new AgentConfig.StatusOptions(StatusClient.host(options), port != null ? port : options.port());
         }
 
-        static Optional<HttpResponse<String>> get(AgentConfig.StatusOptions options, String path) {
-            if (!options.enabled()) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(StatusClient.get(options.host(), options.port(), path, Duration.ofSeconds(3)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            } catch (java.io.IOException e) {
-                return Optional.empty();
-            }
+        static HttpResponse<String> get(AgentConfig.StatusOptions options, String path)
+                throws IOException, InterruptedException {
+            return StatusClient.get(options.host(), options.port(), path, ASK_TIMEOUT);
         }
     }
 }

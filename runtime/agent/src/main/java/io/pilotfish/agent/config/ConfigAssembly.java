@@ -89,37 +89,74 @@ public final class ConfigAssembly {
     }
 
     /**
-     * @param processEnv      the process environment
-     * @param overrides       keys that win over everything (the demo's wiring), reported as {@code overrideSource}
-     * @param metadataTimeout how long to wait for the task metadata the SSM paths are made from
+     * Every source but SSM, read once at start: system properties, the packaged defaults, the {@code DD_*} and
+     * {@code PILOTFISH_*} variables. None of them changes while the process runs, so a reload reuses this reading
+     * and differs from the start only in what SSM says. (Reading them again on another thread is what once lost the
+     * packaged defaults: the config provider is looked up by the thread's class loader.)
+     *
+     * @param values      {@code pilotfish.*} keys from system properties, the DD_* mapping and the packaged defaults
+     * @param environment the {@code PILOTFISH_*} variables, resolved later against the keys plugins read
+     * @param processEnv  the process environment (credentials, metadata endpoint, region for SSM)
      */
+    public record LocalSources(Map<String, ConfigValue> values, Map<String, ConfigValue> environment,
+                               Map<String, String> processEnv) {
+
+        public LocalSources {
+            values = java.util.Collections.unmodifiableMap(new TreeMap<>(values));
+            environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+            processEnv = Map.copyOf(processEnv);
+        }
+
+        /**
+         * Reads the sources now.
+         *
+         * @param overrides keys that win over everything (the demo's wiring), reported as {@code overrideSource}
+         */
+        public static LocalSources read(Map<String, String> processEnv, Map<String, String> overrides,
+                                        String overrideSource) {
+            return new LocalSources(ConfigKeys.read(overrides, overrideSource), ConfigKeys.environment(processEnv),
+                    processEnv);
+        }
+    }
+
+    /** Reads the local sources now and assembles; for the one-shot commands ({@code config}, {@code doctor}). */
     public static Assembled assemble(Map<String, String> processEnv, Map<String, String> overrides,
                                      String overrideSource, PluginCatalog catalog, Duration metadataTimeout) {
-        Map<String, ConfigValue> values = new TreeMap<>(ConfigKeys.read(overrides, overrideSource));
-        Map<String, ConfigValue> environment = ConfigKeys.environment(processEnv);
+        return assemble(LocalSources.read(processEnv, overrides, overrideSource), catalog, metadataTimeout);
+    }
+
+    /**
+     * The configuration from the given local sources plus SSM, read now.
+     *
+     * @param metadataTimeout how long to wait for the task metadata the SSM paths are made from
+     */
+    public static Assembled assemble(LocalSources local, PluginCatalog catalog, Duration metadataTimeout) {
+        Map<String, String> processEnv = local.processEnv();
+        Map<String, ConfigValue> values = new TreeMap<>(local.values());
+        Map<String, ConfigValue> environment = local.environment();
         ConfigLoader loader = new ConfigLoader(catalog);
-        LoadedConfig local = loader.load(values, environment);
+        LoadedConfig withoutSsm = loader.load(values, environment);
         List<String> notes = new ArrayList<>();
-        if (!local.agent().ssm().enabled()) {
-            return new Assembled(local, values, Optional.empty(), notes, SsmState.DISABLED, Optional.empty());
+        if (!withoutSsm.agent().ssm().enabled()) {
+            return new Assembled(withoutSsm, values, Optional.empty(), notes, SsmState.DISABLED, Optional.empty());
         }
-        boolean forced = !"default".equals(local.effective().getOrDefault("pilotfish.ssm.enabled",
+        boolean forced = !"default".equals(withoutSsm.effective().getOrDefault("pilotfish.ssm.enabled",
                 new io.pilotfish.core.config.MapPluginConfig.Effective("", "default", false)).source());
         if (!forced && !hasCredentialSource(processEnv)) {
             // Without a task role the SDK's credential chain only wastes start-up time before failing.
             notes.add("SSM not read: the task has no task role (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not set); "
                     + "set taskRoleArn in the task definition, or pilotfish.ssm.enabled=true to try other "
                     + "credentials");
-            return new Assembled(local, values, Optional.empty(), notes, SsmState.NO_CREDENTIALS, Optional.empty());
+            return new Assembled(withoutSsm, values, Optional.empty(), notes, SsmState.NO_CREDENTIALS, Optional.empty());
         }
         if (blank(processEnv.get("ECS_CONTAINER_METADATA_URI_V4")) && blank(processEnv.get("ECS_CONTAINER_METADATA_URI"))) {
             notes.add("SSM not read: no ECS task metadata endpoint (SSM paths are made from the task's cluster "
                     + "and family)");
-            return new Assembled(local, values, Optional.empty(), notes, SsmState.NOT_CONFIGURED, Optional.empty());
+            return new Assembled(withoutSsm, values, Optional.empty(), notes, SsmState.NOT_CONFIGURED, Optional.empty());
         }
         Optional<TaskMetadata> task = taskMetadata(processEnv, metadataTimeout, notes);
         if (task.isEmpty()) {
-            return new Assembled(local, values, Optional.empty(), notes, SsmState.NO_TASK_METADATA,
+            return new Assembled(withoutSsm, values, Optional.empty(), notes, SsmState.NO_TASK_METADATA,
                     Optional.empty());
         }
         SsmSettings settings;
@@ -127,10 +164,10 @@ public final class ConfigAssembly {
             settings = SsmSettings.fromEnvironment(processEnv, task.get());
         } catch (IllegalArgumentException e) {
             notes.add("SSM not read: " + e.getMessage());
-            return new Assembled(local, values, Optional.empty(), notes, SsmState.NOT_CONFIGURED, Optional.empty());
+            return new Assembled(withoutSsm, values, Optional.empty(), notes, SsmState.NOT_CONFIGURED, Optional.empty());
         }
-        SsmPaths paths = local.agent().ssm().paths().isEmpty() ? SsmPaths.defaults()
-                : new SsmPaths(local.agent().ssm().paths());
+        SsmPaths paths = withoutSsm.agent().ssm().paths().isEmpty() ? SsmPaths.defaults()
+                : new SsmPaths(withoutSsm.agent().ssm().paths());
         SsmPaths.Resolved resolved = paths.resolve(task.get());
         resolved.skipped().forEach(skip -> notes.add("SSM path " + skip.template() + " skipped: " + skip.reason()));
         try (SsmClient client = settings.createClient()) {
@@ -147,7 +184,7 @@ public final class ConfigAssembly {
                 // Not one path answered: this is SSM failing, not an empty layout.
                 notes.add("SSM not read (no path answered): starting on the other sources; retrying in the "
                         + "background");
-                return new Assembled(local, values, Optional.of(load), notes, SsmState.FAILED, Optional.empty());
+                return new Assembled(withoutSsm, values, Optional.of(load), notes, SsmState.FAILED, Optional.empty());
             }
             Optional<String> keyProblem = resolveApiKey(values, environment, client);
             keyProblem.ifPresent(notes::add);
@@ -157,7 +194,7 @@ public final class ConfigAssembly {
             // The agent starts on the other sources rather than crash-looping on SSM.
             notes.add("SSM not read (" + e.getClass().getSimpleName() + "): starting on the other sources; "
                     + "retrying in the background");
-            return new Assembled(local, values, Optional.empty(), notes, SsmState.FAILED, Optional.empty());
+            return new Assembled(withoutSsm, values, Optional.empty(), notes, SsmState.FAILED, Optional.empty());
         }
     }
 

@@ -99,9 +99,13 @@ public final class ConfigReloader implements AutoCloseable {
         this.source = source;
         this.target = target;
         this.clock = clock;
+        // The thread may be created from the JVM's signal thread (SIGHUP), whose context class loader does not see
+        // the application's classes and resources; the SDK and config lookups made here need the application's.
+        ClassLoader application = ConfigReloader.class.getClassLoader();
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "pilotfish-reload");
             t.setDaemon(true);
+            t.setContextClassLoader(application);
             return t;
         });
     }
@@ -284,7 +288,9 @@ public final class ConfigReloader implements AutoCloseable {
         switch (attempt.outcome()) {
             case APPLIED -> LOG.log(System.Logger.Level.INFO, head + "applied; "
                     + String.join("; ", attempt.details()));
-            case UNCHANGED -> LOG.log(System.Logger.Level.DEBUG, head + "no change");
+            // A user who sent SIGHUP wants to see it was taken; timed reads that change nothing stay quiet.
+            case UNCHANGED -> LOG.log(attempt.trigger().equals("SIGHUP") ? System.Logger.Level.INFO
+                    : System.Logger.Level.DEBUG, head + "no change");
             case REFUSED -> LOG.log(System.Logger.Level.ERROR, head + "refused, the running configuration stays. "
                     + attempt.details().size() + " error(s):\n  - " + String.join("\n  - ", attempt.details()));
             case SOURCE_FAILED -> LOG.log(System.Logger.Level.WARNING, head + "not applied, the running configuration "

@@ -37,8 +37,13 @@ public final class Doctor {
      * @param config the configuration check, built by the command from the loader's result
      */
     public static List<DoctorCheck> standardChecks(ConfigCheck config, java.util.Map<String, String> env) {
+        return standardChecks(config, ListenerPortsCheck.fromEnvironment(env));
+    }
+
+    /** @param ports the ports check, made from the loaded configuration and the running agent's status endpoint */
+    public static List<DoctorCheck> standardChecks(ConfigCheck config, ListenerPortsCheck ports) {
         return List.of(config, new MetadataEndpointCheck(), new TaskRoleCredentialsCheck(), new NetworkModeCheck(),
-                new ApiKeyCheck(), new IntakeReachabilityCheck(), ListenerPortsCheck.fromEnvironment(env));
+                new ApiKeyCheck(), new IntakeReachabilityCheck(), ports);
     }
 
     public DoctorReport run(DoctorContext context) {

@@ -74,6 +74,12 @@ public final class RunningAgentCheck implements DoctorCheck {
             return "Correct the parameters named above in SSM; the running configuration stays until then. "
                     + "kill -HUP 1 (or wait for the next reload) applies the fix";
         }
+        if ((problem.startsWith("collector ") || problem.startsWith("sink ")) && (problem.contains(" is not running: ")
+                || problem.contains(" stopped: ") || problem.contains(" is degraded: "))) {
+            return "A part of the agent is down and pilotfish health fails for it: fix the cause named above (a port "
+                    + "taken by another process is in the ports check), then restart the task; pilotfish status shows "
+                    + "every part's state";
+        }
         if (problem.contains("API key was rejected")) {
             return "Store a valid API key of the organisation on the configured site where api-key-from points; "
                     + "the agent re-reads it on the next refusal and resends what it kept";

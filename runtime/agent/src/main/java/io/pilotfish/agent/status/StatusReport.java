@@ -10,6 +10,7 @@ import io.pilotfish.agent.config.ConfigAssembly;
 import io.pilotfish.agent.config.ConfigReloader;
 import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.core.pipeline.SinkRunner;
+import io.pilotfish.core.plugin.PluginState;
 import io.pilotfish.core.telemetry.TelemetryRegistry;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -89,30 +90,74 @@ public final class StatusReport {
                     + "pilotfish.datadog.api-key-from or the SSM parameter)");
         }
 
+        // Every configured instance, running or not: a part that failed or stopped is listed, never left out.
         ArrayNode collectors = root.putArray("collectors");
-        runtime.pipeline().collectorNames().forEach(collectors::add);
+        java.util.Map<String, PluginState.View> sinkStates = new java.util.LinkedHashMap<>();
+        for (PluginState.View plugin : runtime.pipeline().plugins()) {
+            if (plugin.role().equals("sink")) {
+                sinkStates.put(plugin.name(), plugin);
+                continue;
+            }
+            ObjectNode node = collectors.addObject();
+            node.put("name", plugin.name());
+            pluginState(plugin, node);
+            plugin.problem().ifPresent(problems::add);
+        }
         ArrayNode sinks = root.putArray("sinks");
         TelemetryRegistry telemetry = runtime.telemetry();
-        for (SinkRunner sink : runtime.pipeline().sinkRunners()) {
+        java.util.Map<String, SinkRunner> runners = new java.util.LinkedHashMap<>();
+        runtime.pipeline().sinkRunners().forEach(runner -> runners.put(runner.name(), runner));
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(sinkStates.keySet());
+        names.addAll(runners.keySet());
+        for (String name : names) {
             ObjectNode node = sinks.addObject();
-            String scope = "sink:" + sink.name();
-            node.put("name", sink.name());
-            node.put("queue_items", sink.queuedItems());
-            node.put("queue_bytes", sink.queuedBytes());
+            String scope = "sink:" + name;
+            node.put("name", name);
+            PluginState.View state = sinkStates.get(name);
+            if (state != null) {
+                pluginState(state, node);
+                state.problem().ifPresent(problems::add);
+            }
+            SinkRunner sink = runners.get(name);
+            node.put("queue_items", sink == null ? 0 : sink.queuedItems());
+            node.put("queue_bytes", sink == null ? 0 : sink.queuedBytes());
             node.put("received", telemetry.total("sink.received", scope));
             node.put("sent", telemetry.total("sink.sent", scope));
             node.put("retried", telemetry.total("sink.retried", scope));
             node.put("dropped", telemetry.total("sink.dropped", scope));
-            String failure = sink.lastFailure();
+            String failure = sink == null ? "" : sink.lastFailure();
             node.put("last_failure", failure.isEmpty() ? null : failure);
             if (!failure.isEmpty()) {
-                problems.add("sink " + sink.name() + ": " + failure);
+                problems.add("sink " + name + ": " + failure);
             }
         }
+        ObjectNode telemetryNode = root.putObject("telemetry");
+        telemetryNode.put("shipped", runtime.config().agent().shipTelemetry());
+        telemetryNode.put("metrics_path", "/metrics");
+
+        Health health = runtime.health();
+        ObjectNode healthNode = root.putObject("health");
+        healthNode.put("status", lower(health.status()));
+        ArrayNode healthProblems = healthNode.putArray("problems");
+        health.problems().forEach(healthProblems::add);
         ArrayNode problemNode = root.putArray("problems");
         problems.forEach(problemNode::add);
         root.put("ok", problems.isEmpty());
         return root;
+    }
+
+    private static void pluginState(PluginState.View plugin, ObjectNode node) {
+        node.put("type", plugin.type());
+        boolean dead = plugin.phase() == PluginState.Phase.FAILED || plugin.phase() == PluginState.Phase.STOPPED;
+        node.put("state", !dead && plugin.degraded().isPresent() ? "degraded" : lower(plugin.phase()));
+        String detail = plugin.degraded().orElse(plugin.detail());
+        node.put("detail", detail.isEmpty() ? null : detail);
+        ArrayNode listening = node.putArray("listening");
+        for (PluginState.Endpoint endpoint : plugin.listening()) {
+            ObjectNode socket = listening.addObject();
+            socket.put("transport", endpoint.transport());
+            socket.put("address", endpoint.address());
+        }
     }
 
     public static String json(ObjectNode report) {

@@ -9,31 +9,43 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The local status endpoint, on the loopback interface by default: {@code GET /status} (JSON, see
- * {@link StatusReport}) and {@code GET /health} (200 while the agent runs, 503 once it stops), for
- * {@code pilotfish status} and {@code pilotfish health} (an ECS container health check). Requests are answered on
- * the event loop from figures already in memory; nothing here blocks.
+ * The local status endpoint, on the loopback interface by default, answered on the event loop from figures already
+ * in memory (nothing here blocks):
+ * <ul>
+ *   <li>{@code GET /status}: JSON, see {@link StatusReport} ({@code pilotfish status});</li>
+ *   <li>{@code GET /health}: {@link Health} — 200 {@code {"status":"ok"}} or {@code {"status":"degraded",
+ *   "problems":[…]}}, 503 {@code {"status":"unhealthy","problems":[…]}} or {@code {"status":"stopping"}}
+ *   ({@code pilotfish health}, an ECS container health check);</li>
+ *   <li>{@code GET /metrics}: the agent's own figures in the OpenMetrics text format, for Prometheus or the Datadog
+ *   OpenMetrics check; they are not shipped to Datadog unless {@code pilotfish.telemetry.ship=true}.</li>
+ * </ul>
  */
 public final class StatusServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(StatusServer.class.getName());
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Vertx vertx;
     private final AgentConfig.StatusOptions options;
     private final Supplier<ObjectNode> report;
-    private final BooleanSupplier healthy;
+    private final Supplier<Health> health;
+    private final Supplier<String> metrics;
     private HttpServer server;
 
+    /**
+     * @param metrics the OpenMetrics document, see {@link OpenMetrics#render}
+     */
     public StatusServer(Vertx vertx, AgentConfig.StatusOptions options, Supplier<ObjectNode> report,
-                        BooleanSupplier healthy) {
+                        Supplier<Health> health, Supplier<String> metrics) {
         this.vertx = vertx;
         this.options = options;
         this.report = report;
-        this.healthy = healthy;
+        this.health = health;
+        this.metrics = metrics;
     }
 
     /**
@@ -85,12 +97,39 @@ public final class StatusServer implements AutoCloseable {
                 request.response().putHeader("Content-Type", "application/json").end(body);
             }
             case "/health" -> {
-                boolean ok = healthy.getAsBoolean();
-                request.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "application/json")
-                        .end(ok ? "{\"status\":\"ok\"}" : "{\"status\":\"stopping\"}");
+                Health verdict;
+                try {
+                    verdict = health.get();
+                } catch (RuntimeException e) {
+                    verdict = new Health(Health.Status.UNHEALTHY, java.util.List.of("health could not be decided: "
+                            + e.getClass().getSimpleName()));
+                }
+                request.response().setStatusCode(verdict.status().httpStatus())
+                        .putHeader("Content-Type", "application/json").end(healthJson(verdict));
             }
-            default -> request.response().setStatusCode(404).end("try /status or /health\n");
+            case "/metrics" -> {
+                String body;
+                try {
+                    body = metrics.get();
+                } catch (RuntimeException e) {
+                    request.response().setStatusCode(500).end("metrics could not be read: "
+                            + e.getClass().getSimpleName() + "\n");
+                    return;
+                }
+                request.response().putHeader("Content-Type", OpenMetrics.CONTENT_TYPE).end(body);
+            }
+            default -> request.response().setStatusCode(404).end("try /status, /health or /metrics\n");
         }
+    }
+
+    static String healthJson(Health verdict) {
+        com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
+        node.put("status", verdict.status().name().toLowerCase(java.util.Locale.ROOT));
+        if (!verdict.problems().isEmpty()) {
+            com.fasterxml.jackson.databind.node.ArrayNode problems = node.putArray("problems");
+            verdict.problems().forEach(problems::add);
+        }
+        return node.toString();
     }
 
     @Override

@@ -21,9 +21,17 @@ class StatusCommandTest {
                      "last_reload":{"at":"2026-11-25T01:00:00Z","trigger":"SIGHUP","outcome":"refused",
                        "details":["pilotfish.telemetry.enabled=\\"maybe\\" (from ssm:/pilotfish/defaults/telemetry/enabled): expected true or false"]}},
                    "api_key":{"configured":true,"source":"ssm:/pilotfish/secrets/dd-api-key (api-key-from)"}},
-                 "collectors":["ecs-metadata","container-stats"],
-                 "sinks":[{"name":"datadog-metrics","queue_items":2,"queue_bytes":512,"sent":40,"retried":1,
-                   "dropped":0,"last_failure":null}],
+                 "collectors":[
+                   {"name":"ecs-metadata","type":"ecs-metadata","state":"running","detail":null,"listening":[]},
+                   {"name":"dogstatsd","type":"dogstatsd","state":"failed",
+                    "detail":"failed to start: udp 127.0.0.1:8125 already in use","listening":[]},
+                   {"name":"statsd-uds","type":"dogstatsd","state":"running","detail":null,
+                    "listening":[{"transport":"unixgram","address":"/var/run/datadog/dsd.socket"}]}],
+                 "sinks":[{"name":"datadog-metrics","type":"datadog-metrics","state":"running","detail":null,
+                   "listening":[],"queue_items":2,"queue_bytes":512,"sent":40,"retried":1,"dropped":0,
+                   "last_failure":null}],
+                 "telemetry":{"shipped":false,"metrics_path":"/metrics"},
+                 "health":{"status":"unhealthy","problems":["collector dogstatsd is not running: failed to start"]},
                  "problems":["the last configuration reload was refused"],"ok":false}
                 """;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -35,9 +43,14 @@ class StatusCommandTest {
         assertTrue(out.contains("last reload: refused (SIGHUP"), out);
         assertTrue(out.contains("pilotfish.telemetry.enabled"), out);
         assertTrue(out.contains("API key: from ssm:/pilotfish/secrets/dd-api-key"), out);
-        assertTrue(out.contains("Collectors: ecs-metadata, container-stats"), out);
-        assertTrue(out.matches("(?s).*datadog-metrics\\s+queued 2 \\(512 bytes\\), sent 40, retried 1, dropped 0\\R.*"),
-                out);
+        assertTrue(out.contains("Health: unhealthy (see problems)"), out);
+        assertTrue(out.matches("(?s).*ecs-metadata\\s+ecs-metadata, running\\R.*"), out);
+        assertTrue(out.matches("(?s).*dogstatsd\\s+dogstatsd, failed: failed to start: udp 127.0.0.1:8125 already in "
+                + "use\\R.*"), out);
+        assertTrue(out.contains("dogstatsd, running; listening on unixgram /var/run/datadog/dsd.socket"), out);
+        assertTrue(out.matches("(?s).*datadog-metrics\\s+datadog-metrics, running; queued 2 \\(512 bytes\\), sent 40, "
+                + "retried 1, dropped 0\\R.*"), out);
+        assertTrue(out.contains("Own figures: on /metrics of this port; not shipped to Datadog"), out);
         assertTrue(out.contains("  - the last configuration reload was refused"), out);
     }
 }

@@ -77,4 +77,89 @@ class ListenerPortsCheckTest {
                 "DD_APM_RECEIVER_PORT", "0")));
         assertEquals(CheckStatus.SKIP, none.status());
     }
+
+    /** A running agent's status endpoint answering with the given document. */
+    private static com.sun.net.httpserver.HttpServer statusEndpoint(String statusJson) throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/status", exchange -> {
+            byte[] body = statusJson.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    private static ListenerPortsCheck dogstatsdAt(int udpPort, int statusPort) {
+        return new ListenerPortsCheck("127.0.0.1", List.of(new ListenerPortsCheck.Listener("DogStatsD", udpPort, true,
+                "pilotfish.collectors.dogstatsd.port (DD_DOGSTATSD_PORT)", "dogstatsd")), List.of(), "127.0.0.1",
+                statusPort);
+    }
+
+    @Test
+    void aPortTheRunningAgentHoldsIsNotCalledInUse() throws Exception {
+        try (DatagramSocket held = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            int port = held.getLocalPort();
+            com.sun.net.httpserver.HttpServer agent = statusEndpoint("""
+                    {"collectors":[{"name":"dogstatsd","type":"dogstatsd","state":"running","detail":null,
+                      "listening":[{"transport":"udp","address":"127.0.0.1:%d"}]}]}""".formatted(port));
+            try {
+                CheckResult result = run(dogstatsdAt(port, agent.getAddress().getPort()));
+                assertEquals(CheckStatus.PASS, result.status(), result.detail());
+                assertEquals(port + "/udp (DogStatsD) held by the running Pilotfish agent on 127.0.0.1",
+                        result.detail());
+            } finally {
+                agent.stop(0);
+            }
+        }
+    }
+
+    @Test
+    void aPortTheRunningAgentShouldHoldButCouldNotBindFailsWithItsReason() throws Exception {
+        try (DatagramSocket other = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            int port = other.getLocalPort();
+            com.sun.net.httpserver.HttpServer agent = statusEndpoint("""
+                    {"collectors":[{"name":"dogstatsd","type":"dogstatsd","state":"failed",
+                      "detail":"failed to start: address already in use","listening":[]}]}""");
+            try {
+                CheckResult result = run(dogstatsdAt(port, agent.getAddress().getPort()));
+                assertEquals(CheckStatus.FAIL, result.status(), result.detail());
+                assertTrue(result.detail().contains(port + "/udp (DogStatsD) on 127.0.0.1 is not held by the running "
+                        + "agent (collector dogstatsd is failed: failed to start: address already in use); another "
+                        + "process holds the port"), result.detail());
+                assertTrue(result.fix().orElseThrow().contains("Stop the other process"), result.fix().toString());
+            } finally {
+                agent.stop(0);
+            }
+        }
+    }
+
+    @Test
+    void aFreePortTheRunningAgentShouldHoldIsNotCalledFine() throws Exception {
+        int port = freeUdpPort();
+        com.sun.net.httpserver.HttpServer agent = statusEndpoint("""
+                {"collectors":[{"name":"dogstatsd","type":"dogstatsd","state":"stopped","detail":"stopped by a reload",
+                  "listening":[]}]}""");
+        try {
+            CheckResult result = run(dogstatsdAt(port, agent.getAddress().getPort()));
+            assertEquals(CheckStatus.FAIL, result.status(), result.detail());
+            assertTrue(result.detail().endsWith("(collector dogstatsd is stopped: stopped by a reload); the port is "
+                    + "free"), result.detail());
+        } finally {
+            agent.stop(0);
+        }
+    }
+
+    @Test
+    void withNoAgentAnsweringATakenPortIsAnotherProcess() throws Exception {
+        try (DatagramSocket other = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            CheckResult result = run(dogstatsdAt(other.getLocalPort(), Fixtures.closedPort()));
+            assertEquals(CheckStatus.WARN, result.status(), result.detail());
+            assertTrue(result.detail().contains("already in use by another process (no Pilotfish agent answers"),
+                    result.detail());
+        }
+    }
 }

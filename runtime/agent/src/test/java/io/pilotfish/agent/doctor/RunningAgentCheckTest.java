@@ -51,6 +51,8 @@ class RunningAgentCheckTest {
     @Test
     void everyKindOfProblemGetsItsOwnAdvice() {
         assertTrue(RunningAgentCheck.fixFor("no Datadog API key: ...").contains("api-key-from"));
+        assertTrue(RunningAgentCheck.fixFor("collector dogstatsd is not running: failed to start: udp 127.0.0.1:8125 "
+                + "already in use").contains("restart the task"));
         assertTrue(RunningAgentCheck.fixFor("the last configuration reload (x) was refused: a").contains("HUP"));
         assertTrue(RunningAgentCheck.fixFor("sink m: host answered HTTP 403: the API key was rejected. Check")
                 .contains("re-reads"));

@@ -128,7 +128,7 @@ public final class SsmConfigLoader {
             try {
                 page = callWithThrottleRetry(request);
             } catch (SdkException e) {
-                return new Fetch(null, failure(path, e));
+                return new Fetch(null, failure(path, recursive, e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new Fetch(null, new PathStatus(path, PathStatus.State.FAILED, 0,
@@ -172,8 +172,11 @@ public final class SsmConfigLoader {
         return "ThrottlingException".equals(code) || e.isThrottlingException();
     }
 
-    private PathStatus failure(String path, SdkException e) {
-        String resource = "arn:aws:ssm:" + region + ":" + accountId + ":parameter" + path + "*";
+    private PathStatus failure(String path, boolean recursive, SdkException e) {
+        // GetParametersByPath is authorised on the path's own ARN; a path read one level deep is granted only for
+        // non-recursive reads, so the grant does not reach the paths of other families below it.
+        String resource = "arn:aws:ssm:" + region + ":" + accountId + ":parameter" + path
+                + (recursive ? "" : " with the condition ssm:Recursive = false");
         if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
             return new PathStatus(path, PathStatus.State.TIMEOUT, 0, "SSM did not answer in time",
                     "check that the task can reach the SSM endpoint (NAT gateway or a VPC endpoint for ssm)");

@@ -116,7 +116,7 @@ class SsmFailureTest {
         SsmLoad load = loader(new FailingSsm("AccessDeniedException", 400, 1)).load(List.of("/pilotfish/prod"));
         PathStatus status = load.paths().get(0);
         assertEquals(PathStatus.State.ACCESS_DENIED, status.state());
-        assertEquals("grant ssm:GetParametersByPath on arn:aws:ssm:eu-west-1:123456789012:parameter/pilotfish/prod* "
+        assertEquals("grant ssm:GetParametersByPath on arn:aws:ssm:eu-west-1:123456789012:parameter/pilotfish/prod "
                 + "to the task role (and kms:Decrypt on the key of any SecureString)", status.fix());
         assertTrue(sleeps.isEmpty(), "access denied is not retried");
     }

@@ -18,13 +18,17 @@ import java.util.Optional;
  * @param hostname          reported host, empty by default (a Fargate task has no host)
  * @param tags              global tags ({@code DD_TAGS} plus env/service/version)
  * @param shutdownDeadline  how long shutdown may take to flush, below ECS's default 30 s stop timeout
- * @param telemetryInterval how often the agent reports its own {@code pilotfish.*} metrics
+ * @param telemetryInterval how often the agent's own {@code pilotfish.*} metrics are shipped, when they are
+ * @param shipTelemetry     send the agent's own {@code pilotfish.*} metrics to the sinks (Datadog bills them as custom
+ *                          metrics); off by default: they stay in {@code pilotfish status} and on {@code /metrics}
  * @param httpsProxy        proxy for the intakes ({@code DD_PROXY_HTTPS}), e.g. {@code http://user:pass@proxy:3128}
  * @param status            the local status endpoint {@code pilotfish status} and {@code health} ask
+ * @param degradedIsHealthy {@code pilotfish.health.degraded=report}: a failed or stopped part is reported by the health
+ *                          check as degraded, with the reason, instead of failing it
  */
 public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> ddUrl, String hostname, TagSet tags,
-                          Duration shutdownDeadline, Duration telemetryInterval, boolean telemetryEnabled,
-                          Optional<URI> httpsProxy, SsmOptions ssm, StatusOptions status) {
+                          Duration shutdownDeadline, Duration telemetryInterval, boolean shipTelemetry,
+                          Optional<URI> httpsProxy, SsmOptions ssm, StatusOptions status, boolean degradedIsHealthy) {
 
     /**
      * Where configuration comes from in SSM Parameter Store.
@@ -75,7 +79,12 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
             config.problem("shutdown.deadline", "must be longer than zero (ECS kills the task 30 s after SIGTERM by default)");
         }
         Duration telemetryInterval = config.duration("telemetry.interval", Duration.ofSeconds(10));
-        boolean telemetryEnabled = config.bool("telemetry.enabled", true);
+        if (config.string("telemetry.enabled").isPresent()) {
+            config.problem("telemetry.enabled", "replaced by pilotfish.telemetry.ship (default false): the agent's "
+                    + "own figures are always in pilotfish status and on the status port's /metrics; set "
+                    + "telemetry.ship=true to also send them to Datadog, where they are billed as custom metrics");
+        }
+        boolean shipTelemetry = config.bool("telemetry.ship", false);
         Duration reloadInterval = config.duration("ssm.reload-interval", DEFAULT_RELOAD_INTERVAL);
         if (!reloadInterval.isZero() && reloadInterval.compareTo(Duration.ofSeconds(1)) < 0) {
             config.problem("ssm.reload-interval", "expected 0 (no periodic reload) or at least 1s; a few minutes "
@@ -85,8 +94,13 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
                 config.string("datadog.api-key-from").filter(s -> !s.isBlank()), reloadInterval);
         StatusOptions status = new StatusOptions(config.string("status.host", "127.0.0.1"),
                 (int) config.number("status.port", DEFAULT_STATUS_PORT, 0, 65535));
+        String degraded = config.string("health.degraded", "fail").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!degraded.equals("fail") && !degraded.equals("report")) {
+            config.problem("health.degraded", "expected fail (a failed or stopped listener, collector or sink fails the "
+                    + "health check) or report (the health check passes and says degraded, with the reason)");
+        }
         return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, telemetryInterval,
-                telemetryEnabled, proxy, ssm, status);
+                shipTelemetry, proxy, ssm, status, degraded.equals("report"));
     }
 
     private static Optional<URI> httpUrl(PluginConfig config, String key, String expected) {

@@ -16,16 +16,19 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>LOW, task: {@code task_name}, {@code task_family}, {@code task_version}, {@code cluster_name},
  *       {@code ecs_cluster_name}, {@code aws_account}, {@code region}, {@code ecs_service} (lowercased, when the
- *       endpoint gives a ServiceName), and on Fargate {@code availability-zone} plus the deprecated
- *       {@code availability_zone}.</li>
+ *       endpoint gives a ServiceName), {@code service_arn} and {@code cluster_arn} (as given, when the endpoint gives
+ *       them: the cluster ARN is the {@code Cluster} field on Fargate; EC2 gives the short name only), and on Fargate
+ *       {@code availability-zone} plus the deprecated {@code availability_zone}.</li>
  *   <li>LOW, container: {@code ecs_container_name}, {@code image_name}, {@code short_image}, {@code image_tag},
  *       {@code image_id} (when the endpoint gives an ImageID; the pause container has none), and {@code docker_image}
  *       ({@code name:tag}) only where the Datadog Agent adds it: on the Docker runtime, i.e. launch type EC2
  *       (or no launch type and not Fargate, for v3 endpoints that do not report it).</li>
- *   <li>ORCHESTRATOR adds {@code task_arn}; HIGH adds {@code container_name} (the runtime name, {@code DockerName})
- *       and {@code container_id} (the {@code DockerId}).</li>
+ *   <li>ORCHESTRATOR adds {@code task_arn} and {@code task_definition_arn} (when the endpoint gives it); HIGH adds
+ *       {@code container_name} (the runtime name, {@code DockerName}) and {@code container_id} (the
+ *       {@code DockerId}).</li>
  * </ul>
- * Tags with an empty value are left out. Pure functions; thread-safe.
+ * Container tags include the task's, so every task tag is on both. Tags with an empty value are left out, as the
+ * Agent's tag list does. Pure functions; thread-safe.
  */
 public final class EcsTagger {
 
@@ -49,12 +52,17 @@ public final class EcsTagger {
         add(tags, "aws_account", task.accountId());
         add(tags, "region", task.region());
         add(tags, "ecs_service", task.serviceName().toLowerCase(Locale.ROOT));
+        add(tags, "service_arn", task.serviceArn());
+        if (!task.clusterName().isEmpty()) {
+            add(tags, "cluster_arn", task.clusterArn()); // the Agent keeps cluster tags for tasks with a cluster
+        }
         if (runsOnFargate(task)) {
             add(tags, "availability-zone", task.availabilityZone());
             add(tags, "availability_zone", task.availabilityZone());
         }
         if (cardinality != Cardinality.LOW) {
             add(tags, "task_arn", task.taskArn());
+            add(tags, "task_definition_arn", task.taskDefinitionArn());
         }
         return TagSet.of(tags);
     }

@@ -81,11 +81,16 @@ public final class TaskMetadataParser {
         if (utilized.isPresent() || reserved.isPresent()) {
             ephemeral = Optional.of(new TaskMetadata.EphemeralStorage(utilized.orElse(0L), reserved.orElse(0L)));
         }
+        String clusterArn = arn(root, "ClusterArn", "ClusterARN");
+        if (clusterArn.isEmpty() && isArn(cluster)) {
+            clusterArn = cluster; // Fargate gives the cluster as its ARN, EC2 by its short name
+        }
         return new TaskMetadata(metadataVersion, cluster, clusterShortName(cluster), taskArn, text(root, "Family"),
                 text(root, "Revision"), text(root, "DesiredStatus"), text(root, "KnownStatus"),
                 text(root, "LaunchType"), text(root, "AvailabilityZone"), region, account,
                 text(root, "ServiceName"), doubleValue(limits, "CPU"), longValue(limits, "Memory"), ephemeral,
-                instant(root, "PullStartedAt"), instant(root, "PullStoppedAt"), containers);
+                instant(root, "PullStartedAt"), instant(root, "PullStoppedAt"), containers, clusterArn,
+                arn(root, "ServiceArn", "ServiceARN"), arn(root, "TaskDefinitionArn", "TaskDefinitionARN"));
     }
 
     /** Parses the container endpoint's body (the base URI itself): one {@code Containers[]} element. */
@@ -192,6 +197,26 @@ public final class TaskMetadataParser {
             names.add("...");
         }
         return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+
+    /**
+     * The first of {@code fields} that holds an ARN; empty if none does. The ECS agent's task response has no service
+     * or task-definition ARN today, but v4 promises to add fields, and AWS spells ARN fields both ways ({@code TaskARN}
+     * in the endpoint, {@code taskDefinitionArn} in the ECS API). A value that is not an ARN is not taken: a tag named
+     * {@code *_arn} must hold one.
+     */
+    private static String arn(JsonNode node, String... fields) {
+        for (String field : fields) {
+            String value = text(node, field);
+            if (isArn(value)) {
+                return value;
+            }
+        }
+        return "";
+    }
+
+    private static boolean isArn(String value) {
+        return value.startsWith("arn:");
     }
 
     /** A scalar as text ({@code Revision} may be a number); empty when absent, null or not a scalar. */

@@ -4,11 +4,13 @@ import io.pilotfish.core.config.AgentConfig;
 import io.pilotfish.core.config.CollectorSpec;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.config.SinkSpec;
+import io.pilotfish.core.plugin.PluginState;
 import io.pilotfish.core.plugin.RateLimitedLog;
 import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.Collector;
 import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.PluginContext;
+import io.pilotfish.spi.PluginHealth;
 import io.pilotfish.spi.PluginLog;
 import io.pilotfish.spi.Scraper;
 import io.pilotfish.spi.SelfTelemetry;
@@ -62,7 +64,12 @@ public final class Pipeline {
     private final Map<String, RunningSink> sinks = new LinkedHashMap<>();
     private final Map<String, RunningCollector> collectors = new LinkedHashMap<>();
     private final List<SinkRunner> retiring = new ArrayList<>();
+    /** Every configured instance, running or not, in configuration order: what status and health report. */
+    private final Map<String, PluginState> sinkStates = new LinkedHashMap<>();
+    private final Map<String, PluginState> collectorStates = new LinkedHashMap<>();
+    private volatile List<PluginState> stateView = List.of();
     private CollectorRunner internal;
+    private CollectorRunner heartbeat;
     private boolean started;
     private boolean stopped;
 
@@ -91,21 +98,28 @@ public final class Pipeline {
         }
         started = true;
         for (SinkSpec spec : config.sinks()) {
+            PluginState state = newState("sink", spec.name(), spec.factory().type(), sinkStates);
             try {
-                sinks.put(spec.name(), new RunningSink(spec, newSinkRunner(spec, createSink(spec))));
+                sinks.put(spec.name(), new RunningSink(spec, newSinkRunner(spec, createSink(spec, state))));
+                state.running();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, notCreated("sink", spec.name(), spec.factory().type(), e));
+                notCreated(state, e);
             }
         }
         rebuildRoutes();
         for (CollectorSpec spec : config.collectors()) {
+            PluginState state = newState("collector", spec.name(), spec.factory().type(), collectorStates);
             try {
-                startCollector(spec, createCollector(spec));
+                startCollector(spec, createCollector(spec, state), state);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, notCreated("collector", spec.name(), spec.factory().type(), e));
+                notCreated(state, e);
             }
         }
         startInternal(config.agent());
+        PluginContext heartbeatContext = context(AgentHeartbeat.NAME, "collector", "agent-heartbeat",
+                PluginHealth.NONE);
+        heartbeat = launch(AgentHeartbeat.NAME, new AgentHeartbeat(heartbeatContext), AgentHeartbeat.INTERVAL,
+                heartbeatContext, null);
         refreshViews();
         LOG.log(System.Logger.Level.INFO, "pipeline started: collectors " + collectorNames() + ", sinks "
                 + sinkNames());
@@ -169,13 +183,18 @@ public final class Pipeline {
         Map<String, Collector> newCollectors = new LinkedHashMap<>();
         List<String> refused = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        // A new or changed instance reports to a fresh state, which replaces the old one only if the change applies.
+        Map<String, PluginState> newSinkStates = new LinkedHashMap<>();
+        Map<String, PluginState> newCollectorStates = new LinkedHashMap<>();
         for (SinkSpec spec : next.sinks()) {
             RunningSink running = sinks.get(spec.name());
             if (running != null && running.spec().equals(spec)) {
                 continue;
             }
+            PluginState state = new PluginState("sink", spec.name(), spec.factory().type());
             try {
-                newSinks.put(spec.name(), createSink(spec));
+                newSinks.put(spec.name(), createSink(spec, state));
+                newSinkStates.put(spec.name(), state);
             } catch (RuntimeException e) {
                 (unchangedButNotRunning(spec, this.config.sinks()) ? skipped : refused)
                         .add(notCreated("sink", spec.name(), spec.factory().type(), e));
@@ -186,8 +205,10 @@ public final class Pipeline {
             if (running != null && running.spec().equals(spec)) {
                 continue;
             }
+            PluginState state = new PluginState("collector", spec.name(), spec.factory().type());
             try {
-                newCollectors.put(spec.name(), createCollector(spec));
+                newCollectors.put(spec.name(), createCollector(spec, state));
+                newCollectorStates.put(spec.name(), state);
             } catch (RuntimeException e) {
                 (unchangedButNotRunning(spec, this.config.collectors()) ? skipped : refused)
                         .add(notCreated("collector", spec.name(), spec.factory().type(), e));
@@ -222,6 +243,9 @@ public final class Pipeline {
                 sinks.put(name, new RunningSink(spec, running.runner()));
                 restartedNow.add("sink " + name);
             }
+            PluginState state = newSinkStates.get(name);
+            state.running();
+            sinkStates.put(name, state);
         });
         List<SinkRunner> removed = new ArrayList<>();
         sinks.entrySet().removeIf(entry -> {
@@ -256,10 +280,15 @@ public final class Pipeline {
             }
         }
         newCollectors.forEach((name, collector) -> {
-            startCollector(wantedCollectors.get(name), collector);
+            PluginState state = newCollectorStates.get(name);
+            collectorStates.put(name, state);
+            startCollector(wantedCollectors.get(name), collector, state);
             (wasRunning.contains(name) ? restartedNow : startedNow).add("collector " + name);
         });
-        if (previousAgent.telemetryEnabled() != next.agent().telemetryEnabled()
+        // Instances no longer configured leave status; the others keep their order of the configuration.
+        reorderStates(sinkStates, next.sinks().stream().map(SinkSpec::name).toList());
+        reorderStates(collectorStates, next.collectors().stream().map(CollectorSpec::name).toList());
+        if (previousAgent.shipTelemetry() != next.agent().shipTelemetry()
                 || !previousAgent.telemetryInterval().equals(next.agent().telemetryInterval())) {
             if (internal != null) {
                 internal.stop(stopBudget);
@@ -295,16 +324,41 @@ public final class Pipeline {
         return changed;
     }
 
-    private Sink createSink(SinkSpec spec) {
-        return spec.factory().create(spec.config(), context(spec.name(), "sink", spec.factory().type()));
+    private Sink createSink(SinkSpec spec, PluginState state) {
+        return spec.factory().create(spec.config(), context(spec.name(), "sink", spec.factory().type(), state));
     }
 
-    private Collector createCollector(CollectorSpec spec) {
-        return spec.factory().create(spec.config(), context(spec.name(), "collector", spec.factory().type()));
+    private Collector createCollector(CollectorSpec spec, PluginState state) {
+        return spec.factory().create(spec.config(), context(spec.name(), "collector", spec.factory().type(), state));
+    }
+
+    private static PluginState newState(String role, String name, String type, Map<String, PluginState> states) {
+        PluginState state = new PluginState(role, name, type);
+        states.put(name, state);
+        return state;
+    }
+
+    private static void reorderStates(Map<String, PluginState> states, List<String> order) {
+        Map<String, PluginState> kept = new LinkedHashMap<>();
+        for (String name : order) {
+            PluginState state = states.get(name);
+            if (state != null) {
+                kept.put(name, state);
+            }
+        }
+        states.clear();
+        states.putAll(kept);
+    }
+
+    private static void notCreated(PluginState state, RuntimeException e) {
+        PluginState.View view = state.view();
+        String message = notCreated(view.role(), view.name(), view.type(), e);
+        state.failed("could not be created: " + e.getMessage());
+        LOG.log(System.Logger.Level.ERROR, message);
     }
 
     private SinkRunner newSinkRunner(SinkSpec spec, Sink sink) {
-        PluginContext context = context(spec.name(), "sink", spec.factory().type());
+        PluginContext context = context(spec.name(), "sink", spec.factory().type(), PluginHealth.NONE);
         return new SinkRunner(spec.name(), sink, spec.options(), services.scheduler(), services.exportExecutor(),
                 services.clock(), context.telemetry(), context.log(), services.credentialsRejected());
     }
@@ -345,20 +399,23 @@ public final class Pipeline {
         thread.start();
     }
 
-    private void startCollector(CollectorSpec spec, Collector collector) {
-        PluginContext context = context(spec.name(), "collector", spec.factory().type());
+    private void startCollector(CollectorSpec spec, Collector collector, PluginState state) {
+        PluginContext context = context(spec.name(), "collector", spec.factory().type(), state);
         collectors.put(spec.name(), new RunningCollector(spec, launch(spec.name(), collector, spec.interval(),
-                context)));
+                context, state)));
     }
 
+    /** The agent's own {@code pilotfish.*} figures go to the sinks only when the user chose to ship them. */
     private void startInternal(AgentConfig agent) {
-        if (agent.telemetryEnabled()) {
-            PluginContext context = context(INTERNAL_COLLECTOR, "collector", "self-telemetry");
-            internal = launch(INTERNAL_COLLECTOR, selfTelemetry(), agent.telemetryInterval(), context);
+        if (agent.shipTelemetry()) {
+            PluginContext context = context(INTERNAL_COLLECTOR, "collector", "self-telemetry", PluginHealth.NONE);
+            internal = launch(INTERNAL_COLLECTOR, selfTelemetry(), agent.telemetryInterval(), context, null);
         }
     }
 
-    private CollectorRunner launch(String name, Collector collector, Duration interval, PluginContext context) {
+    /** @param state where the start's outcome is recorded; null for the platform's own collectors */
+    private CollectorRunner launch(String name, Collector collector, Duration interval, PluginContext context,
+                                   PluginState state) {
         SelfTelemetry.Counter emitted = context.telemetry().counter("collector.signals");
         SelfTelemetry.Counter failures = context.telemetry().counter("collector.errors", "reason:scrape_failed");
         Emitter emitter = signal -> {
@@ -369,7 +426,15 @@ public final class Pipeline {
                 context.log(), failures::increment);
         runner.start().whenComplete((ok, error) -> {
             if (error != null) {
-                LOG.log(System.Logger.Level.ERROR, "collector " + name + " failed to start: " + error.getMessage());
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+                LOG.log(System.Logger.Level.ERROR, "collector " + name + " failed to start: " + why);
+                if (state != null) {
+                    state.failed("failed to start: " + why);
+                }
+            } else if (state != null) {
+                state.running();
             }
         });
         return runner;
@@ -405,16 +470,18 @@ public final class Pipeline {
     }
 
     private List<io.pilotfish.spi.signal.Metric> report() {
-        TagSet tags = services.metadata().current().map(s -> s.taskTags(Cardinality.LOW)).orElse(TagSet.EMPTY);
+        // Tagged per task (its ARN): the figures of many tasks would otherwise overwrite each other in one series.
+        TagSet tags = services.metadata().current().map(s -> s.taskTags(Cardinality.ORCHESTRATOR))
+                .orElse(TagSet.EMPTY);
         long now = services.clock().instant().getEpochSecond();
         return services.telemetry().report(now, config.agent().telemetryInterval().toSeconds(), tags);
     }
 
-    private PluginContext context(String name, String role, String type) {
+    private PluginContext context(String name, String role, String type, PluginHealth health) {
         TagSet scope = TagSet.of(role + ":" + name, role + "_type:" + type);
         return new LiveContext(name, services, services.telemetry().scoped(scope),
                 new RateLimitedLog("io.pilotfish." + role + "." + name, role + " " + name + ": ", services.clock(),
-                        Duration.ofSeconds(60)));
+                        Duration.ofSeconds(60)), health);
     }
 
     /** A plugin's context; {@link #agent} is read at every call, so a reload reaches plugins that keep running. */
@@ -423,12 +490,20 @@ public final class Pipeline {
         private final PipelineServices shared;
         private final SelfTelemetry telemetry;
         private final PluginLog pluginLog;
+        private final PluginHealth health;
 
-        LiveContext(String instanceName, PipelineServices shared, SelfTelemetry telemetry, PluginLog pluginLog) {
+        LiveContext(String instanceName, PipelineServices shared, SelfTelemetry telemetry, PluginLog pluginLog,
+                    PluginHealth health) {
             this.instanceName = instanceName;
             this.shared = shared;
             this.telemetry = telemetry;
             this.pluginLog = pluginLog;
+            this.health = health;
+        }
+
+        @Override
+        public PluginHealth health() {
+            return health;
         }
 
         @Override
@@ -489,6 +564,23 @@ public final class Pipeline {
         }
         collectorView = List.copyOf(names);
         sinkView = sinks.values().stream().map(RunningSink::runner).toList();
+        List<PluginState> states = new ArrayList<>(collectorStates.values());
+        states.addAll(sinkStates.values());
+        stateView = List.copyOf(states);
+    }
+
+    /** Every configured collector, then every configured sink, running or not, as status shows them. */
+    public List<PluginState.View> plugins() {
+        return stateView.stream().map(PluginState::view).toList();
+    }
+
+    /** One line per configured part that does not work (failed, stopped, degraded): what fails the health check. */
+    public List<String> deadParts() {
+        List<String> problems = new ArrayList<>();
+        for (PluginState state : stateView) {
+            state.view().problem().ifPresent(problems::add);
+        }
+        return problems;
     }
 
     public List<String> collectorNames() {
@@ -532,6 +624,9 @@ public final class Pipeline {
         // Last, so the final report includes what the collectors' flush produced.
         if (internal != null) {
             internal.stop(collectorBudget);
+        }
+        if (heartbeat != null) {
+            heartbeat.stop(collectorBudget);
         }
         long dropped = 0;
         List<SinkRunner> all = new ArrayList<>(sinkRunners());

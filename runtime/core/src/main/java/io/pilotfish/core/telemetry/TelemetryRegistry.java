@@ -74,6 +74,23 @@ public final class TelemetryRegistry {
         return sum;
     }
 
+    /** One figure as read now: a counter's total since start or a gauge's value. */
+    public record Reading(String name, TagSet tags, boolean counter, double value) {
+    }
+
+    /** Every counter and every finite gauge, read now (for the OpenMetrics route); names without the prefix. */
+    public List<Reading> readings() {
+        List<Reading> out = new ArrayList<>();
+        counters.forEach((key, cell) -> out.add(new Reading(key.name, key.tags, true, cell.total())));
+        gauges.forEach((key, supplier) -> {
+            double value = supplier.getAsDouble();
+            if (Double.isFinite(value)) {
+                out.add(new Reading(key.name, key.tags, false, value));
+            }
+        });
+        return out;
+    }
+
     /** Every counter's total and every gauge's value, keyed {@code name{tags}}, for status output. */
     public Map<String, Double> snapshot() {
         Map<String, Double> out = new java.util.TreeMap<>();

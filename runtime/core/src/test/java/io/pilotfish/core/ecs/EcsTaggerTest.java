@@ -11,8 +11,11 @@ import io.pilotfish.spi.ecs.ContainerMetadata;
 import io.pilotfish.spi.ecs.TaskMetadata;
 import io.pilotfish.spi.signal.TagSet;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +24,8 @@ class EcsTaggerTest {
     private static final String FARGATE_TASK_ARN =
             "arn:aws:ecs:ap-northeast-1:601427279990:task/akira-fargate-check-cluster/67cd8a22b533459696d4ccab5278e009";
     private static final String DD_AGENT_ID = "67cd8a22b533459696d4ccab5278e009-2860414825";
+    private static final String FARGATE_CLUSTER_ARN =
+            "arn:aws:ecs:ap-northeast-1:601427279990:cluster/akira-fargate-check-cluster";
 
     private static EcsTaskSnapshot snapshot(String file, String version) {
         return new EcsTaskSnapshot(TaskMetadataParser.parseTask(EcsTestData.bytes(file), version),
@@ -54,6 +59,7 @@ class EcsTaggerTest {
                 "availability-zone:ap-northeast-1d",
                 "availability_zone:ap-northeast-1d",
                 "aws_account:601427279990",
+                "cluster_arn:" + FARGATE_CLUSTER_ARN,
                 "cluster_name:akira-fargate-check-cluster",
                 "container_id:" + DD_AGENT_ID,
                 "container_name:dd-agent",
@@ -88,11 +94,62 @@ class EcsTaggerTest {
 
         TagSet taskLow = snapshot.taskTags(Cardinality.LOW);
         assertEquals(Set.of("availability-zone:ap-northeast-1d", "availability_zone:ap-northeast-1d",
-                "aws_account:601427279990", "cluster_name:akira-fargate-check-cluster",
-                "ecs_cluster_name:akira-fargate-check-cluster", "region:ap-northeast-1",
+                "aws_account:601427279990", "cluster_arn:" + FARGATE_CLUSTER_ARN,
+                "cluster_name:akira-fargate-check-cluster", "ecs_cluster_name:akira-fargate-check-cluster", "region:ap-northeast-1",
                 "task_family:akira-fargate-check", "task_name:akira-fargate-check", "task_version:1"),
                 Set.copyOf(taskLow));
         assertEquals(snapshot.taskTags(Cardinality.ORCHESTRATOR), snapshot.taskTags(Cardinality.HIGH));
+    }
+
+    /**
+     * As the Agent's tagger does (comp/core/tagger/collectors/workloadmeta_extract.go, handleECSTask): service_arn and
+     * cluster_arn at low cardinality, task_definition_arn at orchestrator cardinality, on the task and its containers,
+     * the ARNs as given while ecs_service is lowercased; and only where the endpoint gives the ARN.
+     */
+    @Test
+    void serviceClusterAndTaskDefinitionArnsAtTheAgentsCardinalityWhereTheEndpointGivesThem() {
+        EcsTaskSnapshot snapshot = new EcsTaskSnapshot(
+                TaskMetadataParser.parseTask(EcsTestData.resource("task-with-arns.json"), "v4"),
+                Instant.parse("2025-03-04T10:16:00Z"));
+        String serviceArn = "arn:aws:ecs:eu-west-1:123456789012:service/shop/Checkout-API";
+        String clusterArn = "arn:aws:ecs:eu-west-1:123456789012:cluster/shop";
+        String taskDefinitionArn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout:42";
+        String api = idOf(snapshot.task(), "api");
+        for (TagSet low : List.of(snapshot.taskTags(Cardinality.LOW), snapshot.containerTags(api, Cardinality.LOW))) {
+            assertEquals(serviceArn, low.valueOf("service_arn"), low.toString());
+            assertEquals(clusterArn, low.valueOf("cluster_arn"), low.toString());
+            assertEquals("checkout-api", low.valueOf("ecs_service"), low.toString());
+            assertNull(low.valueOf("task_definition_arn"), low.toString());
+        }
+        for (Cardinality level : List.of(Cardinality.ORCHESTRATOR, Cardinality.HIGH)) {
+            for (TagSet tags : List.of(snapshot.taskTags(level), snapshot.containerTags(api, level))) {
+                assertEquals(taskDefinitionArn, tags.valueOf("task_definition_arn"), tags.toString());
+                assertEquals(serviceArn, tags.valueOf("service_arn"), tags.toString());
+                assertEquals(clusterArn, tags.valueOf("cluster_arn"), tags.toString());
+            }
+        }
+
+        // The recorded captures carry no service or task-definition ARN; Fargate names its cluster by its ARN.
+        Map<String, String> clusterArnByCapture = new TreeMap<>(Map.of(
+                "fargate/task.json", FARGATE_CLUSTER_ARN,
+                "fargate/task-with-stopped-container.json",
+                "arn:aws:ecs:us-east-1:829490980523:cluster/prom-ecs-exporter-sandbox",
+                "ec2/task-awsvpc.json", "",
+                "ec2/task-bridge-with-stopped-container.json", "",
+                "ec2/task-with-tags.json", "",
+                "v3/task.json", ""));
+        clusterArnByCapture.forEach((file, expectedClusterArn) -> {
+            EcsTaskSnapshot recorded = snapshot(file, file.startsWith("v3/") ? "v3" : "v4");
+            List<TagSet> everyTagSet = new ArrayList<>(List.of(recorded.taskTags(Cardinality.HIGH)));
+            recorded.task().containers().forEach(c -> everyTagSet.add(
+                    recorded.containerTags(c.dockerId(), Cardinality.HIGH)));
+            for (TagSet tags : everyTagSet) {
+                assertEquals(expectedClusterArn.isEmpty() ? null : expectedClusterArn, tags.valueOf("cluster_arn"),
+                        file + ": " + tags);
+                assertNull(tags.valueOf("service_arn"), file + ": " + tags);
+                assertNull(tags.valueOf("task_definition_arn"), file + ": " + tags);
+            }
+        });
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class TaskMetadataParserTest {
@@ -180,6 +181,61 @@ class TaskMetadataParserTest {
         assertEquals(Optional.of("HEALTHY"), app.healthStatus());
         assertEquals("", app.type());
         assertFalse(app.isInternal());
+    }
+
+    private static final String SHOP_CLUSTER_ARN = "arn:aws:ecs:eu-west-1:123456789012:cluster/shop";
+    private static final String CHECKOUT_SERVICE_ARN = "arn:aws:ecs:eu-west-1:123456789012:service/shop/Checkout-API";
+    private static final String CHECKOUT_TASK_DEFINITION_ARN =
+            "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout:42";
+
+    @Test
+    void clusterServiceAndTaskDefinitionArnsWhenTheEndpointGivesThem() {
+        TaskMetadata task = TaskMetadataParser.parseTask(EcsTestData.resource("task-with-arns.json"), "v4");
+        assertEquals("shop", task.cluster());
+        assertEquals("shop", task.clusterName());
+        assertEquals(SHOP_CLUSTER_ARN, task.clusterArn());
+        assertEquals("Checkout-API", task.serviceName());
+        assertEquals(CHECKOUT_SERVICE_ARN, task.serviceArn());
+        assertEquals(CHECKOUT_TASK_DEFINITION_ARN, task.taskDefinitionArn());
+    }
+
+    @Test
+    void arnFieldsSpelledWithCapitalArnAreReadAndValuesThatAreNoArnAreNot() {
+        String capitalized = """
+                {"TaskARN": "arn:aws:ecs:eu-west-1:123456789012:task/shop/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                 "Cluster": "shop", "ClusterARN": "%s", "ServiceARN": "%s", "TaskDefinitionARN": "%s"}
+                """.formatted(SHOP_CLUSTER_ARN, CHECKOUT_SERVICE_ARN, CHECKOUT_TASK_DEFINITION_ARN);
+        TaskMetadata task = TaskMetadataParser.parseTask(capitalized.getBytes(StandardCharsets.UTF_8), "v4");
+        assertEquals(SHOP_CLUSTER_ARN, task.clusterArn());
+        assertEquals(CHECKOUT_SERVICE_ARN, task.serviceArn());
+        assertEquals(CHECKOUT_TASK_DEFINITION_ARN, task.taskDefinitionArn());
+
+        String notArns = """
+                {"TaskARN": "arn:aws:ecs:eu-west-1:123456789012:task/shop/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                 "Cluster": "shop", "ClusterArn": "shop", "ServiceArn": "Checkout-API",
+                 "TaskDefinitionArn": "checkout:42"}
+                """;
+        TaskMetadata plain = TaskMetadataParser.parseTask(notArns.getBytes(StandardCharsets.UTF_8), "v4");
+        assertEquals("", plain.clusterArn());
+        assertEquals("", plain.serviceArn());
+        assertEquals("", plain.taskDefinitionArn());
+    }
+
+    /** The ECS agent serves no service or task-definition ARN; Fargate names the cluster by its ARN, EC2 does not. */
+    @ParameterizedTest
+    @CsvSource({
+            "fargate/task.json, v4, arn:aws:ecs:ap-northeast-1:601427279990:cluster/akira-fargate-check-cluster",
+            "fargate/task-with-stopped-container.json, v4, "
+                    + "arn:aws:ecs:us-east-1:829490980523:cluster/prom-ecs-exporter-sandbox",
+            "ec2/task-awsvpc.json, v4, ''",
+            "ec2/task-bridge-with-stopped-container.json, v4, ''",
+            "ec2/task-with-tags.json, v4, ''",
+            "v3/task.json, v3, ''"})
+    void recordedTasksCarryOnlyTheClusterArnAndOnlyOnFargate(String file, String version, String clusterArn) {
+        TaskMetadata task = task(file, version);
+        assertEquals(clusterArn, task.clusterArn());
+        assertEquals("", task.serviceArn());
+        assertEquals("", task.taskDefinitionArn());
     }
 
     @Test

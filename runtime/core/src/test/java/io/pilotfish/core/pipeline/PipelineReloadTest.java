@@ -20,7 +20,6 @@ import io.pilotfish.spi.Secret;
 import io.pilotfish.spi.Sink;
 import io.pilotfish.spi.SinkFactory;
 import io.pilotfish.spi.ecs.TaskMetadataSource;
-import io.pilotfish.spi.ecs.TaskSnapshot;
 import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.SignalKind;
@@ -146,7 +145,6 @@ class PipelineReloadTest {
 
     private LoadedConfig config(String... keyValues) {
         Map<String, ConfigValue> values = new TreeMap<>();
-        values.put("pilotfish.telemetry.enabled", new ConfigValue("false", "test"));
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], new ConfigValue(keyValues[i + 1], "test"));
         }
@@ -161,31 +159,7 @@ class PipelineReloadTest {
     }
 
     private Pipeline start(LoadedConfig config, AgentSettings settings) {
-        TaskMetadataSource noTask = new TaskMetadataSource() {
-            @Override
-            public boolean available() {
-                return false;
-            }
-
-            @Override
-            public CompletionStage<byte[]> get(String path) {
-                return CompletableFuture.failedFuture(new IllegalStateException("no task"));
-            }
-
-            @Override
-            public void onChange(java.util.function.Consumer<TaskSnapshot> listener) {
-            }
-
-            @Override
-            public Optional<TaskSnapshot> current() {
-                return Optional.empty();
-            }
-
-            @Override
-            public CompletionStage<TaskSnapshot> refresh() {
-                return CompletableFuture.failedFuture(new IllegalStateException("no task"));
-            }
-        };
+        TaskMetadataSource noTask = FixedTaskSource.none();
         pipeline = new Pipeline(config, new PipelineServices(Clock.systemUTC(), scheduler, scheduler, noTask,
                 settings, HttpClient.newHttpClient(), telemetry));
         pipeline.start();

@@ -13,16 +13,36 @@ import java.util.Optional;
  * @param cpuLimitVcpu      task {@code Limits.CPU} in vCPU
  * @param memoryLimitMiB    task {@code Limits.Memory} in MiB
  * @param ephemeralStorage  task {@code EphemeralStorageMetrics} in MiB
+ * @param clusterArn        the cluster's ARN when the endpoint gives one: {@code Cluster} on Fargate, or a
+ *                          {@code ClusterArn} field; empty when the cluster is known by its short name only (EC2)
+ * @param serviceArn        the ARN of the service that started the task, when the endpoint gives one
+ * @param taskDefinitionArn the ARN of the task definition, when the endpoint gives one
  */
 public record TaskMetadata(String metadataVersion, String cluster, String clusterName, String taskArn, String family,
                            String revision, String desiredStatus, String knownStatus, String launchType,
                            String availabilityZone, String region, String accountId, String serviceName,
                            Optional<Double> cpuLimitVcpu, Optional<Long> memoryLimitMiB,
                            Optional<EphemeralStorage> ephemeralStorage, Optional<Instant> pullStartedAt,
-                           Optional<Instant> pullStoppedAt, List<ContainerMetadata> containers) {
+                           Optional<Instant> pullStoppedAt, List<ContainerMetadata> containers, String clusterArn,
+                           String serviceArn, String taskDefinitionArn) {
 
     public TaskMetadata {
         containers = List.copyOf(containers);
+        clusterArn = clusterArn == null ? "" : clusterArn;
+        serviceArn = serviceArn == null ? "" : serviceArn;
+        taskDefinitionArn = taskDefinitionArn == null ? "" : taskDefinitionArn;
+    }
+
+    /** A task without the cluster, service and task-definition ARNs (the form callers used before they existed). */
+    public TaskMetadata(String metadataVersion, String cluster, String clusterName, String taskArn, String family,
+                        String revision, String desiredStatus, String knownStatus, String launchType,
+                        String availabilityZone, String region, String accountId, String serviceName,
+                        Optional<Double> cpuLimitVcpu, Optional<Long> memoryLimitMiB,
+                        Optional<EphemeralStorage> ephemeralStorage, Optional<Instant> pullStartedAt,
+                        Optional<Instant> pullStoppedAt, List<ContainerMetadata> containers) {
+        this(metadataVersion, cluster, clusterName, taskArn, family, revision, desiredStatus, knownStatus, launchType,
+                availabilityZone, region, accountId, serviceName, cpuLimitVcpu, memoryLimitMiB, ephemeralStorage,
+                pullStartedAt, pullStoppedAt, containers, "", "", "");
     }
 
     /** The short id at the end of the task ARN. */

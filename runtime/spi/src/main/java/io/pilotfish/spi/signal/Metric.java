@@ -10,12 +10,13 @@ import java.util.Objects;
  * @param value            the value (for RATE: per second; for COUNT: the total over the interval)
  * @param timestamp        epoch seconds the point belongs to
  * @param tags             tags of the series
- * @param intervalSeconds  interval for COUNT and RATE, 0 for GAUGE
+ * @param intervalSeconds  interval for COUNT and RATE; for a GAUGE the bucket it stands for (DogStatsD: 10), or 0
  * @param unit             optional unit name, or empty
  * @param host             host the point is attributed to, or empty (Fargate has no host)
+ * @param origin           where Datadog is told the metric comes from ({@link MetricOrigin#UNSPECIFIED} if not said)
  */
 public record Metric(String name, MetricType type, double value, long timestamp, TagSet tags, long intervalSeconds,
-                     String unit, String host) implements Signal {
+                     String unit, String host, MetricOrigin origin) implements Signal {
 
     public Metric {
         Objects.requireNonNull(name, "name");
@@ -23,6 +24,13 @@ public record Metric(String name, MetricType type, double value, long timestamp,
         Objects.requireNonNull(tags, "tags");
         unit = unit == null ? "" : unit;
         host = host == null ? "" : host;
+        origin = origin == null ? MetricOrigin.UNSPECIFIED : origin;
+    }
+
+    /** A point with no origin said. */
+    public Metric(String name, MetricType type, double value, long timestamp, TagSet tags, long intervalSeconds,
+                  String unit, String host) {
+        this(name, type, value, timestamp, tags, intervalSeconds, unit, host, MetricOrigin.UNSPECIFIED);
     }
 
     public static Metric gauge(String name, double value, long timestamp, TagSet tags) {
@@ -38,7 +46,11 @@ public record Metric(String name, MetricType type, double value, long timestamp,
     }
 
     public Metric withTags(TagSet newTags) {
-        return new Metric(name, type, value, timestamp, newTags, intervalSeconds, unit, host);
+        return new Metric(name, type, value, timestamp, newTags, intervalSeconds, unit, host, origin);
+    }
+
+    public Metric withOrigin(MetricOrigin newOrigin) {
+        return new Metric(name, type, value, timestamp, tags, intervalSeconds, unit, host, newOrigin);
     }
 
     @Override

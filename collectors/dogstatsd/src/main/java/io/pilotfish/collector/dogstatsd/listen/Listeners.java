@@ -40,6 +40,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The DogStatsD listeners: UDP, a Unix datagram socket and a Unix stream socket, all served by one event-loop thread
  * ({@value #THREAD_NAME}). Each packet goes to the {@link PacketHandler} on that thread.
  *
+ * <p>Each listener binds on its own, as the Datadog Agent starts its listeners: one that cannot bind is reported in
+ * {@link #failures()} while the others run, and only when none binds does {@link #start} fail.
+ *
  * <p>Origin from peer credentials works for the stream socket only: the pid comes from SO_PEERCRED once per
  * connection. A datagram carries the sender's credentials only as SCM_CREDENTIALS ancillary data, which Netty (4.1)
  * does not read, so datagrams get their origin only from the client's {@code c:} field.
@@ -58,8 +61,14 @@ public final class Listeners implements AutoCloseable {
     private static final long BIND_TIMEOUT_MILLIS = 5_000;
     private static final long CLOSE_TIMEOUT_MILLIS = 2_000;
 
+    /** A socket that is listening: its transport and its address ({@code host:port} or the socket path). */
+    public record Bound(Transport transport, String address) {
+    }
+
     private final EventLoopGroup loop;
     private final List<Channel> channels = new ArrayList<>();
+    private final List<Bound> bound = new ArrayList<>();
+    private final List<ListenerException> failures = new ArrayList<>();
     /** Every channel that reads packets: the bound ones and the open stream connections. */
     private final Set<Channel> readers = ConcurrentHashMap.newKeySet();
     /** Listener thread only. */
@@ -75,11 +84,12 @@ public final class Listeners implements AutoCloseable {
     }
 
     /**
-     * Binds every configured listener. Uses epoll when available; elsewhere UDP runs on NIO and Unix sockets are
-     * refused. A socket file left by a previous run is replaced.
+     * Binds every configured listener. Uses epoll when available; elsewhere UDP runs on NIO and Unix sockets cannot
+     * bind. A socket file left by a previous run is replaced. A listener that cannot bind is closed again and listed in
+     * {@link #failures()}; the others keep running.
      *
-     * @throws ListenerException naming the listener, its address and the setting to change, when one cannot bind
-     *     (the ones already bound are closed again)
+     * @throws ListenerException naming the listener, its address and the setting to change, when no listener could
+     *     bind (the failures of the others are attached as suppressed)
      */
     public static Listeners start(ListenerSettings settings, PacketHandler handler) {
         return start(settings, handler, CgroupContainerId.fromProc());
@@ -96,28 +106,64 @@ public final class Listeners implements AutoCloseable {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(containerIds, "containerIds");
-        if (!epoll && (settings.socket() != null || settings.streamSocket() != null)) {
-            throw new ListenerException("DogStatsD Unix sockets need Linux and Netty's epoll transport, which is not"
-                    + " available here (" + epollUnavailability() + "). Unset"
-                    + " DD_DOGSTATSD_SOCKET and DD_DOGSTATSD_STREAM_SOCKET, or run the agent on Linux.");
-        }
         Listeners listeners = new Listeners(epoll
                 ? new EpollEventLoopGroup(1, listenerThread())
                 : new NioEventLoopGroup(1, listenerThread()));
         try {
+            int configured = 0;
             if (settings.udpEnabled()) {
-                listeners.bindUdp(settings, handler, epoll);
+                configured++;
+                listeners.tryBinding(() -> listeners.bindUdp(settings, handler, epoll));
             }
             if (settings.socket() != null) {
-                listeners.bindUnixDatagram(settings, handler);
+                configured++;
+                listeners.tryBinding(() -> {
+                    requireEpoll(epoll, Transport.UNIX_DATAGRAM);
+                    listeners.bindUnixDatagram(settings, handler);
+                });
             }
             if (settings.streamSocket() != null) {
-                listeners.bindUnixStream(settings, handler, containerIds);
+                configured++;
+                listeners.tryBinding(() -> {
+                    requireEpoll(epoll, Transport.UNIX_STREAM);
+                    listeners.bindUnixStream(settings, handler, containerIds);
+                });
+            }
+            if (configured > 0 && listeners.bound.isEmpty()) {
+                ListenerException first = listeners.failures.get(0);
+                listeners.failures.stream().skip(1).forEach(first::addSuppressed);
+                throw first;
             }
             return listeners;
         } catch (RuntimeException e) {
             listeners.close();
             throw e;
+        }
+    }
+
+    /** The sockets listening, in the order they were bound (UDP, Unix datagram, Unix stream). */
+    public List<Bound> bound() {
+        return List.copyOf(bound);
+    }
+
+    /** The listeners that could not bind while others did, each naming its address and the setting to change. */
+    public List<ListenerException> failures() {
+        return List.copyOf(failures);
+    }
+
+    private void tryBinding(Runnable bind) {
+        try {
+            bind.run();
+        } catch (ListenerException e) {
+            failures.add(e);
+        }
+    }
+
+    private static void requireEpoll(boolean epoll, Transport transport) {
+        if (!epoll) {
+            throw new ListenerException(listenerName(transport) + " needs Linux and Netty's epoll transport, which is"
+                    + " not available here (" + epollUnavailability() + "). Unset " + setting(transport)
+                    + ", or run the agent on Linux.");
         }
     }
 
@@ -220,6 +266,7 @@ public final class Listeners implements AutoCloseable {
         }
         Channel channel = bind(bootstrap, bindAddress, Transport.UDP, address);
         udpPort = ((InetSocketAddress) channel.localAddress()).getPort();
+        bound.add(new Bound(Transport.UDP, hostAndPort(settings.udpHost(), udpPort)));
         if (channel instanceof EpollDatagramChannel epollChannel) {
             udpSocketInode = KernelUdpDrops.socketInode(Path.of("/proc"), epollChannel.fd().intValue());
         }
@@ -275,16 +322,28 @@ public final class Listeners implements AutoCloseable {
 
     private void bindUnixSocket(AbstractBootstrap<?, ?> bootstrap, Path path, Transport transport) {
         Path absolute = path.toAbsolutePath();
-        bind(bootstrap, new DomainSocketAddress(absolute.toString()), transport, absolute.toString());
+        Channel channel = bind(bootstrap, new DomainSocketAddress(absolute.toString()), transport, absolute.toString());
         UnixSocketFile file = UnixSocketFile.bound(absolute);
         socketFiles.add(file);
         try {
             file.openToOtherUsers();
         } catch (IOException | UnsupportedOperationException e) {
+            // Clients of other users could not connect: this listener is as good as unbound.
+            abandon(channel);
+            socketFiles.remove(file);
+            file.delete();
             throw new ListenerException(listenerName(transport) + " " + absolute + ": other users cannot be allowed"
                     + " to write to the socket (" + e + "). Put it on a file system with POSIX permissions or change "
                     + setting(transport) + ".", e);
         }
+        bound.add(new Bound(transport, absolute.toString()));
+    }
+
+    /** Closes a channel of a listener that failed, so that the others run without it. */
+    private void abandon(Channel channel) {
+        channels.remove(channel);
+        readers.remove(channel);
+        channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
     }
 
     private Channel bind(AbstractBootstrap<?, ?> bootstrap, SocketAddress address, Transport transport, String shown) {
@@ -292,10 +351,12 @@ public final class Listeners implements AutoCloseable {
         channels.add(future.channel());
         readers.add(future.channel());
         if (!future.awaitUninterruptibly(BIND_TIMEOUT_MILLIS)) {
+            abandon(future.channel());
             throw new ListenerException(listenerName(transport) + " could not bind " + shown + " within "
                     + BIND_TIMEOUT_MILLIS + " ms. Check " + setting(transport) + ".");
         }
         if (!future.isSuccess()) {
+            abandon(future.channel());
             throw bindFailure(transport, shown, future.cause());
         }
         return future.channel();

@@ -236,15 +236,52 @@ class ListenersTest {
     }
 
     @Test
-    void aMissingSocketDirectoryFailsNamingItAndTheSetting() {
+    void aMissingSocketDirectoryFailsThatListenerOnlyNamingItAndTheSetting() throws Exception {
         assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
         Path missing = dir.resolve("missing");
 
-        ListenerException failure = assertThrows(ListenerException.class, () -> start(new ListenerSettings(
-                LOCALHOST, ListenerSettings.ANY_FREE_PORT, null, missing.resolve("s.sock"), 8192, 0, false)));
+        Listeners listeners = start(new ListenerSettings(LOCALHOST, ListenerSettings.ANY_FREE_PORT, null,
+                missing.resolve("s.sock"), 8192, 0, false));
 
-        assertTrue(failure.getMessage().contains(missing + " does not exist"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("DD_DOGSTATSD_STREAM_SOCKET"), failure.getMessage());
+        assertEquals(1, listeners.failures().size(), listeners.failures().toString());
+        String failure = listeners.failures().get(0).getMessage();
+        assertTrue(failure.contains(missing + " does not exist"), failure);
+        assertTrue(failure.contains("DD_DOGSTATSD_STREAM_SOCKET"), failure);
+        assertEquals(List.of(new Listeners.Bound(Transport.UDP, LOCALHOST + ":" + listeners.udpPort())),
+                listeners.bound());
+        sendUdp(listeners.udpPort(), "still:1|c".getBytes(UTF_8));
+        assertEquals("still:1|c", handler.nextPacket().text(), "UDP runs without the stream socket");
+    }
+
+    @Test
+    void whenEveryListenerFailsTheStartFailsWithEachReason() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        Path notASocket = dir.resolve("d.sock");
+        Files.writeString(notASocket, "keep me");
+        Path missing = dir.resolve("missing");
+
+        ListenerException failure = assertThrows(ListenerException.class, () -> start(new ListenerSettings(
+                LOCALHOST, 0, notASocket, missing.resolve("s.sock"), 8192, 0, false)));
+
+        assertTrue(failure.getMessage().contains("DD_DOGSTATSD_SOCKET"), failure.getMessage());
+        assertEquals(1, failure.getSuppressed().length);
+        assertTrue(failure.getSuppressed()[0].getMessage().contains("DD_DOGSTATSD_STREAM_SOCKET"),
+                failure.getSuppressed()[0].getMessage());
+    }
+
+    @Test
+    void everyBoundSocketIsListedWithItsAddress() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        Path socket = dir.resolve("d.sock");
+        Path streamSocket = dir.resolve("s.sock");
+
+        Listeners listeners = start(new ListenerSettings(LOCALHOST, ListenerSettings.ANY_FREE_PORT, socket,
+                streamSocket, 8192, 0, false));
+
+        assertEquals(List.of(new Listeners.Bound(Transport.UDP, LOCALHOST + ":" + listeners.udpPort()),
+                new Listeners.Bound(Transport.UNIX_DATAGRAM, socket.toString()),
+                new Listeners.Bound(Transport.UNIX_STREAM, streamSocket.toString())), listeners.bound());
+        assertEquals(List.of(), listeners.failures());
     }
 
     @Test

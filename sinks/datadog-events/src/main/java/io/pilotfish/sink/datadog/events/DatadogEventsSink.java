@@ -60,7 +60,7 @@ final class DatadogEventsSink implements Sink {
     private final SelfTelemetry.Counter checksSent;
     private final SelfTelemetry.Counter titlesTruncated;
     private final SelfTelemetry.Counter textsTruncated;
-    private final SelfTelemetry.Counter aggregationKeysTruncated;
+    private final SelfTelemetry.Counter aggregationKeysShortened;
     private final SelfTelemetry.Counter eventsInvalid;
     private final SelfTelemetry.Counter eventsRejected;
     private final SelfTelemetry.Counter checksInvalid;
@@ -88,7 +88,7 @@ final class DatadogEventsSink implements Sink {
         this.checksSent = telemetry.counter("sink.service_checks.sent");
         this.titlesTruncated = telemetry.counter("sink.events.truncated", "field:title");
         this.textsTruncated = telemetry.counter("sink.events.truncated", "field:text");
-        this.aggregationKeysTruncated = telemetry.counter("sink.events.truncated", "field:aggregation_key");
+        this.aggregationKeysShortened = telemetry.counter("sink.events.aggregation_keys.shortened");
         this.eventsInvalid = telemetry.counter("sink.events.dropped", "reason:invalid");
         this.eventsRejected = telemetry.counter("sink.events.dropped", "reason:rejected");
         this.checksInvalid = telemetry.counter("sink.service_checks.dropped", "reason:invalid");
@@ -121,7 +121,7 @@ final class DatadogEventsSink implements Sink {
 
     /** One request: the check_run payload, or one event. */
     private record Work(boolean checkRun, List<? extends Signal> items, byte[] body,
-                        EventEncoder.Truncations truncations) {
+                        EventEncoder.Truncations truncations, boolean aggregationKeyShortened) {
     }
 
     /** The life of one export: prepare, send with bounded concurrency, classify the whole. */
@@ -209,7 +209,8 @@ final class DatadogEventsSink implements Sink {
             for (Event event : events) {
                 EventEncoder.EncodedEvent encoded = EventEncoder.event(event, agent.globalTags());
                 byte[] body = config.compression().compress(encoded.json(), 0, encoded.json().length);
-                pending.add(new Work(false, List.of(event), body, encoded.truncations()));
+                pending.add(new Work(false, List.of(event), body, encoded.truncations(),
+                        encoded.aggregationKeyShortened()));
             }
             return Optional.empty();
         }
@@ -233,7 +234,7 @@ final class DatadogEventsSink implements Sink {
                 // The platform splits the batch, down to a single check which it drops and counts.
                 return Optional.of(new ExportResult.TooLarge(overLimit));
             }
-            pending.add(new Work(true, List.copyOf(checks), body, EventEncoder.Truncations.NONE));
+            pending.add(new Work(true, List.copyOf(checks), body, EventEncoder.Truncations.NONE, false));
             return Optional.empty();
         }
 
@@ -315,9 +316,13 @@ final class DatadogEventsSink implements Sink {
                 return;
             }
             eventsSent.increment();
+            if (work.aggregationKeyShortened()) {
+                // Expected for task ARNs and the like, and harmless (the key still groups): counted, not warned.
+                aggregationKeysShortened.increment();
+            }
             EventEncoder.Truncations cut = work.truncations();
             if (cut.any()) {
-                List<String> fields = new ArrayList<>(3);
+                List<String> fields = new ArrayList<>(2);
                 if (cut.title()) {
                     titlesTruncated.increment();
                     fields.add("title");
@@ -326,14 +331,9 @@ final class DatadogEventsSink implements Sink {
                     textsTruncated.increment();
                     fields.add("text");
                 }
-                if (cut.aggregationKey()) {
-                    aggregationKeysTruncated.increment();
-                    fields.add("aggregation_key");
-                }
                 log.warn("truncated", "sent an event with its " + String.join(", ", fields) + " cut to the "
                         + "events API's limits (title " + EventEncoder.TITLE_MAX_CHARS + ", text "
-                        + EventEncoder.TEXT_MAX_CHARS + ", aggregation_key " + EventEncoder.AGGREGATION_KEY_MAX_CHARS
-                        + " characters)");
+                        + EventEncoder.TEXT_MAX_CHARS + " characters)");
             }
         }
 

@@ -10,6 +10,10 @@ import io.pilotfish.spi.signal.TagSet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -26,6 +30,10 @@ final class EventEncoder {
     static final int TEXT_MAX_CHARS = 4000;
     /** v1 {@code EventCreateRequest.aggregation_key}: "Limited to 100 characters". */
     static final int AGGREGATION_KEY_MAX_CHARS = 100;
+    /** Hex digits of the key's SHA-256 a shortened aggregation key ends with: 128 bits, so keys do not collide. */
+    static final int AGGREGATION_KEY_HASH_CHARS = 32;
+    /** Between the readable start of a long aggregation key and its hash. */
+    static final char AGGREGATION_KEY_HASH_SEPARATOR = '~';
 
     /** Datadog renders text between these as markdown; truncation keeps the closing marker. */
     static final String MARKDOWN_START = "%%% \n";
@@ -36,28 +44,33 @@ final class EventEncoder {
             .build();
 
     /** Which fields of an event were cut to the intake's limits. */
-    record Truncations(boolean title, boolean text, boolean aggregationKey) {
-        static final Truncations NONE = new Truncations(false, false, false);
+    record Truncations(boolean title, boolean text) {
+        static final Truncations NONE = new Truncations(false, false);
 
         boolean any() {
-            return title || text || aggregationKey;
+            return title || text;
         }
     }
 
-    /** @param json the uncompressed body */
-    record EncodedEvent(byte[] json, Truncations truncations) {
+    /**
+     * @param json                    the uncompressed body
+     * @param aggregationKeyShortened the aggregation key was over the limit and replaced by {@link #aggregationKey}
+     */
+    record EncodedEvent(byte[] json, Truncations truncations, boolean aggregationKeyShortened) {
     }
 
     private EventEncoder() {
     }
 
-    /** One event as {@code {"title":..,"text":..,...}}; over-long fields are truncated, never rejected. */
+    /**
+     * One event as {@code {"title":..,"text":..,...}}; an over-long title or text is truncated, an over-long
+     * aggregation key shortened ({@link #aggregationKey}), never rejected.
+     */
     static EncodedEvent event(Event event, TagSet globalTags) {
         String title = truncate(event.title(), TITLE_MAX_CHARS);
         String text = truncateText(event.text());
-        String aggregationKey = truncate(event.aggregationKey(), AGGREGATION_KEY_MAX_CHARS);
-        Truncations truncations = new Truncations(!title.equals(event.title()), !text.equals(event.text()),
-                !aggregationKey.equals(event.aggregationKey()));
+        String aggregationKey = aggregationKey(event.aggregationKey());
+        Truncations truncations = new Truncations(!title.equals(event.title()), !text.equals(event.text()));
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + text.length());
         try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             json.writeStartObject();
@@ -86,7 +99,36 @@ final class EventEncoder {
             // Only an in-memory stream is involved; an IOException here is a bug, not a condition to classify.
             throw new UncheckedIOException(e);
         }
-        return new EncodedEvent(out.toByteArray(), truncations);
+        return new EncodedEvent(out.toByteArray(), truncations, !aggregationKey.equals(event.aggregationKey()));
+    }
+
+    /**
+     * An aggregation key the events API takes. A key within {@value #AGGREGATION_KEY_MAX_CHARS} characters (UTF-16
+     * units, the stricter count) is kept. A longer one, such as a task ARN, becomes its start, {@code ~} and 32 hex
+     * digits of the SHA-256 of the whole key: exactly the limit, the same for the same key on every task and after
+     * every restart (events still group), different for different keys even when they share their first characters.
+     * A cut would make two tasks of one cluster, whose ARNs differ only at the end, group as one.
+     */
+    static String aggregationKey(String key) {
+        if (key.length() <= AGGREGATION_KEY_MAX_CHARS) {
+            return key;
+        }
+        int prefix = AGGREGATION_KEY_MAX_CHARS - 1 - AGGREGATION_KEY_HASH_CHARS;
+        if (Character.isHighSurrogate(key.charAt(prefix - 1))) {
+            prefix--; // never half a surrogate pair
+        }
+        byte[] digest = sha256(key.getBytes(StandardCharsets.UTF_8));
+        return key.substring(0, prefix) + AGGREGATION_KEY_HASH_SEPARATOR
+                + HexFormat.of().formatHex(digest, 0, AGGREGATION_KEY_HASH_CHARS / 2);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            // Every Java platform must provide SHA-256 (MessageDigest's contract).
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

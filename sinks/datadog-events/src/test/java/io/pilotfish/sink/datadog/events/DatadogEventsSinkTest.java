@@ -253,19 +253,70 @@ class DatadogEventsSinkTest extends DatadogSinkTestBase<DatadogEventsSink, Datad
     @Test
     void overLongFieldsAreCutToTheApiLimitsAndCounted() throws Exception {
         Event big = new Event("T".repeat(150), "x".repeat(5000), NOW, Event.AlertType.INFO, Event.Priority.NORMAL,
-                "", "k".repeat(130), TagSet.EMPTY, "");
+                "", "", TagSet.EMPTY, "");
 
         assertInstanceOf(ExportResult.Success.class, export(sink(), List.of(big)));
 
         JsonNode json = intake.take().json();
         assertEquals("T".repeat(100), json.get("title").asText());
         assertEquals("x".repeat(4000), json.get("text").asText());
-        assertEquals("k".repeat(100), json.get("aggregation_key").asText());
         assertEquals(1, context.counter("sink.events.truncated", "field:title"));
         assertEquals(1, context.counter("sink.events.truncated", "field:text"));
-        assertEquals(1, context.counter("sink.events.truncated", "field:aggregation_key"));
         assertTrue(context.log.lines.stream().anyMatch(l -> l.contains("truncated") && l.contains("title, text")),
                 context.log.lines.toString());
+    }
+
+    /** A task ARN with a long cluster name, as ecs-metadata used to send it: 180 characters. */
+    private static final String LONG_TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/"
+            + "payments-production-cluster-with-a-really-long-descriptive-name-"
+            + "for-the-whole-organisation-eu-west-1-canary/"
+            + "0123456789abcdef0123456789abcdef";
+
+    private static Event taskEvent(String aggregationKey) {
+        return new Event("Task started", "", NOW, Event.AlertType.INFO, Event.Priority.LOW, "ecs", aggregationKey,
+                TagSet.EMPTY, "");
+    }
+
+    @Test
+    void aLongAggregationKeyBecomesAStableShortKeyWithoutAWarning() throws Exception {
+        assertEquals(180, LONG_TASK_ARN.length());
+        String otherTask = LONG_TASK_ARN.substring(0, LONG_TASK_ARN.length() - 1) + "e";
+        DatadogEventsSink sink = sink();
+
+        export(sink, List.of(taskEvent(LONG_TASK_ARN)));
+        export(sink, List.of(taskEvent(LONG_TASK_ARN)));
+        export(sink(), List.of(taskEvent(otherTask))); // another sink, as after a restart or on another task
+        export(sink(), List.of(taskEvent(LONG_TASK_ARN)));
+
+        List<String> keys = intake.drain().stream().map(r -> r.json().get("aggregation_key").asText()).toList();
+        String key = keys.get(0);
+        assertTrue(key.length() <= 100, "within the events API's 100 characters: " + key.length());
+        assertTrue(key.startsWith(LONG_TASK_ARN.substring(0, 60)), "readable: starts like the ARN: " + key);
+        assertEquals(key, keys.get(1), "the same key for the same task: its events still group");
+        assertEquals(key, keys.get(3), "the same key from another sink instance (restart, other task)");
+        assertFalse(key.equals(keys.get(2)), "tasks whose ARNs differ only in the last character do not group");
+        assertTrue(keys.get(2).length() <= 100);
+        assertEquals(4, context.counter("sink.events.aggregation_keys.shortened"));
+        assertEquals(List.of(), context.log.lines, "shortening is expected, not a warning");
+    }
+
+    @Test
+    void theShortKeyOfATaskArnIsFixedAcrossVersionsSoEventsKeepGroupingAfterAnUpgrade() {
+        // The value the README shows; a change here regroups every long key's events.
+        assertEquals("arn:aws:ecs:eu-west-1:123456789012:task/payments-production-cluster"
+                + "~04c2f84666ec5a5bff9b4711af18a0b3", EventEncoder.aggregationKey(LONG_TASK_ARN));
+    }
+
+    @Test
+    void aShortenedAggregationKeyNeverSplitsACharacterAndKeysWithinTheLimitAreKept() {
+        String atLimit = "k".repeat(100);
+        String emoji = "🚀".repeat(60); // 120 UTF-16 units
+
+        assertEquals(atLimit, EventEncoder.aggregationKey(atLimit));
+        assertEquals("task-1234", EventEncoder.aggregationKey("task-1234"));
+        String shortened = EventEncoder.aggregationKey(emoji);
+        assertTrue(shortened.length() <= 100, shortened);
+        assertTrue(shortened.matches("(🚀){33}~[0-9a-f]{32}"), "whole characters, then the hash: " + shortened);
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.pilotfish.sink.datadog.common.Compression;
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.TagSet;
@@ -23,6 +24,10 @@ import java.util.zip.Deflater;
 /**
  * Turns a batch of metric points into a compressed {@code MetricPayload} for {@code POST /api/v2/series}: points of
  * the same series share one {@code MetricSeries}; JSON is streamed straight into the compressor.
+ *
+ * <p>Each series carries what the Datadog Agent puts on its series: the {@code host} resource (named even when the
+ * host is empty, as on Fargate), the interval when there is one, and the origin in {@code metadata.origin} under the
+ * names Datadog's own JSON senders use (see the README).
  */
 final class SeriesEncoder {
 
@@ -30,13 +35,15 @@ final class SeriesEncoder {
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .build();
 
-    /** Everything that makes two points belong to the same series. */
-    record SeriesKey(String name, MetricType type, long interval, TagSet tags, String host, String unit) {
+    /** Everything that makes two points belong to the same series: every field a {@code MetricSeries} carries. */
+    record SeriesKey(String name, MetricType type, long interval, TagSet tags, String host, String unit,
+                     MetricOrigin origin) {
 
         static SeriesKey of(Metric metric) {
-            // A gauge has no interval on the wire, so a stray one must not split its series.
-            long interval = metric.type() == MetricType.GAUGE ? 0 : metric.intervalSeconds();
-            return new SeriesKey(metric.name(), metric.type(), interval, metric.tags(), metric.host(), metric.unit());
+            // No interval (0) and a nonsensical negative one are the same on the wire: none.
+            long interval = Math.max(0, metric.intervalSeconds());
+            return new SeriesKey(metric.name(), metric.type(), interval, metric.tags(), metric.host(), metric.unit(),
+                    metric.origin());
         }
     }
 
@@ -132,7 +139,7 @@ final class SeriesEncoder {
             json.writeStartObject();
             json.writeStringField("metric", key.name());
             json.writeNumberField("type", intakeType(key.type()));
-            if (key.type() != MetricType.GAUGE && key.interval() > 0) {
+            if (key.interval() > 0) {
                 json.writeNumberField("interval", key.interval());
             }
             json.writeArrayFieldStart("points");
@@ -143,14 +150,13 @@ final class SeriesEncoder {
                 json.writeEndObject();
             }
             json.writeEndArray();
-            if (!key.host().isEmpty()) {
-                json.writeArrayFieldStart("resources");
-                json.writeStartObject();
-                json.writeStringField("type", "host");
-                json.writeStringField("name", key.host());
-                json.writeEndObject();
-                json.writeEndArray();
-            }
+            // The Agent writes the host resource on every series, its name empty where there is no host (Fargate).
+            json.writeArrayFieldStart("resources");
+            json.writeStartObject();
+            json.writeStringField("type", "host");
+            json.writeStringField("name", key.host());
+            json.writeEndObject();
+            json.writeEndArray();
             if (!key.tags().isEmpty() || !globalTags.isEmpty()) {
                 json.writeArrayFieldStart("tags");
                 writeUnion(key.tags(), globalTags, json);
@@ -159,9 +165,28 @@ final class SeriesEncoder {
             if (!key.unit().isEmpty()) {
                 json.writeStringField("unit", key.unit());
             }
+            if (key.origin().specified()) {
+                writeOrigin(key.origin(), json);
+            }
             json.writeEndObject();
         }
         json.writeEndArray();
+        json.writeEndObject();
+    }
+
+    /**
+     * {@code "metadata":{"origin":{...}}} with the Agent's product, category and service codes under the names
+     * Datadog's own JSON senders use ({@code origin_product}, {@code origin_sub_product},
+     * {@code origin_product_detail}); the published schema's {@code product}/{@code service} are older fields its
+     * OpenTelemetry exporter avoids as deprecated, and have no place for the category.
+     */
+    static void writeOrigin(MetricOrigin origin, JsonGenerator json) throws IOException {
+        json.writeObjectFieldStart("metadata");
+        json.writeObjectFieldStart("origin");
+        json.writeNumberField("origin_product", origin.product());
+        json.writeNumberField("origin_sub_product", origin.category());
+        json.writeNumberField("origin_product_detail", origin.service());
+        json.writeEndObject();
         json.writeEndObject();
     }
 

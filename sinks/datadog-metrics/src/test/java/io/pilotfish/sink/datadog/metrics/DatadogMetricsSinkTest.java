@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.sink.datadog.common.testing.DatadogSinkTestBase;
 import io.pilotfish.sink.datadog.common.testing.FakeIntake;
@@ -15,9 +16,13 @@ import io.pilotfish.sink.datadog.common.testing.TestContext;
 import io.pilotfish.spi.ExportResult;
 import io.pilotfish.spi.Secret;
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.MetricType;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.TagSet;
+import io.pilotfish.testkit.PublishedSchema;
+import io.pilotfish.testkit.IntakeRecorder;
+import io.pilotfish.testkit.RecordedSeries;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +44,11 @@ class DatadogMetricsSinkTest extends DatadogSinkTestBase<DatadogMetricsSink, Dat
 
     /** The key after a rotation: another fresh 32-hex value. */
     private static final String ROTATED_KEY = java.util.UUID.randomUUID().toString().replace("-", "");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The ECS Fargate check's origin as the Agent sends it: Agent, integration metrics, ecs_fargate. */
+    private static final MetricOrigin ECS_FARGATE_CHECK = new MetricOrigin(10, 11, 52);
 
     DatadogMetricsSinkTest() {
         super(new DatadogMetricsSinkFactory(), DatadogMetricsSink.class, "datadog-metrics", "dd");
@@ -72,13 +82,13 @@ class DatadogMetricsSinkTest extends DatadogSinkTestBase<DatadogMetricsSink, Dat
         JsonNode cpu = series.get(0);
         assertEquals("ecs.fargate.cpu.percent", cpu.get("metric").asText());
         assertEquals(3, cpu.get("type").asInt());
-        assertNull(cpu.get("interval"), "gauges carry no interval");
+        assertNull(cpu.get("interval"), "a gauge without an interval carries none");
         assertEquals(2, cpu.get("points").size());
         assertEquals(NOW - 10, cpu.get("points").get(0).get("timestamp").asLong());
         assertEquals(0.87, cpu.get("points").get(0).get("value").asDouble());
         assertEquals(NOW, cpu.get("points").get(1).get("timestamp").asLong());
         assertEquals(0.91, cpu.get("points").get(1).get("value").asDouble());
-        assertNull(cpu.get("resources"), "no host (Fargate): no resources");
+        assertEquals(hostResource(""), cpu.get("resources"), "no host (Fargate): the host resource, named \"\"");
         assertEquals(List.of("cluster_name:prod", "env:test", "service:pilotfish"), texts(cpu.get("tags")));
         assertNull(cpu.get("unit"));
 
@@ -101,6 +111,129 @@ class DatadogMetricsSinkTest extends DatadogSinkTestBase<DatadogMetricsSink, Dat
         assertEquals(1, count.get("type").asInt());
         assertEquals(15, count.get("interval").asLong());
         assertEquals(7.0, count.get("points").get(0).get("value").asDouble());
+    }
+
+    /** {@code [{"type":"host","name":<host>}]} as the intake gets it. */
+    private static JsonNode hostResource(String host) {
+        return JSON.createArrayNode().add(JSON.createObjectNode().put("type", "host").put("name", host));
+    }
+
+    @Test
+    void everySeriesCarriesTheHostResourceEmptyOnFargateAsTheAgentWritesIt() throws Exception {
+        export(sink(), List.of(
+                gauge("ecs.fargate.cpu.percent", 0.5, NOW, "task_arn:t1"),
+                new Metric("container.memory.usage", MetricType.GAUGE, 1024, NOW, TagSet.of("env:test"), 0, "",
+                        "i-0abc")));
+
+        JsonNode series = intake.take().json().get("series");
+        assertEquals(hostResource(""), series.get(0).get("resources"),
+                "a Fargate series names the host resource with an empty name, as the Agent's serializer does");
+        assertEquals(hostResource("i-0abc"), series.get(1).get("resources"));
+    }
+
+    @Test
+    void theOriginIsSentUnderTheNamesDatadogsJsonSendersUse() throws Exception {
+        export(sink(), List.of(
+                gauge("app.requests", 3, NOW).withOrigin(MetricOrigin.DOGSTATSD),
+                gauge("ecs.fargate.cpu.percent", 0.5, NOW).withOrigin(ECS_FARGATE_CHECK),
+                gauge("unclassified", 1, NOW)));
+
+        JsonNode series = intake.take().json().get("series");
+        assertEquals(JSON.readTree("{\"origin\":{\"origin_product\":10,\"origin_sub_product\":10,"
+                + "\"origin_product_detail\":0}}"), series.get(0).get("metadata"), "DogStatsD: Agent, DogStatsD");
+        assertEquals(JSON.readTree("{\"origin\":{\"origin_product\":10,\"origin_sub_product\":11,"
+                + "\"origin_product_detail\":52}}"), series.get(1).get("metadata"),
+                "an ECS check: Agent, integration metrics, ecs_fargate");
+        assertNull(series.get(2).get("metadata"), "no origin said: no metadata");
+    }
+
+    @Test
+    void pointsThatDifferOnlyInOriginAreSeparateSeries() throws Exception {
+        export(sink(), List.of(
+                gauge("m", 1, NOW, "a:1").withOrigin(MetricOrigin.DOGSTATSD),
+                gauge("m", 2, NOW, "a:1").withOrigin(ECS_FARGATE_CHECK),
+                gauge("m", 3, NOW + 10, "a:1").withOrigin(MetricOrigin.DOGSTATSD)));
+
+        JsonNode series = intake.take().json().get("series");
+        assertEquals(2, series.size(), "one series per origin");
+        assertEquals(10, series.get(0).at("/metadata/origin/origin_sub_product").asInt());
+        assertEquals(2, series.get(0).get("points").size());
+        assertEquals(11, series.get(1).at("/metadata/origin/origin_sub_product").asInt());
+        assertEquals(1, series.get(1).get("points").size());
+    }
+
+    @Test
+    void aGaugeCarriesItsIntervalWhenItHasOne() throws Exception {
+        export(sink(), List.of(
+                new Metric("app.queue.depth", MetricType.GAUGE, 4, NOW, TagSet.EMPTY, 10, "", "",
+                        MetricOrigin.DOGSTATSD),
+                new Metric("ecs.fargate.cpu.percent", MetricType.GAUGE, 0.5, NOW, TagSet.EMPTY, 0, "", "")));
+
+        JsonNode series = intake.take().json().get("series");
+        assertEquals(10, series.get(0).get("interval").asLong(), "a DogStatsD gauge stands for its 10 s bucket");
+        assertNull(series.get(1).get("interval"), "an interval of 0 is not sent");
+    }
+
+    @Test
+    void gaugesThatDifferOnlyInIntervalAreSeparateSeries() throws Exception {
+        export(sink(), List.of(
+                new Metric("m", MetricType.GAUGE, 1, NOW, TagSet.EMPTY, 10, "", ""),
+                new Metric("m", MetricType.GAUGE, 2, NOW, TagSet.EMPTY, 0, "", "")));
+
+        JsonNode series = intake.take().json().get("series");
+        assertEquals(2, series.size(), "each series carries its own interval");
+    }
+
+    @Test
+    void whatIsSentConformsToDatadogsPublishedSeriesSchemaResourcesAndOriginIncluded() throws Exception {
+        export(sink(), List.of(
+                new Metric("app.queue.depth", MetricType.GAUGE, 4, NOW, TagSet.of("a:1"), 10, "", "",
+                        MetricOrigin.DOGSTATSD),
+                Metric.rate("ecs.fargate.io.bytes", 512.5, NOW, 10, TagSet.EMPTY).withOrigin(ECS_FARGATE_CHECK),
+                new Metric("container.memory.usage", MetricType.GAUGE, 1024, NOW, TagSet.EMPTY, 0, "byte", "i-0abc"),
+                Metric.count("app.hits", 7, NOW, 10, TagSet.EMPTY)));
+
+        JsonNode payload = intake.take().json();
+
+        assertEquals(List.of(), PublishedSchema.v2Intake(PublishedSchema.sharedDir("../../../shared")).violations("MetricPayload", payload));
+        for (JsonNode series : payload.get("series")) {
+            assertEquals("host", series.at("/resources/0/type").asText(), "what was validated has its resources");
+        }
+        assertTrue(payload.at("/series/0/metadata/origin").isObject(), "and its origins");
+        assertTrue(payload.at("/series/1/metadata/origin").isObject());
+    }
+
+    @Test
+    void theTestkitsIntakeReadsTheHostResourceAndTheOrigin() throws Exception {
+        try (IntakeRecorder recorder = IntakeRecorder.builder().acceptKeys(TestContext.API_KEY).start()) {
+            DatadogMetricsSink sink = (DatadogMetricsSink) factory.create(factory.configure(
+                    MapPluginConfig.of("dd", Map.of("url", recorder.uri().toString()))), context);
+
+            assertInstanceOf(ExportResult.Success.class, export(sink, List.of(
+                    gauge("app.requests", 3, NOW).withOrigin(MetricOrigin.DOGSTATSD),
+                    gauge("unclassified", 1, NOW))));
+
+            RecordedSeries dogstatsd = recorder.awaitSeries("app.requests", Duration.ofSeconds(10));
+            assertEquals(MetricOrigin.DOGSTATSD, dogstatsd.origin());
+            assertEquals(Optional.of(""), dogstatsd.host(), "the host resource is there, its name empty");
+            assertEquals(MetricOrigin.UNSPECIFIED, recorder.awaitSeries("unclassified", Duration.ofSeconds(10))
+                    .origin());
+        }
+    }
+
+    @Test
+    void theSchemaCheckFindsWhatTheSchemaForbids() throws Exception {
+        JsonNode wrong = JSON.readTree("{\"series\":[{\"metric\":\"m\",\"type\":7,\"points\":"
+                + "[{\"timestamp\":1.5,\"value\":\"high\"}],\"resources\":{\"type\":\"host\"}},{\"points\":[]}]}");
+
+        List<String> violations = PublishedSchema.v2Intake(PublishedSchema.sharedDir("../../../shared")).violations("MetricPayload", wrong);
+
+        assertEquals(List.of(
+                "$.series[0].type: 7 is not one of [0, 1, 2, 3]",
+                "$.series[0].points[0].timestamp: expected integer but was 1.5",
+                "$.series[0].points[0].value: expected number but was \"high\"",
+                "$.series[0].resources: expected array but was {\"type\":\"host\"}",
+                "$.series[1]: missing required property metric"), violations);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.pilotfish.sink.datadog.sketches;
 
 import io.pilotfish.sink.datadog.common.Compression;
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
@@ -18,9 +19,12 @@ import java.util.Map;
  *
  * <pre>
  * SketchPayload { repeated Sketch sketches = 1; }                      (metadata = 2 is left out)
- * Sketch        { string metric = 1; string host = 2; repeated string tags = 4; repeated Dogsketch dogsketches = 7; }
+ * Sketch        { string metric = 1; string host = 2; repeated string tags = 4; repeated Dogsketch dogsketches = 7;
+ *                 Metadata metadata = 8; }
  * Dogsketch     { int64 ts = 1; int64 cnt = 2; double min = 3; double max = 4; double avg = 5; double sum = 6;
  *                 repeated sint32 k = 7 [packed]; repeated uint32 n = 8 [packed]; }
+ * Metadata      { Origin origin = 1; }
+ * Origin        { uint32 origin_product = 4; uint32 origin_category = 5; uint32 origin_service = 6; }
  * </pre>
  *
  * Points of the same series (name, host, and tags including the agent's global tags) share one {@code Sketch}, in
@@ -36,6 +40,13 @@ final class SketchEncoder {
     private static final int SKETCH_HOST = 2;
     private static final int SKETCH_TAGS = 4;
     private static final int SKETCH_DOGSKETCHES = 7;
+    private static final int SKETCH_METADATA = 8;
+    // Metadata
+    private static final int METADATA_ORIGIN = 1;
+    // Origin
+    private static final int ORIGIN_PRODUCT = 4;
+    private static final int ORIGIN_CATEGORY = 5;
+    private static final int ORIGIN_SERVICE = 6;
     // Dogsketch
     private static final int DOGSKETCH_TS = 1;
     private static final int DOGSKETCH_CNT = 2;
@@ -45,6 +56,14 @@ final class SketchEncoder {
     private static final int DOGSKETCH_SUM = 6;
     private static final int DOGSKETCH_K = 7;
     private static final int DOGSKETCH_N = 8;
+
+    /**
+     * The origin of every sketch. The SPI {@code Sketch} says none: sketches only come from DogStatsD distributions,
+     * which the Agent marks as DogStatsD (product Agent, category DogStatsD, no service).
+     */
+    static final MetricOrigin ORIGIN = MetricOrigin.DOGSTATSD;
+    /** The {@code Metadata} message of {@link #ORIGIN}, the same bytes in every sketch. */
+    private static final byte[] METADATA = metadata(ORIGIN);
 
     /** Everything that makes two points belong to the same {@code Sketch} message; tags include the global tags. */
     record SeriesKey(String name, String host, TagSet tags) {
@@ -138,6 +157,19 @@ final class SketchEncoder {
             total += counts[i];
         }
         return total == sketch.count();
+    }
+
+    /** {@code Metadata { Origin origin = 1; }}, codes at 0 left out. */
+    static byte[] metadata(MetricOrigin origin) {
+        int originSize = ProtoWriter.varintFieldSize(ORIGIN_PRODUCT, origin.product())
+                + ProtoWriter.varintFieldSize(ORIGIN_CATEGORY, origin.category())
+                + ProtoWriter.varintFieldSize(ORIGIN_SERVICE, origin.service());
+        ProtoWriter out = new ProtoWriter((int) ProtoWriter.lengthDelimitedFieldSize(METADATA_ORIGIN, originSize));
+        out.lengthDelimited(METADATA_ORIGIN, originSize);
+        out.varintField(ORIGIN_PRODUCT, origin.product());
+        out.varintField(ORIGIN_CATEGORY, origin.category());
+        out.varintField(ORIGIN_SERVICE, origin.service());
+        return out.buffer();
     }
 
     /** Encodes and compresses, or reports which limit the batch exceeds (nothing is sent then). */
@@ -234,7 +266,7 @@ final class SketchEncoder {
                 pointSizes[i] = pointSize;
                 total += ProtoWriter.lengthDelimitedFieldSize(SKETCH_DOGSKETCHES, pointSize);
             }
-            return total;
+            return total + ProtoWriter.lengthDelimitedFieldSize(SKETCH_METADATA, METADATA.length);
         }
 
         void writeTo(ProtoWriter out) {
@@ -267,6 +299,8 @@ final class SketchEncoder {
                     }
                 }
             }
+            // After the points, where the Agent writes it.
+            out.bytesField(SKETCH_METADATA, METADATA);
         }
     }
 }

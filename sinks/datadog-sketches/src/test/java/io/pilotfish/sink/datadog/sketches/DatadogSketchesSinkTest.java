@@ -11,6 +11,7 @@ import io.pilotfish.sink.datadog.common.testing.TestContext;
 import io.pilotfish.spi.ExportResult;
 import io.pilotfish.spi.Secret;
 import io.pilotfish.spi.signal.Metric;
+import io.pilotfish.spi.signal.MetricOrigin;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.Sketch;
 import io.pilotfish.spi.signal.TagSet;
@@ -18,7 +19,6 @@ import io.pilotfish.testkit.IntakeRecorder;
 import io.pilotfish.testkit.RecordedRequest;
 import io.pilotfish.testkit.RecordedSketch;
 import io.pilotfish.testkit.ScriptedResponse;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -119,6 +119,16 @@ class DatadogSketchesSinkTest {
         assertArrayEquals(sized.keys(), size.lastPoint().keys());
         assertArrayEquals(sized.counts(), size.lastPoint().counts());
         assertEquals(1, intake.requests().size(), "one batch, one request");
+    }
+
+    @Test
+    void sketchesArriveMarkedAsDogStatsDDistributionsAsTheAgentMarksThem() throws Exception {
+        export(sink(), List.of(latency(NOW, 12, 15),
+                Sketches.of("app.payload.size", NOW, TagSet.EMPTY, "i-0abc", 512)));
+
+        assertEquals(MetricOrigin.DOGSTATSD, intake.awaitSketch("app.request.latency", WAIT).origin(),
+                "product Agent (10), category DogStatsD (10), no service");
+        assertEquals(MetricOrigin.DOGSTATSD, intake.awaitSketch("app.payload.size", WAIT).origin());
     }
 
     @Test

@@ -16,8 +16,13 @@ final class GoogleDecoder {
     record Payload(List<SketchMessage> sketches, boolean hasMetadata) {
     }
 
+    /** @param origin {@code metadata.origin}, null when the sketch has no metadata */
     record SketchMessage(String metric, String host, List<String> tags, List<Dogsketch> dogsketches,
-                         List<Integer> fieldOrder) {
+                         List<Integer> fieldOrder, Origin origin) {
+    }
+
+    /** {@code Origin}'s fields 4, 5 and 6; {@code fieldOrder} shows which were written (zeros are left out). */
+    record Origin(int product, int category, int service, List<Integer> fieldOrder) {
     }
 
     /** @param kWireTypes the wire type of every field-7 key seen; 2 means packed */
@@ -52,6 +57,7 @@ final class GoogleDecoder {
         List<String> tags = new ArrayList<>();
         List<Dogsketch> dogsketches = new ArrayList<>();
         List<Integer> order = new ArrayList<>();
+        Origin origin = null;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             int field = WireFormat.getTagFieldNumber(tag);
             order.add(field);
@@ -60,10 +66,42 @@ final class GoogleDecoder {
                 case 2 -> host = in.readStringRequireUtf8();
                 case 4 -> tags.add(in.readStringRequireUtf8());
                 case 7 -> dogsketches.add(dogsketch(in.readByteArray()));
+                case 8 -> origin = metadata(in.readByteArray());
                 default -> throw new AssertionError("unexpected Sketch field " + tag);
             }
         }
-        return new SketchMessage(metric, host, tags, dogsketches, order);
+        return new SketchMessage(metric, host, tags, dogsketches, order, origin);
+    }
+
+    private static Origin metadata(byte[] bytes) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        Origin origin = null;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            if (WireFormat.getTagFieldNumber(tag) != 1) {
+                throw new AssertionError("unexpected Metadata field " + tag);
+            }
+            origin = origin(in.readByteArray());
+        }
+        return origin;
+    }
+
+    private static Origin origin(byte[] bytes) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        int product = 0;
+        int category = 0;
+        int service = 0;
+        List<Integer> order = new ArrayList<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            order.add(field);
+            switch (field) {
+                case 4 -> product = in.readUInt32();
+                case 5 -> category = in.readUInt32();
+                case 6 -> service = in.readUInt32();
+                default -> throw new AssertionError("unexpected Origin field " + tag);
+            }
+        }
+        return new Origin(product, category, service, order);
     }
 
     private static Dogsketch dogsketch(byte[] bytes) throws IOException {

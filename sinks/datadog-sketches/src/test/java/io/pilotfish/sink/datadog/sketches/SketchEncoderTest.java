@@ -16,6 +16,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -77,7 +78,7 @@ class SketchEncoderTest {
         assertEquals("app.latency", message.metric());
         assertEquals("i-0abc", message.host());
         assertEquals(List.of("env:test", "route:/a", "service:pilotfish"), message.tags());
-        assertEquals(List.of(1, 2, 4, 4, 4, 7), message.fieldOrder());
+        assertEquals(List.of(1, 2, 4, 4, 4, 7, 8), message.fieldOrder(), "metadata after the points, as the Agent");
         GoogleDecoder.Dogsketch point = message.dogsketches().get(0);
         assertEquals(TS, point.ts());
         assertEquals(6, point.cnt());
@@ -89,6 +90,24 @@ class SketchEncoderTest {
         assertEquals(list(1, 1, 2, 1, 1), point.n());
         assertEquals(List.of(2), point.kWireTypes(), "k is one packed run");
         assertEquals(List.of(2), point.nWireTypes(), "n is one packed run");
+    }
+
+    @Test
+    void everySketchCarriesTheOriginTheAgentGivesDogStatsDDistributions() throws Exception {
+        List<Sketch> batch = List.of(
+                Sketches.of("app.latency", TS, TagSet.of("route:/a"), "", 1, 2),
+                Sketches.of("app.size", TS, TagSet.EMPTY, "i-0abc", 40_000));
+
+        GoogleDecoder.Payload payload = encodeAndDecode(batch, GLOBAL);
+
+        assertEquals(2, payload.sketches().size());
+        for (GoogleDecoder.SketchMessage message : payload.sketches()) {
+            GoogleDecoder.Origin origin = message.origin();
+            assertEquals(10, origin.product(), message.metric() + ": product Agent");
+            assertEquals(10, origin.category(), message.metric() + ": category DogStatsD");
+            assertEquals(0, origin.service(), message.metric() + ": no service");
+            assertEquals(List.of(4, 5), origin.fieldOrder(), "origin_service 0 is left out, as the Agent's encoder");
+        }
     }
 
     @Test
@@ -143,7 +162,7 @@ class SketchEncoderTest {
                 TagSet.EMPTY);
 
         GoogleDecoder.SketchMessage message = payload.sketches().get(0);
-        assertEquals(List.of(1, 7), message.fieldOrder());
+        assertEquals(List.of(1, 7, 8), message.fieldOrder());
         assertEquals("", message.host());
         assertEquals(List.of(), message.tags());
     }
@@ -167,12 +186,14 @@ class SketchEncoderTest {
                 }
                 s.writeByteArray(7, dogsketch(first));
                 s.writeByteArray(7, dogsketch(second));
+                s.writeByteArray(8, DOGSTATSD_METADATA);
             }));
             out.writeByteArray(1, message(s -> {
                 s.writeString(1, "app.size");
                 s.writeString(4, "env:test");
                 s.writeString(4, "service:pilotfish");
                 s.writeByteArray(7, dogsketch(other));
+                s.writeByteArray(8, DOGSTATSD_METADATA);
             }));
         });
         assertArrayEquals(expected, inflate(encoded, Compression.DEFLATE));
@@ -180,6 +201,20 @@ class SketchEncoderTest {
 
     private interface Writer {
         void write(CodedOutputStream out) throws IOException;
+    }
+
+    /** {@code Metadata { origin { origin_product: 10, origin_category: 10 } }}; origin_service 0 is not written. */
+    private static final byte[] DOGSTATSD_METADATA = metadata();
+
+    private static byte[] metadata() {
+        try {
+            return message(m -> m.writeByteArray(1, message(o -> {
+                o.writeUInt32(4, 10);
+                o.writeUInt32(5, 10);
+            })));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static byte[] message(Writer writer) throws IOException {
