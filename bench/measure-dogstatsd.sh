@@ -13,7 +13,8 @@
 # mix for S seconds with bench.warmup in place of bench.check.
 #   pilotfish  the testkit's IntakeRecorder (io.pilotfish.bench.DogStatsdIntake) and `./pilotfish run` (the launcher's
 #              JVM flags) with DD_API_KEY/DD_DD_URL pointing at it, DD_DOGSTATSD_PORT on a free port,
-#              DD_DOGSTATSD_SO_RCVBUF=--rcvbuf (0 = the OS default, not the agent's 4 MiB), no SSM, no status port, no ECS metadata. Lines received =
+#              DD_DOGSTATSD_SO_RCVBUF=--rcvbuf (0 = the OS default, not the agent's 4 MiB), no SSM, no status port, no ECS metadata,
+#              PILOTFISH_TELEMETRY_SHIP=true (its own figures go to the intake, where they are read). Lines received =
 #              the sum of its pilotfish.dogstatsd.messages self-telemetry at the intake; agent-side loss =
 #              pilotfish.dogstatsd.dropped by reason; bench.check at the intake (sum of value x interval) against
 #              the lines sent. The agent gets SIGTERM after the load (it flushes every bucket), then the intake
@@ -320,8 +321,10 @@ run_pilotfish() {
   [[ "$intake_uri" =~ ^http://127\.0\.0\.1:[0-9]+(/|$) ]] || { echo "measure-dogstatsd: $intake_uri is not loopback" >&2; return 1; }
 
   port="$(free_port udp)"
+  # The agent's own figures (lines received, drops) are read at the intake, so it ships them here (off by default);
+  # the figures of earlier runs were taken with them shipped too.
   local agent_vars=(DD_API_KEY="$api_key" DD_DD_URL="$intake_uri" DD_DOGSTATSD_PORT="$port"
-                    PILOTFISH_SSM_ENABLED=false PILOTFISH_STATUS_PORT=0)
+                    PILOTFISH_SSM_ENABLED=false PILOTFISH_STATUS_PORT=0 PILOTFISH_TELEMETRY_SHIP=true)
   agent_vars+=(DD_DOGSTATSD_SO_RCVBUF="$rcvbuf")   # always: 0 is the OS default, as for statsd
   [ -z "$queue_size" ] || agent_vars+=(DD_DOGSTATSD_QUEUE_SIZE="$queue_size")
   agent_vars+=(${agent_env[@]+"${agent_env[@]}"})

@@ -26,8 +26,6 @@ import java.util.function.Supplier;
 public final class StatusServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(StatusServer.class.getName());
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Vertx vertx;
     private final AgentConfig.StatusOptions options;
@@ -122,14 +120,43 @@ public final class StatusServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Written by hand: the check runs every 30 s for the task's whole life, and an ObjectMapper would load several
+     * hundred classes (megabytes of metaspace) into an agent that otherwise never needs them.
+     */
     static String healthJson(Health verdict) {
-        com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
-        node.put("status", verdict.status().name().toLowerCase(java.util.Locale.ROOT));
+        StringBuilder json = new StringBuilder(64).append("{\"status\":\"")
+                .append(verdict.status().name().toLowerCase(java.util.Locale.ROOT)).append('"');
         if (!verdict.problems().isEmpty()) {
-            com.fasterxml.jackson.databind.node.ArrayNode problems = node.putArray("problems");
-            verdict.problems().forEach(problems::add);
+            json.append(",\"problems\":[");
+            for (int i = 0; i < verdict.problems().size(); i++) {
+                json.append(i == 0 ? "\"" : ",\"");
+                escape(verdict.problems().get(i), json);
+                json.append('"');
+            }
+            json.append(']');
         }
-        return node.toString();
+        return json.append('}').toString();
+    }
+
+    private static void escape(String text, StringBuilder json) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\n' -> json.append("\\n");
+                case '\r' -> json.append("\\r");
+                case '\t' -> json.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        json.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
     }
 
     @Override

@@ -87,6 +87,14 @@ class StatusServerTest {
     }
 
     @Test
+    void problemsWithQuotesAndLineBreaksStayValidJson() throws Exception {
+        String odd = "sink out: HTTP 400 {\"errors\":[\"bad\\tpayload\"]}\nsecond line \u0001";
+        JsonNode parsed = new ObjectMapper().readTree(StatusServer.healthJson(Health.of(true, List.of(odd), false)));
+        assertEquals("unhealthy", parsed.path("status").asText());
+        assertEquals(odd, parsed.path("problems").path(0).asText());
+    }
+
+    @Test
     void metricsAreOpenMetricsTextOfTheAgentsOwnFigures() throws Exception {
         telemetry.counter("sink.sent", TagSet.of("sink:datadog-metrics", "sink_type:datadog-metrics")).add(42);
         telemetry.counter("sink.dropped", TagSet.of("sink:datadog-metrics", "reason:queue_full")).add(3);
