@@ -1,5 +1,6 @@
 package io.pilotfish.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,10 @@ class MetadataFailuresIT {
                     () -> fixture.localFigure("pilotfish_collector_errors_total", "collector=\"container-stats\"") >= 2);
             assertTrue(agent.isAlive(), "the agent keeps running while the endpoint is down");
             assertTrue(fixture.intake.series("ecs.fargate.cpu.usage").isEmpty());
+            // Status says what is going on, and health, which is about the agent's own parts, stays good.
+            com.fasterxml.jackson.databind.JsonNode status = HotReloadIT.status(fixture.statusPort);
+            assertTrue(status.path("warnings").toString().contains("collector container-stats: "), status.toString());
+            assertEquals("ok", status.path("health").path("status").asText(), status.toString());
             fixture.task.up();
             fixture.intake.awaitSeries("ecs.fargate.cpu.usage", s -> s.hasTags("container_name:app"),
                     Duration.ofSeconds(30));

@@ -166,6 +166,11 @@ public class StatusCommand implements Callable<Integer> {
             out.println("Own figures: on " + telemetry.path("metrics_path").asText("/metrics") + " of this port"
                     + (telemetry.path("shipped").asBoolean() ? ", and shipped to Datadog" : "; not shipped to Datadog"));
         }
+        JsonNode warnings = status.path("warnings");
+        if (!warnings.isEmpty()) {
+            out.println("Warnings (logged in the last 5 minutes):");
+            warnings.forEach(w -> out.println("  - " + w.asText()));
+        }
         JsonNode problems = status.path("problems");
         if (problems.isEmpty()) {
             out.println("Problems: none");

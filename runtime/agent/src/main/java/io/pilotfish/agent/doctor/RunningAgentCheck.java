@@ -53,6 +53,14 @@ public final class RunningAgentCheck implements DoctorCheck {
         List<String> problems = new ArrayList<>();
         status.path("problems").forEach(p -> problems.add(p.asText()));
         String ssm = status.path("config").path("ssm").path("state").asText();
+        List<String> warnings = new ArrayList<>();
+        status.path("warnings").forEach(w -> warnings.add(w.asText()));
+        if (problems.isEmpty() && !warnings.isEmpty()) {
+            return CheckResult.warn(this, "running " + status.path("version").asText() + "; no problems, but "
+                    + warnings.size() + " part(s) logged warnings lately: " + String.join("; ", warnings),
+                    "Read the warning: the checks above often name its cause (the metadata endpoint, the intake); "
+                            + "pilotfish status shows it with the time it was last logged");
+        }
         if (problems.isEmpty()) {
             return CheckResult.pass(this, "running " + status.path("version").asText() + " for "
                     + status.path("uptime_seconds").asLong() + " s; SSM " + ssm.replace('_', ' ') + "; no problems");

@@ -22,11 +22,14 @@ import java.util.Locale;
 /**
  * What {@code pilotfish status} shows: where the configuration came from and how its last reload went, the API key's
  * source (never its value), what runs, and each sink's queue and counts. {@code problems} lists, one line each, what
- * a user should act on. Built from the running agent on request; holds no secret values.
+ * a user should act on; {@code warnings} what the running parts logged in the last five minutes. Built from the
+ * running agent on request; holds no secret values.
  */
 public final class StatusReport {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a logged warning of a plugin stays in the status's warnings. */
+    static final Duration RECENT_WARNINGS = Duration.ofMinutes(5);
 
     private StatusReport() {
     }
@@ -34,6 +37,7 @@ public final class StatusReport {
     public static ObjectNode build(AgentRuntime runtime, ConfigReloader reloader, Instant startedAt) {
         ObjectNode root = JSON.createObjectNode();
         List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         Instant now = Instant.now();
         root.put("version", Version.VALUE);
         root.put("uptime_seconds", Duration.between(startedAt, now).toSeconds());
@@ -102,6 +106,7 @@ public final class StatusReport {
             node.put("name", plugin.name());
             pluginState(plugin, node);
             plugin.problem().ifPresent(problems::add);
+            recentWarning(plugin, now).ifPresent(warnings::add);
         }
         ArrayNode sinks = root.putArray("sinks");
         TelemetryRegistry telemetry = runtime.telemetry();
@@ -117,6 +122,7 @@ public final class StatusReport {
             if (state != null) {
                 pluginState(state, node);
                 state.problem().ifPresent(problems::add);
+                recentWarning(state, now).ifPresent(warnings::add);
             }
             SinkRunner sink = runners.get(name);
             node.put("queue_items", sink == null ? 0 : sink.queuedItems());
@@ -140,10 +146,22 @@ public final class StatusReport {
         healthNode.put("status", lower(health.status()));
         ArrayNode healthProblems = healthNode.putArray("problems");
         health.problems().forEach(healthProblems::add);
+        ArrayNode warningNode = root.putArray("warnings");
+        warnings.forEach(warningNode::add);
         ArrayNode problemNode = root.putArray("problems");
         problems.forEach(problemNode::add);
         root.put("ok", problems.isEmpty());
         return root;
+    }
+
+    /**
+     * What a running part logged lately (a scrape that fails, malformed input): worth a look, not a dead part, so it
+     * is a warning and leaves the health check alone.
+     */
+    private static java.util.Optional<String> recentWarning(PluginState.View plugin, Instant now) {
+        return plugin.lastWarning().filter(w -> Duration.between(w.at(), now).compareTo(RECENT_WARNINGS) <= 0)
+                .map(w -> plugin.role() + " " + plugin.name() + ": " + w.message() + " (" + w.count()
+                        + (w.count() == 1 ? " warning" : " warnings") + " since start, the last at " + w.at() + ")");
     }
 
     private static void pluginState(PluginState.View plugin, ObjectNode node) {
@@ -152,6 +170,12 @@ public final class StatusReport {
         node.put("state", !dead && plugin.degraded().isPresent() ? "degraded" : lower(plugin.phase()));
         String detail = plugin.degraded().orElse(plugin.detail());
         node.put("detail", detail.isEmpty() ? null : detail);
+        plugin.lastWarning().ifPresent(warning -> {
+            ObjectNode last = node.putObject("last_warning");
+            last.put("message", warning.message());
+            last.put("at", warning.at().toString());
+            last.put("count", warning.count());
+        });
         ArrayNode listening = node.putArray("listening");
         for (PluginState.Endpoint endpoint : plugin.listening()) {
             ObjectNode socket = listening.addObject();

@@ -32,6 +32,7 @@ class StatusCommandTest {
                    "last_failure":null}],
                  "telemetry":{"shipped":false,"metrics_path":"/metrics"},
                  "health":{"status":"unhealthy","problems":["collector dogstatsd is not running: failed to start"]},
+                 "warnings":["collector container-stats: GET /task/stats failed (2 warnings since start)"],
                  "problems":["the last configuration reload was refused"],"ok":false}
                 """;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -52,5 +53,7 @@ class StatusCommandTest {
                 + "retried 1, dropped 0\\R.*"), out);
         assertTrue(out.contains("Own figures: on /metrics of this port; not shipped to Datadog"), out);
         assertTrue(out.contains("  - the last configuration reload was refused"), out);
+        assertTrue(out.contains("Warnings (logged in the last 5 minutes):\n  - collector container-stats: GET "
+                + "/task/stats failed"), out);
     }
 }

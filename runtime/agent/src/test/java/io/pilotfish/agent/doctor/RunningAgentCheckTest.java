@@ -34,6 +34,20 @@ class RunningAgentCheckTest {
     }
 
     @Test
+    void warningsWithoutProblemsAreAWarning() throws Exception {
+        HttpServer agent = Fixtures.server(200, "{\"version\":\"1.2.3\",\"config\":{\"ssm\":{\"state\":\"read\"}},"
+                + "\"warnings\":[\"collector container-stats: GET /task/stats failed (3 warnings since start)\"],"
+                + "\"problems\":[]}");
+        try {
+            CheckResult result = run(agent.getAddress().getPort());
+            assertEquals(CheckStatus.WARN, result.status(), result.detail());
+            assertTrue(result.detail().contains("collector container-stats: GET /task/stats failed"), result.detail());
+        } finally {
+            agent.stop(0);
+        }
+    }
+
+    @Test
     void theAgentsProblemsFailTheCheckWithAFix() throws Exception {
         HttpServer agent = Fixtures.server(200, "{\"config\":{\"ssm\":{\"state\":\"failed\"}},\"problems\":["
                 + "\"SSM could not be read at start: running on the other sources, retrying\","

@@ -479,9 +479,10 @@ public final class Pipeline {
 
     private PluginContext context(String name, String role, String type, PluginHealth health) {
         TagSet scope = TagSet.of(role + ":" + name, role + "_type:" + type);
+        // A configured instance's warnings are also kept for status, however the log rate-limits them.
         return new LiveContext(name, services, services.telemetry().scoped(scope),
                 new RateLimitedLog("io.pilotfish." + role + "." + name, role + " " + name + ": ", services.clock(),
-                        Duration.ofSeconds(60)), health);
+                        Duration.ofSeconds(60), health instanceof PluginState state ? state : null), health);
     }
 
     /** A plugin's context; {@link #agent} is read at every call, so a reload reaches plugins that keep running. */

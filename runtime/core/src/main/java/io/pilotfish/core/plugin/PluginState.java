@@ -45,9 +45,16 @@ public final class PluginState implements PluginHealth {
         }
     }
 
+    /**
+     * The last problem the instance logged (a warning or an error), how often it logged one, and when: a scrape that
+     * keeps failing, malformed packets. Shown by status; it does not fail the health check (the instance runs).
+     */
+    public record Warning(String message, java.time.Instant at, long count) {
+    }
+
     /** One consistent reading, for status. */
     public record View(String role, String name, String type, Phase phase, String detail, Optional<String> degraded,
-                       List<Endpoint> listening) {
+                       List<Endpoint> listening, Optional<Warning> lastWarning) {
 
         /** Whether health should count this instance as working. */
         public boolean ok() {
@@ -75,6 +82,7 @@ public final class PluginState implements PluginHealth {
     private String detail = "";
     private String degraded;
     private final List<Endpoint> listening = new ArrayList<>();
+    private Warning lastWarning;
 
     public PluginState(String role, String name, String type) {
         this.role = Objects.requireNonNull(role, "role");
@@ -121,8 +129,14 @@ public final class PluginState implements PluginHealth {
         degraded = null;
     }
 
+    /** The instance logged a warning or an error (every one, rate-limited in the log or not). */
+    public synchronized void warned(String message, java.time.Instant at) {
+        lastWarning = new Warning(message, at, lastWarning == null ? 1 : lastWarning.count() + 1);
+    }
+
     public synchronized View view() {
-        return new View(role, name, type, phase, detail, Optional.ofNullable(degraded), List.copyOf(listening));
+        return new View(role, name, type, phase, detail, Optional.ofNullable(degraded), List.copyOf(listening),
+                Optional.ofNullable(lastWarning));
     }
 
     @Override

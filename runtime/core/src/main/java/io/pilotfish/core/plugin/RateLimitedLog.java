@@ -18,6 +18,7 @@ public final class RateLimitedLog implements PluginLog {
     private final Clock clock;
     private final long intervalMillis;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
+    private final PluginState state;
 
     private static final class Window {
         volatile long lastLogged = Long.MIN_VALUE;
@@ -25,10 +26,16 @@ public final class RateLimitedLog implements PluginLog {
     }
 
     public RateLimitedLog(String loggerName, String prefix, Clock clock, Duration interval) {
+        this(loggerName, prefix, clock, interval, null);
+    }
+
+    /** @param state where every warning and error is also recorded for status (null: nowhere) */
+    public RateLimitedLog(String loggerName, String prefix, Clock clock, Duration interval, PluginState state) {
         this.logger = System.getLogger(loggerName);
         this.prefix = prefix;
         this.clock = clock;
         this.intervalMillis = interval.toMillis();
+        this.state = state;
     }
 
     @Override
@@ -47,6 +54,9 @@ public final class RateLimitedLog implements PluginLog {
     }
 
     private void log(System.Logger.Level level, String kind, String message, Throwable cause) {
+        if (state != null) {
+            state.warned(cause == null ? message : message + ": " + describe(cause), clock.instant());
+        }
         Window window = windows.computeIfAbsent(kind, k -> new Window());
         long now = clock.millis();
         synchronized (window) {

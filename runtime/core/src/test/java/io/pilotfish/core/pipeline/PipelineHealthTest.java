@@ -57,7 +57,7 @@ import org.junit.jupiter.api.Test;
 class PipelineHealthTest {
 
     /** A receiver whose start binds nothing and fails (as a DogStatsD port already in use), or reports a socket. */
-    record ListenerConfig(boolean bindFails, String degraded) {
+    record ListenerConfig(boolean bindFails, String degraded, String warning) {
     }
 
     static final class ListenerFactory implements CollectorFactory<ListenerConfig> {
@@ -68,7 +68,8 @@ class PipelineHealthTest {
 
         @Override
         public ListenerConfig configure(PluginConfig config) {
-            return new ListenerConfig(config.bool("bind-fails", false), config.string("degraded", ""));
+            return new ListenerConfig(config.bool("bind-fails", false), config.string("degraded", ""),
+                    config.string("warning", ""));
         }
 
         @Override
@@ -83,6 +84,9 @@ class PipelineHealthTest {
                     context.health().listening("udp", "127.0.0.1:8125");
                     if (!config.degraded().isEmpty()) {
                         context.health().degraded(config.degraded());
+                    }
+                    for (int i = 0; !config.warning().isEmpty() && i < 3; i++) {
+                        context.log().warn("bad_input", config.warning()); // logged once, counted three times
                     }
                     return CompletableFuture.completedFuture(null);
                 }
@@ -274,5 +278,17 @@ class PipelineHealthTest {
                 && m.name().equals("pilotfish.sink.sent")).findFirst().orElseThrow();
         assertTrue(sent.tags().contains("task_arn:arn:aws:ecs:eu-west-1:123456789012:task/prod/"
                 + "0123456789abcdef0123456789abcdef"), "each task's figures are a series of their own: " + sent.tags());
+    }
+
+    @Test
+    void whatARunningPartLogsIsKeptForStatusButIsNoDeadPart() throws Exception {
+        start(config("pilotfish.collectors.dogstatsd.type", "listener",
+                "pilotfish.collectors.dogstatsd.warning", "bad line \"x:y|q\": unknown metric type q",
+                "pilotfish.sinks.out.type", "memory"), Optional.empty());
+        await("started", () -> plugin("dogstatsd").phase() == PluginState.Phase.RUNNING);
+        PluginState.Warning warning = plugin("dogstatsd").lastWarning().orElseThrow();
+        assertEquals("bad line \"x:y|q\": unknown metric type q", warning.message());
+        assertEquals(3, warning.count(), "every warning counts, also those the log suppressed");
+        assertEquals(List.of(), pipeline.deadParts());
     }
 }
