@@ -19,7 +19,7 @@ class StatusCommandTest {
                      "consecutive_failures":0,
                      "paths":[{"path":"/pilotfish/defaults","state":"read","parameters":3,"detail":"read 3 parameter(s)"}],
                      "last_reload":{"at":"2026-11-25T01:00:00Z","trigger":"SIGHUP","outcome":"refused",
-                       "details":["pilotfish.telemetry.enabled=\\"maybe\\" (from ssm:/pilotfish/defaults/telemetry/enabled): expected true or false"]}},
+                       "details":["pilotfish.telemetry.ship=\\"maybe\\" (from ssm:/pilotfish/defaults/telemetry/ship): expected true or false"]}},
                    "api_key":{"configured":true,"source":"ssm:/pilotfish/secrets/dd-api-key (api-key-from)"}},
                  "collectors":[
                    {"name":"ecs-metadata","type":"ecs-metadata","state":"running","detail":null,"listening":[]},
@@ -42,7 +42,7 @@ class StatusCommandTest {
         assertTrue(out.contains("SSM read, re-read every 300 s"), out);
         assertTrue(out.contains("/pilotfish/defaults") && out.contains("read 3 parameter(s)"), out);
         assertTrue(out.contains("last reload: refused (SIGHUP"), out);
-        assertTrue(out.contains("pilotfish.telemetry.enabled"), out);
+        assertTrue(out.contains("pilotfish.telemetry.ship"), out);
         assertTrue(out.contains("API key: from ssm:/pilotfish/secrets/dd-api-key"), out);
         assertTrue(out.contains("Health: unhealthy (see problems)"), out);
         assertTrue(out.matches("(?s).*ecs-metadata\\s+ecs-metadata, running\\R.*"), out);

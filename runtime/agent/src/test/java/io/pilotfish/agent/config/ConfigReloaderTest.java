@@ -101,12 +101,12 @@ class ConfigReloaderTest {
     @Test
     void anInvalidConfigurationIsRefusedWithEveryError() throws Exception {
         reloader(read(config("pilotfish.tags", "team:a"), PathStatus.State.READ));
-        reads.add(read(config("pilotfish.telemetry.enabled", "maybe", "pilotfish.no-such-key", "1"),
+        reads.add(read(config("pilotfish.telemetry.ship", "maybe", "pilotfish.no-such-key", "1"),
                 PathStatus.State.READ));
         ConfigReloader.Attempt attempt = reloadNow();
         assertEquals(ConfigReloader.Outcome.REFUSED, attempt.outcome());
         assertEquals(2, attempt.details().size(), attempt.details().toString());
-        assertTrue(attempt.details().stream().anyMatch(d -> d.contains("pilotfish.telemetry.enabled")
+        assertTrue(attempt.details().stream().anyMatch(d -> d.contains("pilotfish.telemetry.ship")
                 && d.contains("ssm:/pilotfish/prod/x")), attempt.details().toString());
         assertTrue(attempt.details().stream().anyMatch(d -> d.contains("pilotfish.no-such-key")));
         assertTrue(applied.isEmpty(), "the running configuration stays");

@@ -129,6 +129,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theOldTelemetrySwitchNamesItsReplacementAndTheNewOnesAreChecked() {
+        LoadedConfig config = loader.load(props("pilotfish.telemetry.enabled", "true",
+                "pilotfish.health.degraded", "ignore"));
+        String problems = config.describeProblems();
+        assertEquals(2, config.problems().size(), problems);
+        assertTrue(problems.contains("pilotfish.telemetry.enabled") && problems.contains("pilotfish.telemetry.ship"),
+                problems);
+        assertTrue(problems.contains("pilotfish.health.degraded") && problems.contains("report"), problems);
+        LoadedConfig defaults = loader.load(props());
+        assertFalse(defaults.agent().shipTelemetry(), "the agent's own figures stay local by default");
+        assertFalse(defaults.agent().degradedIsHealthy(), "a dead part fails the health check by default");
+    }
+
+    @Test
     void secretsAreMaskedInProblems() {
         LoadedConfig config = loader.load(props("pilotfish.datadog.api-key", "abcdef0123456789",
                 "pilotfish.datadog.site", "not a site"));
