@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pilotfish.core.config.ConfigLoader;
-import io.pilotfish.core.config.ConfigValue;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.ecs.EcsTaskSnapshot;
 import io.pilotfish.core.ecs.TaskMetadataParser;
@@ -29,22 +27,16 @@ import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.SignalKind;
 import io.pilotfish.spi.signal.TagSet;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -140,36 +132,24 @@ class PipelineHealthTest {
 
     private final ListenerFactory listeners = new ListenerFactory();
     private final MemorySinkFactory memory = new MemorySinkFactory();
-    private final ConfigLoader loader = new ConfigLoader(PluginCatalog.of(List.of(listeners), List.of(memory)));
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-    private final TelemetryRegistry telemetry = new TelemetryRegistry();
+    private final PipelineHarness harness = new PipelineHarness(PluginCatalog.of(List.of(listeners), List.of(memory)));
+    private final TelemetryRegistry telemetry = harness.telemetry;
     private Pipeline pipeline;
 
     @AfterEach
     void stop() {
-        if (pipeline != null) {
-            pipeline.shutdown(Duration.ofSeconds(3));
-        }
-        scheduler.shutdownNow();
+        harness.close();
     }
 
     private LoadedConfig config(String... keyValues) {
-        Map<String, ConfigValue> values = new TreeMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            values.put(keyValues[i], new ConfigValue(keyValues[i + 1], "test"));
-        }
-        LoadedConfig loaded = loader.load(values, Map.of());
-        assertTrue(loaded.valid(), loaded::describeProblems);
-        return loaded;
+        return harness.config(keyValues);
     }
 
     private Pipeline start(LoadedConfig config, Optional<TaskSnapshot> task) {
         TaskMetadataSource source = task.map(FixedTaskSource::of).orElseGet(FixedTaskSource::none);
         AgentSettings settings = new AgentSettings("1.2.3", "", TagSet.EMPTY, "datadoghq.com", Optional.empty(),
                 Optional::empty);
-        pipeline = new Pipeline(config, new PipelineServices(Clock.systemUTC(), scheduler, scheduler, source,
-                settings, HttpClient.newHttpClient(), telemetry));
-        pipeline.start();
+        pipeline = harness.start(config, source, settings);
         return pipeline;
     }
 

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pilotfish.core.config.ConfigLoader;
-import io.pilotfish.core.config.ConfigValue;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.plugin.PluginCatalog;
 import io.pilotfish.core.telemetry.TelemetryRegistry;
@@ -24,8 +22,6 @@ import io.pilotfish.spi.signal.Metric;
 import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.signal.SignalKind;
 import io.pilotfish.spi.signal.TagSet;
-import java.net.http.HttpClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,12 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -130,27 +123,17 @@ class PipelineReloadTest {
 
     private final CounterFactory counters = new CounterFactory();
     private final TargetFactory targets = new TargetFactory();
-    private final ConfigLoader loader = new ConfigLoader(PluginCatalog.of(List.of(counters), List.of(targets)));
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-    private final TelemetryRegistry telemetry = new TelemetryRegistry();
+    private final PipelineHarness harness = new PipelineHarness(PluginCatalog.of(List.of(counters), List.of(targets)));
+    private final TelemetryRegistry telemetry = harness.telemetry;
     private Pipeline pipeline;
 
     @AfterEach
     void stop() {
-        if (pipeline != null) {
-            pipeline.shutdown(Duration.ofSeconds(3));
-        }
-        scheduler.shutdownNow();
+        harness.close();
     }
 
     private LoadedConfig config(String... keyValues) {
-        Map<String, ConfigValue> values = new TreeMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            values.put(keyValues[i], new ConfigValue(keyValues[i + 1], "test"));
-        }
-        LoadedConfig loaded = loader.load(values, Map.of());
-        assertTrue(loaded.valid(), loaded::describeProblems);
-        return loaded;
+        return harness.config(keyValues);
     }
 
     private static AgentSettings settings(String tags, String key) {
@@ -160,9 +143,7 @@ class PipelineReloadTest {
 
     private Pipeline start(LoadedConfig config, AgentSettings settings) {
         TaskMetadataSource noTask = FixedTaskSource.none();
-        pipeline = new Pipeline(config, new PipelineServices(Clock.systemUTC(), scheduler, scheduler, noTask,
-                settings, HttpClient.newHttpClient(), telemetry));
-        pipeline.start();
+        pipeline = harness.start(config, noTask, settings);
         return pipeline;
     }
 
