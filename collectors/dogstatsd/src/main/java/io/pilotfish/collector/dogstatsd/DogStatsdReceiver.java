@@ -322,10 +322,15 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     private void stopAwaitingMetadata() {
         awaitingMetadata = false;
         originTags.refresh();
-        if (!originTags.knowsTask()) {
+        boolean anythingWaited = aggregator.contexts() > 0 || !heldSignals.isEmpty();
+        if (!originTags.knowsTask() && (metadataAnswered || context.clock().millis() >= metadataWaitEndMillis)) {
             log.warn("metadata_wait", "dogstatsd: no task metadata " + (metadataAnswered ? "could be read"
                     : "within " + FIRST_METADATA_WAIT.toSeconds() + " s of start") + "; the first metrics go out "
                     + "without the task's ECS tags");
+        } else if (!originTags.knowsTask() && anythingWaited) {
+            // Stopped (or failed to start) before the wait was over: only worth saying if something waited.
+            log.warn("metadata_wait", "dogstatsd: stopping before the task metadata answered; what was received "
+                    + "until now goes out without the task's ECS tags");
         }
         aggregator.resolve(originTags::tags);
         contexts = aggregator.contexts();
