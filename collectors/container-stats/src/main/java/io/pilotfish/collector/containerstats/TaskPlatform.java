@@ -3,7 +3,6 @@ package io.pilotfish.collector.containerstats;
 import io.pilotfish.spi.ecs.TaskMetadata;
 import io.pilotfish.spi.signal.TagSet;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Where the task's containers run, as far as the Datadog Agent's tags and checks care: the value of the
@@ -21,9 +20,6 @@ enum TaskPlatform {
     /** Anything else (ECS Anywhere, a launch type we do not know): no runtime tag rather than a guessed one. */
     UNKNOWN("");
 
-    /** Fargate container ids are "a 32-digit hex followed by a 10 digit number" (TMDE v4 documentation). */
-    private static final Pattern FARGATE_DOCKER_ID = Pattern.compile("[0-9a-f]{32}-[0-9]+");
-
     private final TagSet runtimeTag;
 
     TaskPlatform(String runtime) {
@@ -40,8 +36,7 @@ enum TaskPlatform {
             case "FARGATE" -> FARGATE;
             case "EC2" -> DOCKER;
             case "MANAGED_INSTANCES" -> MANAGED_INSTANCES;
-            case "" -> task.containers().stream().anyMatch(c -> FARGATE_DOCKER_ID.matcher(c.dockerId()).matches())
-                    ? FARGATE : DOCKER;
+            case "" -> task.isFargate() ? FARGATE : DOCKER;
             default -> UNKNOWN;
         };
     }

@@ -7,7 +7,6 @@ import io.pilotfish.spi.signal.TagSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Derives the tags the Datadog Agent's tagger gives an ECS task and its containers, so dashboards and monitors built
@@ -32,8 +31,6 @@ import java.util.regex.Pattern;
  */
 public final class EcsTagger {
 
-    /** Fargate container ids are "a 32-digit hex followed by a 10 digit number" (TMDE v4 docs). */
-    private static final Pattern FARGATE_DOCKER_ID = Pattern.compile("[0-9a-f]{32}-[0-9]+");
 
     private EcsTagger() {
     }
@@ -56,7 +53,7 @@ public final class EcsTagger {
         if (!task.clusterName().isEmpty()) {
             add(tags, "cluster_arn", task.clusterArn()); // the Agent keeps cluster tags for tasks with a cluster
         }
-        if (runsOnFargate(task)) {
+        if (task.isFargate()) {
             add(tags, "availability-zone", task.availabilityZone());
             add(tags, "availability_zone", task.availabilityZone());
         }
@@ -80,7 +77,7 @@ public final class EcsTagger {
             add(tags, "image_name", image.name());
             add(tags, "short_image", image.shortName());
             add(tags, "image_tag", image.tag());
-            if (runsOnDocker(task) && !image.tag().isEmpty()) {
+            if (task.runsOnDocker() && !image.tag().isEmpty()) {
                 add(tags, "docker_image", image.name() + ":" + image.tag());
             }
         }
@@ -127,28 +124,6 @@ public final class EcsTagger {
         String shortName = name.substring(lastSlash + 1);
         String registry = firstSlash >= 0 && firstSlash != lastSlash ? name.substring(0, firstSlash) : "";
         return new ImageRef(name, shortName, tag.isEmpty() ? "latest" : tag, registry);
-    }
-
-    /**
-     * Whether the task runs on Fargate: launch type FARGATE, or (v3 endpoints report no launch type) Fargate-style
-     * container ids.
-     */
-    public static boolean runsOnFargate(TaskMetadata task) {
-        if (!task.launchType().isEmpty()) {
-            return task.isFargate();
-        }
-        return task.containers().stream().anyMatch(c -> FARGATE_DOCKER_ID.matcher(c.dockerId()).matches());
-    }
-
-    /**
-     * Whether the containers run on the Docker engine, where the Datadog Agent adds {@code docker_image}: launch type
-     * EC2, or no launch type reported and not Fargate. ECS Anywhere and Managed Instances are not assumed to be Docker.
-     */
-    public static boolean runsOnDocker(TaskMetadata task) {
-        if (!task.launchType().isEmpty()) {
-            return "EC2".equalsIgnoreCase(task.launchType());
-        }
-        return !runsOnFargate(task);
     }
 
     private static void add(List<String> tags, String key, String value) {

@@ -232,8 +232,8 @@ class EcsTaggerTest {
                 "RUNNING", "RUNNING", "", "us-west-2a", "us-west-2", "1", "", java.util.Optional.empty(),
                 java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
                 java.util.Optional.empty(), List.of(container));
-        assertTrue(EcsTagger.runsOnFargate(task));
-        assertFalse(EcsTagger.runsOnDocker(task));
+        assertTrue(task.isFargate());
+        assertFalse(task.runsOnDocker());
         TagSet tags = EcsTagger.containerTags(task, container, Cardinality.LOW);
         assertEquals("us-west-2a", tags.valueOf("availability-zone"));
         assertNull(tags.valueOf("docker_image"));

@@ -51,9 +51,30 @@ public record TaskMetadata(String metadataVersion, String cluster, String cluste
         return slash < 0 ? taskArn : taskArn.substring(slash + 1);
     }
 
+    /**
+     * Whether the task runs on Fargate: launch type FARGATE, or (v3 endpoints report no launch type) Fargate-style
+     * container ids, "a 32-digit hex followed by a 10 digit number" (TMDE v4 documentation).
+     */
     public boolean isFargate() {
-        return "FARGATE".equalsIgnoreCase(launchType);
+        if (!launchType.isEmpty()) {
+            return "FARGATE".equalsIgnoreCase(launchType);
+        }
+        return containers.stream().anyMatch(c -> FARGATE_DOCKER_ID.matcher(c.dockerId()).matches());
     }
+
+    /**
+     * Whether the containers run on the Docker engine: launch type EC2, or no launch type reported and not Fargate.
+     * ECS Anywhere and Managed Instances are not assumed to be Docker.
+     */
+    public boolean runsOnDocker() {
+        if (!launchType.isEmpty()) {
+            return "EC2".equalsIgnoreCase(launchType);
+        }
+        return !isFargate();
+    }
+
+    private static final java.util.regex.Pattern FARGATE_DOCKER_ID =
+            java.util.regex.Pattern.compile("[0-9a-f]{32}-[0-9]+");
 
     public Optional<ContainerMetadata> container(String dockerId) {
         return containers.stream().filter(c -> c.dockerId().equals(dockerId)).findFirst();
