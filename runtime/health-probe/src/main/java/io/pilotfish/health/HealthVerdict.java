@@ -56,16 +56,16 @@ public record HealthVerdict(boolean healthy, String line) {
         } else {
             return unhealthy(unreadable + "\"problems\" is not an array)");
         }
-        if (answer.status() == 200 && status.equals("ok")) {
+        if (answer.status() == 200 && status.equals(HealthAnswer.OK)) {
             return new HealthVerdict(true, "healthy");
         }
-        if (answer.status() == 200 && status.equals("degraded")) {
+        if (answer.status() == 200 && status.equals(HealthAnswer.DEGRADED)) {
             return new HealthVerdict(true, "degraded: " + oneLine(problems.isEmpty() ? "no problem listed" : problems));
         }
-        if (answer.status() == 503 && status.equals("unhealthy")) {
+        if (answer.status() == 503 && status.equals(HealthAnswer.UNHEALTHY)) {
             return unhealthy(problems.isEmpty() ? "the agent reports itself unhealthy, no problem listed" : problems);
         }
-        if (answer.status() == 503 && status.equals("stopping")) {
+        if (answer.status() == 503 && status.equals(HealthAnswer.STOPPING)) {
             return unhealthy("the agent is stopping");
         }
         // Not a state this probe knows: fail closed, a health check that cannot tell must not say healthy.

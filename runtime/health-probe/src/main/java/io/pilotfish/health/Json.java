@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict JSON (RFC 8259) reader for the health answer, so the probe needs no library. Objects are read as
+ * A strict JSON (RFC 8259) reader for the health answer, and the string quoting its writer needs, so the probe needs
+ * no library. Objects are read as
  * {@code Map<String, Object>}, arrays as {@code List<Object>}, strings as {@code String}, numbers as {@code Double},
  * {@code true}/{@code false} as {@code Boolean} and {@code null} as {@code null}.
  */
@@ -20,6 +21,30 @@ final class Json {
 
     private Json(String text) {
         this.text = text;
+    }
+
+    /** {@code text} as a JSON string, quotes included: control characters, quotes and backslashes escaped. */
+    static void quote(String text, StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append("\\u00").append(Character.forDigit(c >> 4, 16))
+                                .append(Character.forDigit(c & 0xf, 16));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
     }
 
     /** The one JSON value in {@code text} (whitespace around it allowed). */

@@ -72,7 +72,12 @@ public record StatusEndpoint(String host, int port, String portSetting) {
 
     /** Where a client connects: an endpoint bound to every interface is reached on the loopback. */
     public String connectHost() {
-        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        return reachableHost(host);
+    }
+
+    /** The host a client connects to for an endpoint bound to {@code boundHost}: a wildcard is the loopback. */
+    public static String reachableHost(String boundHost) {
+        return boundHost.equals("0.0.0.0") || boundHost.equals("::") ? "127.0.0.1" : boundHost;
     }
 
     /** {@code host:port} of {@link #connectHost()}, an IPv6 literal in brackets. */

@@ -26,6 +26,14 @@ class JsonTest {
     }
 
     @Test
+    void theAgentsHealthAnswerReadsBackAsWritten() throws Exception {
+        String odd = "sink out: HTTP 400 {\"errors\":[\"bad\\tpayload\"]}\nsecond line \u0001 \uD83D\uDC1F";
+        assertEquals(Map.of("status", HealthAnswer.UNHEALTHY, "problems", List.of(odd, "two")),
+                Json.parse(HealthAnswer.json(HealthAnswer.UNHEALTHY, List.of(odd, "two"))));
+        assertEquals("{\"status\":\"ok\"}", HealthAnswer.json(HealthAnswer.OK, List.of()));
+    }
+
+    @Test
     void refusesWhatIsNotJson() {
         for (String text : List.of("", "{", "{\"a\"}", "{\"a\":1,}", "[1,]", "[1 2]", "01", "1.", "-", "1e",
                 "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"open", "tru", "nul", "{a:1}", "{} {}", "'x'")) {

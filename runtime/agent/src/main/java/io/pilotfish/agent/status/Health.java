@@ -1,5 +1,6 @@
 package io.pilotfish.agent.status;
 
+import io.pilotfish.health.HealthAnswer;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,16 +15,24 @@ import java.util.Objects;
 public record Health(Status status, List<String> problems) {
 
     public enum Status {
-        OK(200), DEGRADED(200), UNHEALTHY(503), STOPPING(503);
+        OK(200, HealthAnswer.OK), DEGRADED(200, HealthAnswer.DEGRADED), UNHEALTHY(503, HealthAnswer.UNHEALTHY),
+        STOPPING(503, HealthAnswer.STOPPING);
 
         private final int httpStatus;
+        private final String wireName;
 
-        Status(int httpStatus) {
+        Status(int httpStatus, String wireName) {
             this.httpStatus = httpStatus;
+            this.wireName = wireName;
         }
 
         public int httpStatus() {
             return httpStatus;
+        }
+
+        /** As {@code GET /health} and {@code pilotfish status} name it. */
+        public String wireName() {
+            return wireName;
         }
     }
 
@@ -45,5 +54,10 @@ public record Health(Status status, List<String> problems) {
 
     public boolean healthy() {
         return status.httpStatus() == 200;
+    }
+
+    /** The body of {@code GET /health}. */
+    public String json() {
+        return HealthAnswer.json(status.wireName(), problems);
     }
 }

@@ -16,8 +16,7 @@ public final class StatusClient {
 
     /** Where to reach an endpoint bound to {@code options.host()}: a wildcard bind is reached on the loopback. */
     public static String host(AgentConfig.StatusOptions options) {
-        String host = options.host();
-        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        return io.pilotfish.health.StatusEndpoint.reachableHost(options.host());
     }
 
     /** A GET of {@code path}; the connection and the answer each get {@code timeout}. */

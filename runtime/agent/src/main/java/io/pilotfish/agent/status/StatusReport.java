@@ -143,7 +143,7 @@ public final class StatusReport {
 
         Health health = runtime.health();
         ObjectNode healthNode = root.putObject("health");
-        healthNode.put("status", lower(health.status()));
+        healthNode.put("status", health.status().wireName());
         ArrayNode healthProblems = healthNode.putArray("problems");
         health.problems().forEach(healthProblems::add);
         ArrayNode warningNode = root.putArray("warnings");

@@ -103,7 +103,7 @@ public final class StatusServer implements AutoCloseable {
                             + e.getClass().getSimpleName()));
                 }
                 request.response().setStatusCode(verdict.status().httpStatus())
-                        .putHeader("Content-Type", "application/json").end(healthJson(verdict));
+                        .putHeader("Content-Type", "application/json").end(verdict.json());
             }
             case "/metrics" -> {
                 String body;
@@ -117,45 +117,6 @@ public final class StatusServer implements AutoCloseable {
                 request.response().putHeader("Content-Type", OpenMetrics.CONTENT_TYPE).end(body);
             }
             default -> request.response().setStatusCode(404).end("try /status, /health or /metrics\n");
-        }
-    }
-
-    /**
-     * Written by hand: the check runs every 30 s for the task's whole life, and an ObjectMapper would load several
-     * hundred classes (megabytes of metaspace) into an agent that otherwise never needs them.
-     */
-    static String healthJson(Health verdict) {
-        StringBuilder json = new StringBuilder(64).append("{\"status\":\"")
-                .append(verdict.status().name().toLowerCase(java.util.Locale.ROOT)).append('"');
-        if (!verdict.problems().isEmpty()) {
-            json.append(",\"problems\":[");
-            for (int i = 0; i < verdict.problems().size(); i++) {
-                json.append(i == 0 ? "\"" : ",\"");
-                escape(verdict.problems().get(i), json);
-                json.append('"');
-            }
-            json.append(']');
-        }
-        return json.append('}').toString();
-    }
-
-    private static void escape(String text, StringBuilder json) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-            }
         }
     }
 
