@@ -131,6 +131,18 @@ public final class AgentRuntime {
         if (!metadata.available() || scheduler.isShutdown()) {
             return;
         }
+        // The collectors usually refresh far more often (every scrape); fetch only when nobody did for a period.
+        long ageMillis = metadata.current().map(snapshot -> Duration.between(snapshot.fetchedAt(),
+                Clock.systemUTC().instant()).toMillis()).orElse(Long.MAX_VALUE);
+        if (failures == 0 && ageMillis < METADATA_REFRESH.toMillis()) {
+            try {
+                scheduler.schedule(() -> refreshMetadata(0), METADATA_REFRESH.toMillis() - ageMillis,
+                        TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // shutting down
+            }
+            return;
+        }
         metadata.refresh().whenComplete((snapshot, error) -> {
             long delaySeconds = error == null ? METADATA_REFRESH.toSeconds()
                     : Math.min(METADATA_REFRESH.toSeconds(), 1L << Math.min(failures, 6));
