@@ -30,6 +30,8 @@ final class AgentFixture implements AutoCloseable {
     final int dogstatsdPort = freeUdpPort();
     private final List<AgentProcess> agents = new ArrayList<>();
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** One client, so polling the figures holds one connection, well within the status listener's cap. */
+    private static final java.net.http.HttpClient STATUS_CLIENT = java.net.http.HttpClient.newHttpClient();
 
     private AgentFixture(EcsMetadataSimulator task) {
         this.task = task;
@@ -129,7 +131,7 @@ final class AgentFixture implements AutoCloseable {
     double localFigure(String sample, String... labels) {
         String body;
         try {
-            java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpResponse<String> answer = STATUS_CLIENT.send(
                     java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/metrics"))
                             .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             body = answer.statusCode() == 200 ? answer.body() : "";

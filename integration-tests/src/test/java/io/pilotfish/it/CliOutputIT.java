@@ -44,6 +44,37 @@ class CliOutputIT {
     }
 
     @Test
+    void configMasksTheCredentialsOfUrlsInTextJsonAndErrors() throws Exception {
+        try (AgentFixture fixture = AgentFixture.demoTask()) {
+            String intake = "http://ddu:ddpass@127.0.0.1:" + fixture.intake.uri().getPort() + "/";
+            for (String[] args : new String[][] {{"config"}, {"config", "--json"}}) {
+                AgentProcess.CommandOutput output = fixture.agent().env("DD_DD_URL", intake)
+                        .env("DD_PROXY_HTTPS", "http://pxu:pxpass@proxy.internal:3128").args(args)
+                        .runToEnd(COMMAND_TIMEOUT);
+                assertEquals(0, output.exitCode(), output.toString());
+                assertNoUrlCredentials(output);
+                assertTrue(output.stdout().contains("http://***@127.0.0.1:" + fixture.intake.uri().getPort() + "/")
+                        && output.stdout().contains("http://***@proxy.internal:3128"), output.toString());
+            }
+
+            AgentProcess.CommandOutput badScheme = fixture.agent().env("DD_DD_URL", "ftp://ddu:ddpass@intake.example/")
+                    .env("DD_PROXY_HTTPS", "pxu:pxpass@proxy.internal:3128").args("config").runToEnd(COMMAND_TIMEOUT);
+            assertTrue(badScheme.exitCode() != 0, badScheme.toString());
+            assertNoUrlCredentials(badScheme);
+            assertTrue(badScheme.stdout().contains("pilotfish.datadog.url=\"ftp://***@intake.example/\"")
+                    && badScheme.stdout().contains("pilotfish.proxy.https=\"***@proxy.internal:3128\""),
+                    badScheme.toString());
+        }
+    }
+
+    private static void assertNoUrlCredentials(AgentProcess.CommandOutput output) {
+        for (String credential : List.of("ddpass", "ddu:", "pxpass", "pxu:")) {
+            assertFalse(output.stdout().contains(credential) || output.stderr().contains(credential),
+                    credential + " printed: " + output);
+        }
+    }
+
+    @Test
     void doctorJsonIsOneJsonDocumentAndTheTextHasNoLogLines() throws Exception {
         try (AgentFixture fixture = AgentFixture.demoTask()) {
             // No agent on this port: the running-agent check is skipped, the others run against the fixture.

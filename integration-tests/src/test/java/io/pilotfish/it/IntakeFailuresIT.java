@@ -187,4 +187,43 @@ class IntakeFailuresIT {
             // AgentProcess.close() asserts the key never appeared in the output.
         }
     }
+    @Test
+    void anIntakeThatEchoesTheKeyShowsItMaskedAndEscapedInTheLogAndInStatus() throws Exception {
+        try (AgentFixture fixture = AgentFixture.demoTask()) {
+            java.util.Map<String, String> forms = io.pilotfish.testkit.SecretEchoes.of(fixture.apiKey);
+            // Forms that fit the excerpt a reason shows, a terminal escape and a carriage return + forged line.
+            String body = "{\"errors\":[\"\u001b[2Jbad key " + forms.get("upper case") + " "
+                    + forms.get("base64") + " " + forms.get("base64 url-safe without padding") + " "
+                    + forms.get("inside base64 of \"ab:<secret>\"") + "\r\nERROR forged line\"]}";
+            fixture.intake.alwaysRespond(io.pilotfish.testkit.ScriptedResponse.status(400).withBody(body));
+            AgentProcess agent = fixture.start(fixture.fastAgent()
+                    .property("pilotfish.status.port", Integer.toString(fixture.statusPort)));
+            String masked = "****" + fixture.apiKey.substring(fixture.apiKey.length() - 4);
+            assertTrue(agent.awaitLine(l -> l.contains("destination rejected") && l.contains("bad key"),
+                    Duration.ofSeconds(60)), agent.outputText());
+            com.fasterxml.jackson.databind.JsonNode[] status = new com.fasterxml.jackson.databind.JsonNode[1];
+            AgentFixture.await("status to show the metrics sink's failure", Duration.ofSeconds(30), () -> {
+                try {
+                    status[0] = HotReloadIT.status(fixture.statusPort);
+                    return HotReloadIT.sink(status[0], "datadog-metrics").path("last_failure").asText()
+                            .contains("bad key");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+
+            String failure = HotReloadIT.sink(status[0], "datadog-metrics").path("last_failure").asText();
+            // The escape shows as text; the line break of the body is a space: the forged line stays on this one.
+            assertTrue(failure.contains("\\x1b[2Jbad key " + masked) && failure.contains(" ERROR forged line"),
+                    failure);
+            String line = agent.output().stream().filter(l -> l.contains("destination rejected")).findFirst()
+                    .orElseThrow();
+            assertTrue(line.contains("\\x1b[2Jbad key " + masked) && line.contains(" ERROR forged line"), line);
+            assertFalse(agent.output().stream().anyMatch(l -> l.contains("\u001b") || l.contains("\r")
+                    || l.startsWith("ERROR forged")), agent.outputText());
+            assertEquals(List.of(), io.pilotfish.testkit.SecretEchoes.leaked(fixture.apiKey,
+                    List.of(status[0].toString())), status[0].toString());
+            // AgentProcess.close() checks that no form of the key appeared in the output.
+        }
+    }
 }

@@ -58,12 +58,14 @@ public final class AgentRuntime {
         HttpClient.Builder http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER);
-        config.agent().httpsProxy().ifPresent(proxy -> {
-            http.proxy(io.pilotfish.agent.net.IntakeProxy.of(proxy));
-            io.pilotfish.agent.net.IntakeProxy.authenticator(proxy).ifPresent(http::authenticator);
-        });
-        this.httpClient = http.build();
-        this.metadata = new EcsMetadataClient(env, httpClient, scheduler, clock);
+        // Through the proxy, with its credentials on every request routed to it (see ProxyAuthorizingClient).
+        this.httpClient = config.agent().httpsProxy()
+                .map(proxy -> io.pilotfish.agent.net.ProxyAuthorizingClient.build(http, proxy))
+                .orElseGet(http::build);
+        this.metadata = new EcsMetadataClient(env, httpClient, scheduler, clock, EcsMetadataClient.Options.DEFAULTS,
+                telemetry.scoped(io.pilotfish.spi.signal.TagSet.EMPTY));
+        // SSM and credentials answers refused for their size since the process started, start-up reads included.
+        io.pilotfish.config.ssm.ResponseLimits.countIn(telemetry);
         this.pipeline = new Pipeline(config, new PipelineServices(clock, scheduler, exportExecutor, metadata,
                 settingsOf(config.agent()), httpClient, telemetry, () -> keyRejected.get().run()));
     }
@@ -112,8 +114,18 @@ public final class AgentRuntime {
         } else {
             LOG.log(System.Logger.Level.INFO, "ECS task metadata endpoint " + metadata.metadataVersion().orElse("?"));
         }
-        config.agent().httpsProxy().ifPresent(proxy -> LOG.log(System.Logger.Level.INFO,
-                "intake traffic goes through the proxy at " + proxy.getHost() + ":" + proxy.getPort()));
+        config.agent().httpsProxy().ifPresent(proxy -> {
+            boolean credentials = io.pilotfish.agent.net.IntakeProxy.basicCredentials(proxy).isPresent();
+            LOG.log(System.Logger.Level.INFO, "intake traffic goes through the proxy at "
+                    + io.pilotfish.agent.net.IntakeProxy.of(proxy).describe()
+                    + (credentials ? ", with the user and password of DD_PROXY_HTTPS" : ""));
+            if (credentials && !io.pilotfish.agent.net.IntakeProxy.basicAllowedOnTunnels()) {
+                LOG.log(System.Logger.Level.WARNING, "-Djdk.http.auth.tunneling.disabledSchemes="
+                        + System.getProperty("jdk.http.auth.tunneling.disabledSchemes") + " keeps the JDK from "
+                        + "sending the proxy's Basic credentials to it: every HTTPS request through it will be "
+                        + "refused (HTTP 407). Remove Basic from that option");
+            }
+        });
         if (config.agent().apiKey().isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "No Datadog API key (set DD_API_KEY): data is collected and kept "
                     + "within the queue budget until a key is configured");

@@ -1,6 +1,7 @@
 package io.pilotfish.spi;
 
 import io.pilotfish.spi.signal.Signal;
+import java.time.Duration;
 import java.util.Collection;
 
 /**
@@ -15,5 +16,14 @@ public interface Emitter {
         for (Signal signal : signals) {
             emit(signal);
         }
+    }
+
+    /**
+     * For a collector that emits a large burst (a flush of many contexts) from its own thread, never from an event
+     * loop: waits, at most {@code max}, until the sinks have room for more, while they are sending successfully. Call
+     * it between parts of the burst so that a burst the destination can take is sent rather than dropped from a full
+     * queue. Returns at once when a sink is failing: its queue then drops the oldest data, counted, as always.
+     */
+    default void awaitCapacity(Duration max) {
     }
 }

@@ -21,4 +21,13 @@ public interface PluginFactory<C> {
      * not just the first.
      */
     C configure(PluginConfig config);
+
+    /**
+     * The most heap this instance holds in its own queues, tables and caches with this config, in bytes. The agent
+     * adds it to the sinks' queue budgets and refuses to start when they cannot fit the heap together, naming the
+     * numbers; so a plugin that buffers or aggregates says how much here. Zero for one that holds nothing of note.
+     */
+    default long memoryBytes(C config) {
+        return 0;
+    }
 }

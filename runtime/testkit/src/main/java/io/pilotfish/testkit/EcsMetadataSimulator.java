@@ -76,6 +76,7 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
     private final String networkModeHint;
     private final Ids ids;
     private final Faults faults = new Faults();
+    private final Oversized oversized = new Oversized();
     private final ConcurrentHashMap<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
     private final String credentialsPath = "/v2/credentials/" + UUID.randomUUID();
     private final String authorizationToken;
@@ -516,6 +517,37 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
         faults.add(Faults.Kind.MALFORMED, count, pathSuffix, 200, Objects.requireNonNull(how, "how"));
     }
 
+    /**
+     * Answers the next {@code count} requests for paths ending with {@code pathSuffix} with 200 and a body of
+     * {@code bytes} bytes: the real answer with a {@code "Padding"} string field in front, so it is valid JSON that
+     * a client without a size limit would read and accept. With {@code declareLength} the response carries its
+     * {@code Content-Length}; without, it is chunked and the client learns the size only by reading. The body is
+     * written with back-pressure and writing stops as soon as the client closes the connection, so
+     * {@link #oversizedBytesWritten()} tells how much the client let through. Works on the credentials URI too.
+     */
+    public void oversizedNext(int count, String pathSuffix, long bytes, boolean declareLength) {
+        if (bytes < 64) {
+            throw new IllegalArgumentException("bytes must be at least 64, got " + bytes);
+        }
+        faults.add(new Faults.Rule(Faults.Kind.OVERSIZED, Objects.requireNonNull(pathSuffix, "pathSuffix"), 200,
+                null, bytes, declareLength, new AtomicInteger(requirePositive(count))));
+    }
+
+    /** Bytes of oversized bodies ({@link #oversizedNext}) the server handed to the connection, over all of them. */
+    public long oversizedBytesWritten() {
+        return oversized.written.sum();
+    }
+
+    /** Oversized bodies whose connection the client closed before the whole body was written. */
+    public long oversizedBodiesCutShort() {
+        return oversized.cutShort.sum();
+    }
+
+    /** Oversized bodies written to their end: the client read (or buffered) all of it. */
+    public long oversizedBodiesCompleted() {
+        return oversized.completed.sum();
+    }
+
     /** Breaks one container's entry in {@code /task/stats} (and its {@code /stats}) until cleared. */
     public void corruptStats(String containerName, StatsDefect defect) {
         Objects.requireNonNull(defect, "defect");
@@ -607,6 +639,10 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
             Reply reply = request.method() != HttpMethod.GET ? new Reply(405, error("only GET is supported"))
                     : path.equals(credentialsPath) ? credentials(request)
                     : route(path);
+            if (rule != null && rule.kind() == Faults.Kind.OVERSIZED) {
+                oversized.stream(request, reply.body(), rule.bytes(), rule.declareLength());
+                return;
+            }
             if (rule != null) {
                 reply = malformed(reply.body(), rule.malformation());
             }
@@ -881,9 +917,10 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
 
     /** Scripted faults; lock-free so the event loop never waits for a test thread. */
     private static final class Faults {
-        enum Kind { STATUS, RESET, MALFORMED }
+        enum Kind { STATUS, RESET, MALFORMED, OVERSIZED }
 
-        record Rule(Kind kind, String suffix, int status, Malformation malformation, AtomicInteger remaining) {
+        record Rule(Kind kind, String suffix, int status, Malformation malformation, long bytes,
+                    boolean declareLength, AtomicInteger remaining) {
             boolean claim(String path) {
                 return path.endsWith(suffix) && remaining.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
             }
@@ -894,11 +931,12 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
         volatile boolean down;
 
         void add(Kind kind, int count, String suffix, int status, Malformation malformation) {
-            if (count < 1) {
-                throw new IllegalArgumentException("count must be >= 1, got " + count);
-            }
-            rules.add(new Rule(kind, Objects.requireNonNull(suffix, "pathSuffix"), status, malformation,
-                    new AtomicInteger(count)));
+            add(new Rule(kind, Objects.requireNonNull(suffix, "pathSuffix"), status, malformation, 0, false,
+                    new AtomicInteger(requirePositive(count))));
+        }
+
+        void add(Rule rule) {
+            rules.add(rule);
         }
 
         /** The first pending rule for this path, in the order they were added. */
@@ -922,6 +960,76 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
                 }
             }
             return max;
+        }
+    }
+
+    private static int requirePositive(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be >= 1, got " + count);
+        }
+        return count;
+    }
+
+    /** Writes oversized bodies on the event loop, a chunk at a time, as fast as the client takes them. */
+    private static final class Oversized {
+        private static final int CHUNK = 64 * 1024;
+        private static final Buffer PADDING = Buffer.buffer("x".repeat(CHUNK));
+
+        final LongAdder written = new LongAdder();
+        final LongAdder cutShort = new LongAdder();
+        final LongAdder completed = new LongAdder();
+
+        void stream(HttpServerRequest request, byte[] real, long bytes, boolean declareLength) {
+            HttpServerResponse response = request.response();
+            // {"Padding":"xxx…","rest":…} — the real answer's fields after a string that fills the size.
+            byte[] head = "{\"Padding\":\"".getBytes(StandardCharsets.UTF_8);
+            byte[] tail = real.length > 2 && real[0] == '{'
+                    ? ("\"," + new String(real, 1, real.length - 1, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)
+                    : "\"}".getBytes(StandardCharsets.UTF_8);
+            long padding = Math.max(0, bytes - head.length - tail.length);
+            response.setStatusCode(200).putHeader("Content-Type", "application/json");
+            if (declareLength) {
+                response.putHeader("Content-Length", Long.toString(head.length + padding + tail.length));
+            } else {
+                response.setChunked(true);
+            }
+            boolean[] closed = {false};
+            response.closeHandler(ignored -> {
+                if (!closed[0]) {
+                    closed[0] = true;
+                    cutShort.increment();
+                }
+            });
+            response.exceptionHandler(ignored -> { });
+            write(response, Buffer.buffer(head));
+            pump(response, padding, tail, closed);
+        }
+
+        private void pump(HttpServerResponse response, long remaining, byte[] tail, boolean[] closed) {
+            long left = remaining;
+            while (!closed[0] && left > 0 && !response.writeQueueFull()) {
+                int n = (int) Math.min(CHUNK, left);
+                write(response, n == CHUNK ? PADDING : PADDING.slice(0, n));
+                left -= n;
+            }
+            if (closed[0]) {
+                return;
+            }
+            if (left > 0) {
+                long rest = left;
+                response.drainHandler(ignored -> pump(response, rest, tail, closed));
+                return;
+            }
+            response.end(Buffer.buffer(tail)).onSuccess(ignored -> {
+                written.add(tail.length);
+                closed[0] = true;
+                completed.increment();
+            });
+        }
+
+        private void write(HttpServerResponse response, Buffer chunk) {
+            int n = chunk.length();
+            response.write(chunk).onSuccess(ignored -> written.add(n));
         }
     }
 

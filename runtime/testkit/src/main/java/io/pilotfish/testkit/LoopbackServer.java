@@ -31,6 +31,8 @@ public abstract sealed class LoopbackServer<S extends LoopbackServer<S>> impleme
     private final boolean ownsVertx;
     private final int requestedPort;
     private final String name;
+    private final java.nio.file.Path keyStore;
+    private final String keyStorePassword;
     private final Object lock = new Object();
     private HttpServer server;
     private boolean started;
@@ -45,14 +47,29 @@ public abstract sealed class LoopbackServer<S extends LoopbackServer<S>> impleme
         this.vertx = builder.vertx;
         this.requestedPort = port;
         this.name = name;
+        this.keyStore = builder.keyStore;
+        this.keyStorePassword = builder.keyStorePassword;
     }
 
     /** What every server's builder takes: the port and the Vert.x instance it runs on. */
     public abstract static class ServerBuilder<B extends ServerBuilder<B>> {
         private Vertx vertx;
         private int port;
+        private java.nio.file.Path keyStore;
+        private String keyStorePassword;
 
         ServerBuilder() {
+        }
+
+        /**
+         * Serves HTTPS with the key and certificate in a PKCS#12 key store (e.g. made with {@code keytool}), so that
+         * clients reach it as a real intake: through a proxy's CONNECT, verifying the certificate against a trust store
+         * they are given.
+         */
+        public final B tls(java.nio.file.Path pkcs12, String password) {
+            this.keyStore = java.util.Objects.requireNonNull(pkcs12, "pkcs12");
+            this.keyStorePassword = java.util.Objects.requireNonNull(password, "password");
+            return self();
         }
 
         /** Runs on this Vert.x (not closed by the server); by default the server creates and closes its own. */
@@ -126,12 +143,17 @@ public abstract sealed class LoopbackServer<S extends LoopbackServer<S>> impleme
                                 .setClassPathResolvingEnabled(false)));
             }
             // HTTP/1.1 only, like the real endpoints; no h2c upgrade from java.net.http clients.
-            created = vertx.createHttpServer(new HttpServerOptions()
+            HttpServerOptions options = new HttpServerOptions()
                     .setHost(HOST)
                     .setPort(requestedPort)
                     .setHttp2ClearTextEnabled(false)
                     .setHandle100ContinueAutomatically(true)
-                    .setDecompressionSupported(false));
+                    .setDecompressionSupported(false);
+            if (keyStore != null) {
+                options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PfxOptions()
+                        .setPath(keyStore.toAbsolutePath().toString()).setPassword(keyStorePassword));
+            }
+            created = vertx.createHttpServer(options);
             created.requestHandler(handler);
         }
         return created.listen().toCompletionStage().thenAccept(listening -> {
@@ -150,9 +172,9 @@ public abstract sealed class LoopbackServer<S extends LoopbackServer<S>> impleme
         }
     }
 
-    /** {@code http://127.0.0.1:<port>}. */
+    /** {@code http://127.0.0.1:<port>} ({@code https} with {@link ServerBuilder#tls}). */
     public final URI baseUri() {
-        return URI.create("http://" + HOST + ":" + port());
+        return URI.create((keyStore == null ? "http" : "https") + "://" + HOST + ":" + port());
     }
 
     boolean isRunning() {

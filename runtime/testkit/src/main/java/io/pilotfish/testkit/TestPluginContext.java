@@ -83,7 +83,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
             this.metadata = b.metadata;
         } else if (b.metadataEnvironment != null) {
             this.metadata = new EcsMetadataClient(b.metadataEnvironment, httpClient, scheduler, clock,
-                    b.metadataOptions);
+                    b.metadataOptions, telemetry.scoped(TagSet.EMPTY));
         } else {
             TestMetadataSource fake = new TestMetadataSource(clock);
             if (b.taskJson != null) {

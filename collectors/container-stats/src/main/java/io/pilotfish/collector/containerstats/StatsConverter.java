@@ -112,12 +112,14 @@ public final class StatsConverter {
             ContainerProblem problem;
             if (!containerStats.isObject()) {
                 problem = new ContainerProblem(dockerId, Reason.MALFORMED_CONTAINER, "the stats entry of container "
-                        + dockerId + " should be an object but is " + StatsFields.describe(containerStats));
+                        + StatsFields.shown(dockerId) + " should be an object but is "
+                        + StatsFields.describe(containerStats));
                 keep(next, dockerId, before);
             } else {
                 if (container == null) {
-                    problem = new ContainerProblem(dockerId, Reason.UNKNOWN_CONTAINER, "container " + dockerId
-                            + " has stats but is not in the task metadata; its stats are skipped");
+                    problem = new ContainerProblem(dockerId, Reason.UNKNOWN_CONTAINER, "container "
+                            + StatsFields.shown(dockerId) + " has stats but is not in the task metadata; its stats "
+                            + "are skipped");
                 } else {
                     int firstOfContainer = out.size();
                     try {
@@ -127,7 +129,8 @@ public final class StatsConverter {
                     } catch (MalformedEntryException e) {
                         out.subList(firstOfContainer, out.size()).clear();
                         problem = new ContainerProblem(dockerId, Reason.MALFORMED_CONTAINER, "the stats of container "
-                                + dockerId + " (" + container.name() + ") are skipped: " + e.getMessage());
+                                + StatsFields.shown(dockerId) + " (" + StatsFields.shown(container.name())
+                                + ") are skipped: " + e.getMessage());
                         keep(next, dockerId, before);
                     }
                 }

@@ -1,5 +1,6 @@
 package io.pilotfish.collector.containerstats;
 
+import io.pilotfish.spi.SafeText;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -40,7 +41,12 @@ final class StatsFields {
         if (!value.isNumber()) {
             throw wrongType(parentPath, field, "a number", value);
         }
-        return value.doubleValue();
+        double number = value.doubleValue();
+        if (!Double.isFinite(number)) {
+            // 1e400 is valid JSON but no counter: sent on, it would be an infinite point no intake accepts.
+            throw wrongType(parentPath, field, "a finite number", value);
+        }
+        return number;
     }
 
     /** An array, or null when absent. The string {@code "None"} counts as absent (seen in Windows payloads). */
@@ -76,15 +82,21 @@ final class StatsFields {
     }
 
     static MalformedEntryException wrongType(String parentPath, String field, String expected, JsonNode value) {
-        String path = parentPath.isEmpty() ? field : parentPath + "." + field;
+        // Interface names in the path come from the body.
+        String path = SafeText.excerpt(parentPath.isEmpty() ? field : parentPath + "." + field, 120);
         return new MalformedEntryException(path + " should be " + expected + " but is " + describe(value));
+    }
+
+    /** A container id (a key of the body) or name as a message shows it: escaped, and cut if it is long. */
+    static String shown(String idOrName) {
+        return SafeText.excerpt(idOrName, 80);
     }
 
     /** A short description of a JSON value for error messages. */
     static String describe(JsonNode value) {
         if (value.isTextual()) {
             String text = value.textValue();
-            return "the string \"" + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "\"";
+            return "the string " + SafeText.quote(text, 40);
         }
         if (value.isObject()) {
             return "an object";

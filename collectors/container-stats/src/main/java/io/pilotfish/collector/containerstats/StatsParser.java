@@ -1,5 +1,6 @@
 package io.pilotfish.collector.containerstats;
 
+import io.pilotfish.spi.SafeText;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,9 +35,12 @@ public final class StatsParser {
         try {
             root = MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new MalformedStatsException("the /task/stats body is not valid JSON: " + e.getOriginalMessage());
+            // The parser quotes the bad token: escaped and cut, it is logged.
+            throw new MalformedStatsException("the /task/stats body is not valid JSON: "
+                    + SafeText.excerpt(e.getOriginalMessage(), 200));
         } catch (IOException e) {
-            throw new MalformedStatsException("the /task/stats body could not be read: " + e.getMessage());
+            throw new MalformedStatsException("the /task/stats body could not be read: "
+                    + SafeText.excerpt(e.getMessage(), 200));
         }
         if (root == null || root.isMissingNode()) {
             throw new MalformedStatsException("the /task/stats body is empty");

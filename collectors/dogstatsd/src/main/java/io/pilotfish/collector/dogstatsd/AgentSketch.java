@@ -34,11 +34,19 @@ public final class AgentSketch {
     public record Bins(int[] keys, int[] counts) {
     }
 
+    /** A bin's heap cost while it is being filled: its map node, boxed key, count holder and table slot. */
+    static final long BIN_HEAP_BYTES = 88;
+
     private final Map<Integer, long[]> counts = new HashMap<>();
     private long count;
     private double min = Double.POSITIVE_INFINITY;
     private double max = Double.NEGATIVE_INFINITY;
     private double sum;
+
+    /** Distinct keys held now (before the 4,096-bin trim applied when sent). */
+    int binsHeld() {
+        return counts.size();
+    }
 
     /** Adds {@code value} {@code times} times. */
     public void add(double value, long times) {

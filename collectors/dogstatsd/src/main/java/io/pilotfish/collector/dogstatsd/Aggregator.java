@@ -54,12 +54,26 @@ public final class Aggregator {
      * @param percentiles   histogram percentiles, each 1 to 100
      * @param maxContexts   distinct contexts one bucket may hold
      * @param counterExpiry how long a counter keeps reporting 0 after its last sample, in seconds
+     * @param maxBytes      estimated heap bytes of every bucket, accumulator and counter kept for zero-reporting
      */
-    public record Settings(List<String> aggregates, List<Integer> percentiles, int maxContexts, long counterExpiry) {
+    public record Settings(List<String> aggregates, List<Integer> percentiles, int maxContexts, long counterExpiry,
+                           long maxBytes) {
 
         public static final List<String> SUPPORTED_AGGREGATES = List.of("max", "min", "median", "avg", "sum", "count");
         public static final Settings DEFAULTS = new Settings(List.of("max", "median", "avg", "count"), List.of(95),
-                100_000, 300);
+                100_000, 300, defaultMaxBytes(Runtime.getRuntime().maxMemory()));
+
+        /** Settings with the default memory budget for this heap. */
+        public Settings(List<String> aggregates, List<Integer> percentiles, int maxContexts, long counterExpiry) {
+            this(aggregates, percentiles, maxContexts, counterExpiry, defaultMaxBytes(Runtime.getRuntime().maxMemory()));
+        }
+
+        /** An eighth of the heap (6 MiB of the launcher's 48 MiB), at most 64 MiB. */
+        public static long defaultMaxBytes(long heapBytes) {
+            return Math.max(MIN_BYTES, Math.min(64L * 1024 * 1024, heapBytes / 8));
+        }
+
+        public static final long MIN_BYTES = 256 * 1024;
 
         public Settings {
             aggregates = List.copyOf(aggregates);
@@ -78,6 +92,9 @@ public final class Aggregator {
             if (maxContexts < 1) {
                 throw new IllegalArgumentException("maxContexts must be at least 1");
             }
+            if (maxBytes < MIN_BYTES) {
+                throw new IllegalArgumentException("maxBytes must be at least " + MIN_BYTES);
+            }
         }
     }
 
@@ -94,6 +111,8 @@ public final class Aggregator {
         /** Null once the tags are final; until then the origin whose tags {@link #resolve} adds. */
         private OriginTags.Source unresolved;
         private int hash;
+        /** The heap bytes charged for this context when it was added. */
+        private long charged;
 
         Context set(String name, StatsdType type, TagSet tags, String host, OriginTags.Source unresolved) {
             this.name = name;
@@ -107,7 +126,22 @@ public final class Aggregator {
         }
 
         Context copy() {
-            return new Context().set(name, type, tags, host, unresolved);
+            Context copy = new Context().set(name, type, tags, host, unresolved);
+            copy.charged = charged;
+            return copy;
+        }
+
+        /**
+         * Estimated heap bytes of a context with these final tags, of which {@code ownTags} came with the message: the
+         * origin's and the agent's tags are the same strings in every context (one task view), so only the message's
+         * own tag strings and the tag array are counted. The host is the agent's one string, or the message's.
+         */
+        long heapBytes(TagSet ownTags) {
+            long own = 0;
+            for (String tag : ownTags) {
+                own += DogStatsdParser.stringBytes(tag);
+            }
+            return CONTEXT_OVERHEAD_BYTES + DogStatsdParser.stringBytes(name) + 32 + 4L * tags.size() + own;
         }
 
         String name() {
@@ -135,13 +169,37 @@ public final class Aggregator {
         }
     }
 
+    /** Why {@link #add} refused a sample. */
+    public enum Refusal {
+        /** The bucket holds {@code context-limit} contexts already. */
+        CONTEXT_LIMIT,
+        /** The aggregator's memory budget ({@code aggregator.max-bytes}) is used up. */
+        MEMORY
+    }
+
+    /** The context object, its map node and table slot, the accumulator's header. */
+    private static final long CONTEXT_OVERHEAD_BYTES = 128;
+    /** A counter kept for zero-reporting: its map node and the last-seen holder, beside its context. */
+    private static final long COUNTER_STATE_BYTES = 72;
+
     private final Settings settings;
     private final TreeMap<Long, Map<Context, Accumulator>> buckets = new TreeMap<>();
-    /** The last flushed bucket start each counter had samples in; updated as buckets are flushed. */
+    /** Estimated heap bytes each bucket holds, released when it is flushed. */
+    private final Map<Long, long[]> bucketBytes = new HashMap<>();
+    /**
+     * The last flushed bucket start each counter had samples in, and the bytes charged for it; updated as buckets are
+     * flushed.
+     */
     private final Map<Context, long[]> counterLastSeen = new HashMap<>();
+    /** Estimated heap bytes held by buckets and counter states, within {@link Settings#maxBytes}. */
+    private long usedBytes;
+    private Refusal lastRefusal;
+    /** Counters not kept for zero-reporting because the budget was used up. */
+    private long countersNotKept;
     private final Context lookup = new Context();
     private long currentStart = Long.MIN_VALUE;
     private Map<Context, Accumulator> current;
+    private long[] currentBytes;
     private long lastFlushed = Long.MIN_VALUE;
     /** Contexts waiting for {@link #resolve}; flushing them would send points without their final tags. */
     private int unresolvedContexts;
@@ -181,21 +239,52 @@ public final class Aggregator {
         if (start != currentStart) {
             currentStart = start;
             current = buckets.computeIfAbsent(start, s -> new HashMap<>());
+            currentBytes = bucketBytes.computeIfAbsent(start, s -> new long[1]);
         }
         StatsdType family = sample.type() == StatsdType.TIMING ? StatsdType.HISTOGRAM : sample.type();
         Accumulator accumulator = current.get(lookup.set(sample.name(), family, tags, host, unresolved));
+        long charge = 0;
         if (accumulator == null) {
             if (current.size() >= settings.maxContexts()) {
+                lastRefusal = Refusal.CONTEXT_LIMIT;
                 return false;
             }
             accumulator = newAccumulator(family);
+            lookup.charged = lookup.heapBytes(sample.tags());
+            charge = lookup.charged + accumulator.heapBytes();
+            if (usedBytes + charge + accumulator.maxGrowth(sample) > settings.maxBytes()) {
+                lastRefusal = Refusal.MEMORY;
+                return false;
+            }
             current.put(lookup.copy(), accumulator);
             if (unresolved != null) {
                 unresolvedContexts++;
             }
+        } else if (usedBytes + accumulator.maxGrowth(sample) > settings.maxBytes()) {
+            lastRefusal = Refusal.MEMORY; // a histogram, set or sketch may not grow past the budget either
+            return false;
         }
+        long before = accumulator.heapBytes();
         accumulator.add(sample, ++arrivals);
+        charge += accumulator.heapBytes() - before;
+        usedBytes += charge;
+        currentBytes[0] += charge;
         return true;
+    }
+
+    /** Why the last refused {@link #add} was refused; null if none was. */
+    public Refusal lastRefusal() {
+        return lastRefusal;
+    }
+
+    /** Estimated heap bytes held now, within {@link Settings#maxBytes}. */
+    public long usedBytes() {
+        return usedBytes;
+    }
+
+    /** Counters that stopped reporting zeros early (or never started) because the memory budget was used up. */
+    public long countersNotKept() {
+        return countersNotKept;
     }
 
     private Accumulator newAccumulator(StatsdType family) {
@@ -221,8 +310,12 @@ public final class Aggregator {
             Map<Context, Accumulator> resolved = new HashMap<>(bucket.getValue().size() * 2);
             for (Map.Entry<Context, Accumulator> entry : bucket.getValue().entrySet()) {
                 Context context = entry.getKey();
-                Context key = context.unresolved == null ? context : new Context().set(context.name, context.type,
-                        tags.apply(context.tags, context.unresolved), context.host, null);
+                Context key = context;
+                if (context.unresolved != null) {
+                    key = new Context().set(context.name, context.type, tags.apply(context.tags, context.unresolved),
+                            context.host, null);
+                    key.charged = context.charged;
+                }
                 Accumulator known = resolved.putIfAbsent(key, entry.getValue());
                 if (known != null) {
                     known.merge(entry.getValue());
@@ -263,9 +356,13 @@ public final class Aggregator {
                 entry.getValue().emit(entry.getKey(), start, out);
             }
             emitIdleCounters(start, bucket.getValue(), out);
+            long[] held = bucketBytes.remove(start);
+            if (held != null) {
+                usedBytes -= held[0];
+            }
             for (Map.Entry<Context, Accumulator> entry : bucket.getValue().entrySet()) {
                 if (entry.getValue() instanceof Counter) {
-                    counterLastSeen.computeIfAbsent(entry.getKey(), c -> new long[1])[0] = start;
+                    rememberCounter(entry.getKey(), start);
                 }
             }
             iterator.remove();
@@ -273,8 +370,28 @@ public final class Aggregator {
             if (start == currentStart) {
                 currentStart = Long.MIN_VALUE;
                 current = null;
+                currentBytes = null;
             }
         }
+    }
+
+    /**
+     * Keeps a counter for zero-reporting. Its state outlives the bucket (up to the counter expiry), so it is charged to
+     * the budget as well: when the budget is used up, a new counter is not kept and simply stops after its last point.
+     */
+    private void rememberCounter(Context context, long start) {
+        long[] seen = counterLastSeen.get(context);
+        if (seen != null) {
+            seen[0] = start;
+            return;
+        }
+        long cost = COUNTER_STATE_BYTES + context.charged;
+        if (usedBytes + cost > settings.maxBytes()) {
+            countersNotKept++;
+            return;
+        }
+        usedBytes += cost;
+        counterLastSeen.put(context, new long[] {start, cost});
     }
 
     /** Counters seen recently but silent in this bucket report 0, so graphs show zero rather than a gap. */
@@ -284,6 +401,7 @@ public final class Aggregator {
             Map.Entry<Context, long[]> entry = seen.next();
             long lastSeen = entry.getValue()[0];
             if (lastSeen + settings.counterExpiry() <= start) {
+                usedBytes -= entry.getValue()[1];
                 seen.remove();
             } else if (lastSeen < start && !bucket.containsKey(entry.getKey())) {
                 Context context = entry.getKey();
@@ -339,6 +457,14 @@ public final class Aggregator {
         abstract void merge(Accumulator other);
 
         abstract void emit(Context context, long start, Consumer<? super Signal> out);
+
+        /** Estimated heap bytes of this accumulator. */
+        abstract long heapBytes();
+
+        /** The most {@link #heapBytes} may grow by taking {@code sample}. */
+        long maxGrowth(MetricSample sample) {
+            return 0;
+        }
     }
 
     private static final class Counter extends Accumulator {
@@ -360,6 +486,11 @@ public final class Aggregator {
         @Override
         void emit(Context context, long start, Consumer<? super Signal> out) {
             out.accept(metric(context.name(), MetricType.RATE, sum / BUCKET_SECONDS, start, context));
+        }
+
+        @Override
+        long heapBytes() {
+            return 24;
         }
     }
 
@@ -386,19 +517,43 @@ public final class Aggregator {
         void emit(Context context, long start, Consumer<? super Signal> out) {
             out.accept(metric(context.name(), MetricType.GAUGE, last, start, context));
         }
+
+        @Override
+        long heapBytes() {
+            return 32;
+        }
     }
 
     private static final class SetOfMembers extends Accumulator {
+        /** A member's map node, its string and the table slots it takes. */
+        private static final long MEMBER_OVERHEAD_BYTES = 96;
         private final Set<String> members = new HashSet<>();
+        private long memberBytes;
 
         @Override
         void add(MetricSample sample, long arrival) {
-            members.add(sample.setMember());
+            if (members.add(sample.setMember())) {
+                memberBytes += MEMBER_OVERHEAD_BYTES + sample.setMember().length();
+            }
         }
 
         @Override
         void merge(Accumulator other) {
-            members.addAll(((SetOfMembers) other).members);
+            for (String member : ((SetOfMembers) other).members) {
+                if (members.add(member)) {
+                    memberBytes += MEMBER_OVERHEAD_BYTES + member.length();
+                }
+            }
+        }
+
+        @Override
+        long heapBytes() {
+            return 64 + memberBytes;
+        }
+
+        @Override
+        long maxGrowth(MetricSample sample) {
+            return MEMBER_OVERHEAD_BYTES + sample.setMember().length();
         }
 
         @Override
@@ -428,6 +583,16 @@ public final class Aggregator {
         @Override
         void emit(Context context, long start, Consumer<? super Signal> out) {
             out.accept(sketch.toSignal(context.name(), start, context.tags(), context.host()));
+        }
+
+        @Override
+        long heapBytes() {
+            return 96 + (long) sketch.binsHeld() * AgentSketch.BIN_HEAP_BYTES;
+        }
+
+        @Override
+        long maxGrowth(MetricSample sample) {
+            return (long) sample.valueCount() * AgentSketch.BIN_HEAP_BYTES;
         }
     }
 
@@ -471,6 +636,23 @@ public final class Aggregator {
                 weights[size] = weight;
             }
             size++;
+        }
+
+        @Override
+        long heapBytes() {
+            return 80 + 16 + values.length * 8L + (weights == null ? 0 : 16 + weights.length * 8L);
+        }
+
+        @Override
+        long maxGrowth(MetricSample sample) {
+            int needed = size + sample.valueCount();
+            long capacity = values.length;
+            while (capacity < needed) {
+                capacity *= 2;
+            }
+            // Values grow to the new capacity, and weights appear (or grow) once one sample weighs differently.
+            long weightsNow = weights == null ? 0 : weights.length * 8L;
+            return (capacity - values.length) * 8 + 16 + capacity * 8 - weightsNow;
         }
 
         @Override

@@ -58,10 +58,19 @@ public final class DogStatsdFactory implements CollectorFactory<DogStatsdConfig>
         int contextLimit = (int) config.number("context-limit", Aggregator.Settings.DEFAULTS.maxContexts(), 1,
                 10_000_000);
         long expiry = config.number("expiry-seconds", Aggregator.Settings.DEFAULTS.counterExpiry(), 0, 86_400);
+        long aggregatorBytes = config.number("aggregator.max-bytes",
+                Aggregator.Settings.defaultMaxBytes(Runtime.getRuntime().maxMemory()), Aggregator.Settings.MIN_BYTES,
+                1L << 40);
         TagSet tags = TagSet.of(words(config, "tags"));
         return new DogStatsdConfig(nonLocal ? "0.0.0.0" : "127.0.0.1", port, socket, streamSocket, bufferSize,
                 receiveBuffer, queueSize, cardinality, originDetection,
-                new Aggregator.Settings(aggregates, percentiles, contextLimit, expiry), tags);
+                new Aggregator.Settings(aggregates, percentiles, contextLimit, expiry, aggregatorBytes), tags);
+    }
+
+    @Override
+    public long memoryBytes(DogStatsdConfig config) {
+        return PacketQueue.memoryBytes(config.queueSize(), config.bufferSize()) + config.aggregation().maxBytes()
+                + DogStatsdReceiver.FIXED_MEMORY_BYTES;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.pilotfish.collector.dogstatsd;
 
+import io.pilotfish.spi.SafeText;
 import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.ServiceCheck;
 import io.pilotfish.spi.signal.TagSet;
@@ -47,6 +48,13 @@ public final class DogStatsdParser {
     private static final int NAME_CACHE_SIZE = 4096;
     private static final int TAG_CACHE_SIZE = 4096;
     private static final int CONTAINER_CACHE_SIZE = 256;
+    // Byte bounds as well: 4,096 names or tag lists of a few KiB each (a hostile client) would be tens of MiB.
+    private static final long NAME_CACHE_BYTES = 512 * 1024;
+    private static final long TAG_CACHE_BYTES = 1024 * 1024;
+    private static final long CONTAINER_CACHE_BYTES = 64 * 1024;
+    /** The caches' heap at most, tables included: for the collector's memory budget. */
+    static final long CACHES_MAX_BYTES = NAME_CACHE_BYTES + TAG_CACHE_BYTES + CONTAINER_CACHE_BYTES
+            + 16L * 2 * (NAME_CACHE_SIZE + TAG_CACHE_SIZE + CONTAINER_CACHE_SIZE) * 2;
     private static final double[] POW10 = new double[23];
 
     static {
@@ -62,9 +70,10 @@ public final class DogStatsdParser {
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     /** Clients repeat the same names, tag lists and container ids: each is decoded once, then found by its bytes. */
-    private final ByteKeyCache<String> nameCache = new ByteKeyCache<>(NAME_CACHE_SIZE);
-    private final ByteKeyCache<TagSet> tagCache = new ByteKeyCache<>(TAG_CACHE_SIZE);
-    private final ByteKeyCache<String> containerCache = new ByteKeyCache<>(CONTAINER_CACHE_SIZE);
+    private final ByteKeyCache<String> nameCache = new ByteKeyCache<>(NAME_CACHE_SIZE, NAME_CACHE_BYTES);
+    private final ByteKeyCache<TagSet> tagCache = new ByteKeyCache<>(TAG_CACHE_SIZE, TAG_CACHE_BYTES);
+    private final ByteKeyCache<String> containerCache = new ByteKeyCache<>(CONTAINER_CACHE_SIZE,
+            CONTAINER_CACHE_BYTES);
     private final List<String> tagScratch = new ArrayList<>();
     /** Refilled for every metric message: see {@link MetricSample}. */
     private final MetricSample sample = new MetricSample();
@@ -265,7 +274,7 @@ public final class DogStatsdParser {
         String name = nameCache.get(b, from, to);
         if (name == null) {
             name = text(b, from, to, ascii);
-            nameCache.put(b, from, to, name);
+            nameCache.put(b, from, to, name, stringBytes(name));
         }
         return name;
     }
@@ -308,7 +317,7 @@ public final class DogStatsdParser {
             start = end + 1;
         }
         TagSet parsed = TagSet.of(tagScratch);
-        tagCache.put(b, from, to, parsed);
+        tagCache.put(b, from, to, parsed, parsed.heapBytes());
         return parsed;
     }
 
@@ -318,7 +327,7 @@ public final class DogStatsdParser {
             originContainer = containerCache.get(b, from + 2, to);
             if (originContainer == null) {
                 originContainer = containerId(text(b, from + 2, to, ascii));
-                containerCache.put(b, from + 2, to, originContainer);
+                containerCache.put(b, from + 2, to, originContainer, stringBytes(originContainer));
             }
         } else if (startsWith(b, from, to, "e:")) {
             originExternal = text(b, from + 2, to, ascii);
@@ -600,15 +609,16 @@ public final class DogStatsdParser {
         return new String(b, from, to - from, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
     }
 
+    /** The line as a log may quote it: cut, and with control bytes escaped (a client must not forge log lines). */
     private static String excerpt(byte[] b, int from, int to, boolean valid) {
         int end = Math.min(to, from + EXCERPT);
         String shown = valid ? new String(b, from, end - from, StandardCharsets.UTF_8)
                 : new String(b, from, end - from, StandardCharsets.UTF_8).replace('\uFFFD', '?');
-        return "\"" + shown + (end < to ? "...\" (" + (to - from) + " bytes)" : "\"");
+        return "\"" + SafeText.escape(shown) + (end < to ? "...\" (" + (to - from) + " bytes)" : "\"");
     }
 
     private static String cut(String text) {
-        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+        return SafeText.excerpt(text, 40);
     }
 
     private static boolean startsWith(byte[] b, int from, int to, String prefix) {
@@ -630,5 +640,10 @@ public final class DogStatsdParser {
             }
         }
         return -1;
+    }
+
+    /** Estimated heap bytes of a compact string: header, value array and characters. */
+    static long stringBytes(String text) {
+        return 48 + text.length();
     }
 }

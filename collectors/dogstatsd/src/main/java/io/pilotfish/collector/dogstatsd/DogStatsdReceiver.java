@@ -10,6 +10,7 @@ import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.PluginContext;
 import io.pilotfish.spi.PluginLog;
 import io.pilotfish.spi.Receiver;
+import io.pilotfish.spi.SafeText;
 import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.signal.Event;
 import io.pilotfish.spi.signal.Metric;
@@ -22,6 +23,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,6 +58,16 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
      * sinks' queues count them; beyond it they go out at once, with the tags known then.
      */
     static final long HELD_SIGNALS_MAX_BYTES = 1024 * 1024;
+    /**
+     * What the collector holds beside the ring and the aggregator: signals held for the metadata, the parser's caches
+     * and the origin-tag cache, with their tables.
+     */
+    static final long FIXED_MEMORY_BYTES = HELD_SIGNALS_MAX_BYTES + DogStatsdParser.CACHES_MAX_BYTES
+            + OriginTags.MERGED_CACHE_MAX_BYTES;
+    /** How long one flush may wait, in all, for the sinks to take its points: see {@link #flush}. */
+    static final Duration FLUSH_PACING_LIMIT = Duration.ofSeconds(3);
+    /** Points emitted between two waits for the sinks' room. */
+    private static final int PACING_STEP = 256;
 
     /** A signal that waits for the task metadata, with its own tags and where it came from. */
     private record HeldSignal(Signal signal, TagSet messageTags, OriginTags.Source source) {
@@ -86,6 +98,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     private volatile Listeners listeners;
     private volatile boolean stopping;
     private volatile int contexts;
+    private volatile long aggregatorBytes;
     /** Reading stops when the queue has less free room than a read can hand over, and resumes below the mark. */
     private final long pauseHeadroomBytes;
     private final long resumeBelowBytes;
@@ -95,6 +108,11 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
     private final AtomicBoolean resumeRequested = new AtomicBoolean();
     /** Read by the telemetry timer only. */
     private long lastKernelDrops;
+    private final AtomicBoolean kernelDropsReported = new AtomicBoolean();
+    /** Guarded by itself: the listeners that cannot bind now, each with what health shows for it. */
+    private final Map<Transport, String> listenersDown = new EnumMap<>(Transport.class);
+    /** Set once, when the parsing worker died; shown in health alongside the listeners. */
+    private volatile String workerFailure;
     private Thread worker;
 
     /** Set once the metadata refresh started at start() has completed, either way; read by the worker. */
@@ -127,6 +145,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         this.eventsOut = telemetry.counter("dogstatsd.events");
         this.serviceChecksOut = telemetry.counter("dogstatsd.service_checks");
         telemetry.gauge("dogstatsd.contexts", () -> contexts);
+        telemetry.gauge("dogstatsd.aggregator.bytes", () -> aggregatorBytes);
         this.readPauses = telemetry.counter("dogstatsd.read_pauses");
         telemetry.gauge("dogstatsd.queue.packets", queue::depth);
         telemetry.gauge("dogstatsd.queue.bytes", queue::usedBytes);
@@ -146,17 +165,98 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             try {
                 listeners = Listeners.start(new ListenerSettings(config.host(), config.port(),
                         config.socket().orElse(null), config.streamSocket().orElse(null), config.bufferSize(),
-                        config.receiveBuffer(), config.originDetection()), this);
+                        config.receiveBuffer(), config.originDetection()), this, new ListenerHealth());
             } catch (RuntimeException e) {
                 stopping = true;
                 queue.wake();
                 return CompletableFuture.failedFuture(e);
             }
             reportListeners(listeners);
-            listeners.udpKernelDrops().ifPresent(ignored -> telemetry.gauge("dogstatsd.kernel_drops",
-                    this::kernelDrops, "listener:udp"));
+            reportKernelDrops();
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** Counts the kernel's UDP drops once UDP is bound (at start or by a retry) and the OS tells them. */
+    private void reportKernelDrops() {
+        Listeners bound = listeners;
+        if (bound != null && bound.udpKernelDrops().isPresent() && kernelDropsReported.compareAndSet(false, true)) {
+            telemetry.gauge("dogstatsd.kernel_drops", this::kernelDrops, "listener:udp");
+        }
+    }
+
+    /**
+     * Keeps health up to date as listeners bind and fail: a listener that cannot bind is a degraded part, named with
+     * its fix and when it is tried again, until a retry binds it. The first failure of each is logged as an error,
+     * a retry only when its reason changes, and the bind that ends a failure as news.
+     */
+    private final class ListenerHealth implements Listeners.Observer {
+
+        @Override
+        public void bound(Listeners.Bound socket) {
+            context.health().listening(socket.transport().socketType(), socket.address());
+            String was;
+            synchronized (listenersDown) {
+                was = listenersDown.remove(socket.transport());
+            }
+            if (was != null) {
+                log.info("dogstatsd: now listening on " + socket.transport().socketType() + " " + socket.address()
+                        + "; the earlier bind failure is cleared");
+                reportKernelDrops();
+            }
+            reportHealth();
+        }
+
+        @Override
+        public void bindFailed(Transport transport, ListenerException failure, int failures,
+                Optional<Duration> retryIn) {
+            if (stopping) {
+                return;
+            }
+            String reason = failure.getMessage();
+            String shown = reason + retryIn.map(delay -> " Binding is retried, next in " + seconds(delay) + " (attempt "
+                    + (failures + 1) + ").").orElse(failure.isPermanent() ? " Not retried: only a change of "
+                    + "configuration can fix it." : "");
+            String before;
+            synchronized (listenersDown) {
+                before = listenersDown.put(transport, shown);
+            }
+            if (failures == 1) {
+                log.error("listener_" + transport.tag(), "dogstatsd: " + reason + (retryIn.isPresent()
+                        ? " Binding is retried, at first after " + seconds(retryIn.get()) + ", then less often (up to"
+                        + " every minute) until it succeeds." : "") + " The other listeners run without it.", null);
+            } else if (before == null || !before.startsWith(reason)) {
+                log.warn("listener_" + transport.tag(), "dogstatsd: still cannot bind (attempt " + failures + "): "
+                        + reason);
+            }
+            reportHealth();
+        }
+    }
+
+    private static String seconds(Duration delay) {
+        long millis = delay.toMillis();
+        return millis < 1000 ? millis + " ms" : Math.round(millis / 1000.0) + " s";
+    }
+
+    /** Health from the listeners that cannot bind and the worker: degraded while any is down, healthy after. */
+    private void reportHealth() {
+        List<String> reasons = new ArrayList<>();
+        String worker = workerFailure;
+        if (worker != null) {
+            reasons.add(worker);
+        }
+        boolean nothingListens;
+        synchronized (listenersDown) {
+            reasons.addAll(listenersDown.values());
+            Listeners bound = listeners;
+            nothingListens = !listenersDown.isEmpty() && bound != null && bound.bound().isEmpty();
+        }
+        if (reasons.isEmpty()) {
+            context.health().healthy();
+        } else {
+            context.health().degraded((nothingListens ? "no DogStatsD listener is bound, so nothing is received. "
+                    : "") + String.join(" ", reasons));
+        }
     }
 
     /**
@@ -180,21 +280,14 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         }
     }
 
-    /** Tells health what listens, and what could not while the rest does. */
+    /** Says what listens once started; health heard of each socket and each failure from {@link ListenerHealth}. */
     private void reportListeners(Listeners bound) {
-        for (Listeners.Bound socket : bound.bound()) {
-            context.health().listening(socket.transport().socketType(), socket.address());
-        }
-        List<ListenerException> failures = bound.failures();
-        if (!failures.isEmpty()) {
-            String reasons = failures.stream().map(Throwable::getMessage).collect(Collectors.joining(" "));
-            log.error("listener", "dogstatsd: " + reasons + " The other listeners run without "
-                    + (failures.size() == 1 ? "it." : "them."), null);
-            context.health().degraded(reasons);
-        }
-        log.info("dogstatsd listening: " + bound.bound().stream()
+        // Now that the listeners are known, health can tell whether nothing at all listens.
+        reportHealth();
+        List<Listeners.Bound> sockets = bound.bound();
+        log.info("dogstatsd listening: " + (sockets.isEmpty() ? "nothing yet (binding is retried)" : sockets.stream()
                 .map(socket -> socket.transport().socketType() + " " + socket.address())
-                .collect(Collectors.joining(", ")) + "; packets up to " + config.bufferSize() + " bytes, queue of "
+                .collect(Collectors.joining(", "))) + "; packets up to " + config.bufferSize() + " bytes, queue of "
                 + queue.budgetBytes() / 1024 + " KiB (queue-size " + config.queueSize() + " x buffer-size)");
     }
 
@@ -301,8 +394,9 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             stopped.complete(null);
         } catch (RuntimeException | Error e) {
             log.error("worker", "dogstatsd: the parsing worker stopped", e);
-            context.health().degraded("the DogStatsD parsing worker stopped (" + e + "): nothing received is parsed "
-                    + "or sent any more. Restart the agent, and report the error with its log.");
+            workerFailure = "the DogStatsD parsing worker stopped (" + e + "): nothing received is parsed or sent any "
+                    + "more. Restart the agent, and report the error with its log.";
+            reportHealth();
             stopped.completeExceptionally(e);
         }
     }
@@ -395,7 +489,7 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
             List<Metric> points = Aggregator.unaggregated(sample,
                     untagged ? sample.tags() : originTags.tags(sample.tags(), source), host);
             if (points.isEmpty()) {
-                drop("unsupported_timestamp", 1, "dogstatsd: " + sample.name() + " is a "
+                drop("unsupported_timestamp", 1, "dogstatsd: " + SafeText.quote(sample.name(), 100) + " is a "
                         + sample.type().name().toLowerCase(Locale.ROOT) + " with a timestamp (T); only gauges and "
                         + "counts may carry one, as in the Datadog Agent");
                 return;
@@ -412,7 +506,13 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
         boolean taken = awaitingMetadata
                 ? aggregator.addUnresolved(sample, sample.tags(), source, host, currentArrival)
                 : aggregator.add(sample, originTags.tags(sample.tags(), source), host, currentArrival);
-        if (!taken) {
+        if (!taken && aggregator.lastRefusal() == Aggregator.Refusal.MEMORY) {
+            drop("aggregator_memory", 1, "dogstatsd: the aggregator's memory budget ("
+                    + config.aggregation().maxBytes() / 1024 + " KiB, aggregator.max-bytes) is used up by "
+                    + aggregator.contexts() + " contexts; samples of new contexts (and growth of histograms, sets and "
+                    + "distributions) are dropped. Check for a tag with unbounded values, or raise the heap and "
+                    + "aggregator.max-bytes");
+        } else if (!taken) {
             drop("context_limit", 1, "dogstatsd: more than " + config.aggregation().maxContexts() + " contexts "
                     + "(name and tags) in one 10 s bucket; samples of new contexts are dropped. Check for a tag with "
                     + "unbounded values, or raise context-limit");
@@ -487,9 +587,26 @@ final class DogStatsdReceiver implements Receiver, PacketHandler, DogStatsdParse
                 + ": dropped a message (" + reason.name().toLowerCase(Locale.ROOT) + "): " + message);
     }
 
+    /**
+     * Emits the closed buckets. A bucket of many contexts is a burst larger than a sink's queue may hold: every
+     * {@value #PACING_STEP} points the worker waits for the sinks to make room, while they are sending successfully,
+     * {@link #FLUSH_PACING_LIMIT} at most per flush. Packets wait in the ring (and the kernel buffer) meanwhile.
+     */
     private void flush(long nowMillis, boolean includeOpen) {
-        aggregator.flush(nowMillis / 1000, includeOpen, this::emit);
+        long pacingDeadline = System.nanoTime() + FLUSH_PACING_LIMIT.toNanos();
+        int[] sinceWait = {0};
+        aggregator.flush(nowMillis / 1000, includeOpen, signal -> {
+            emit(signal);
+            if (++sinceWait[0] >= PACING_STEP) {
+                sinceWait[0] = 0;
+                long left = pacingDeadline - System.nanoTime();
+                if (left > 0) {
+                    emitter.awaitCapacity(Duration.ofNanos(left));
+                }
+            }
+        });
         contexts = aggregator.contexts();
+        aggregatorBytes = aggregator.usedBytes();
     }
 
     private void emit(Signal signal) {

@@ -21,6 +21,8 @@ import java.util.Map;
 final class OriginTags {
 
     private static final int MERGED_CACHE_LIMIT = 8192;
+    /** Tag lists may be as long as a packet: the cache is bounded in bytes too (estimated heap). */
+    static final long MERGED_CACHE_MAX_BYTES = 1024 * 1024;
 
     /** Where a message came from: its container ({@code ""} for none) and the cardinality of the tags it gets. */
     record Source(String containerId, Cardinality cardinality) {
@@ -35,6 +37,7 @@ final class OriginTags {
     private final Source unnamedSource;
     private TaskSnapshot cachedFor;
     private int mergedEntries;
+    private long mergedBytes;
 
     OriginTags(TaskMetadataSource metadata, Cardinality defaultCardinality, boolean originDetection,
                TagSet extraTags) {
@@ -48,11 +51,12 @@ final class OriginTags {
     /** Takes the current task view for the messages that follow. */
     void refresh() {
         TaskSnapshot current = currentSnapshot();
-        if (current != cachedFor || mergedEntries > MERGED_CACHE_LIMIT) {
+        if (current != cachedFor || mergedEntries > MERGED_CACHE_LIMIT || mergedBytes > MERGED_CACHE_MAX_BYTES) {
             // A new task view (a container started, tags changed) or too many distinct tag lists: start afresh.
             merged.clear();
             originTags.clear();
             mergedEntries = 0;
+            mergedBytes = 0;
             cachedFor = current;
         }
     }
@@ -75,7 +79,8 @@ final class OriginTags {
         if (result == null) {
             result = messageTags.with(originTags(source, current)).with(extraTags);
             forSource.put(messageTags, result);
-            if (++mergedEntries > MERGED_CACHE_LIMIT) {
+            mergedBytes += 64 + messageTags.heapBytes() + result.heapBytes();
+            if (++mergedEntries > MERGED_CACHE_LIMIT || mergedBytes > MERGED_CACHE_MAX_BYTES) {
                 refresh();
             }
         }

@@ -90,6 +90,16 @@ final class PacketQueue {
         this.recordPeer = new String[records];
     }
 
+    /** The heap a ring of these dimensions may take: every segment and the packet records. */
+    static long memoryBytes(int queueSize, int maxPacketBytes) {
+        int packetsPerSegment = Math.max(1, Math.min(queueSize, SEGMENT_TARGET_BYTES / maxPacketBytes));
+        long segmentSize = (long) packetsPerSegment * maxPacketBytes;
+        long segmentCount = (queueSize + packetsPerSegment - 1) / packetsPerSegment;
+        long records = Integer.highestOneBit((int) Math.min(MAX_RECORDS,
+                (long) queueSize * RECORDS_PER_BUDGET_PACKET) * 2 - 1);
+        return segmentCount * segmentSize + records * (8 + 4 + 8 + 1 + 4);
+    }
+
     /**
      * Copies up to {@code maxPacketBytes} readable bytes of {@code content} into the ring and queues them. Listener
      * thread only.

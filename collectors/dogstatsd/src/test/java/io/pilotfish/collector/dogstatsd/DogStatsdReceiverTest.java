@@ -186,6 +186,26 @@ class DogStatsdReceiverTest {
     }
 
     @Test
+    void controlBytesFromAPacketAreEscapedInEveryLogLineThatQuotesIt() throws Exception {
+        try (TestPluginContext context = TestPluginContext.create()) {
+            // A terminal escape and a carriage return (which would overwrite the start of the log line) in a bad
+            // type, a bad value and the name of a timestamped histogram (which is dropped).
+            run(context, config(Map.of()), "evil\u001b[2J\rWARN forged:1|x\u001b[0m\n"
+                    + "bad:1\u001b]0;title\u0007|c\nna\u001bme\r:1|ms|T1700000000");
+            List<String> quoted = context.log().lines().stream().map(l -> l.text())
+                    .filter(t -> t.contains("evil") || t.contains("bad:") || t.contains("na")).toList();
+            assertEquals(3, quoted.size(), context.log().dump());
+            for (String text : quoted) {
+                assertFalse(text.chars().anyMatch(c -> c < 0x20 || c == 0x7f), text);
+            }
+            assertTrue(quoted.stream().anyMatch(t -> t.contains("\"evil\\x1b[2J\\rWARN forged:1|x\\x1b[0m\"")),
+                    context.log().dump());
+            assertTrue(quoted.stream().anyMatch(t -> t.contains("1\\x1b]0;title\\x07")), context.log().dump());
+            assertTrue(quoted.stream().anyMatch(t -> t.contains("\"na\\x1bme\\r\" is a")), context.log().dump());
+        }
+    }
+
+    @Test
     void anOversizedPacketKeepsItsWholeLinesAndIsCounted() throws Exception {
         StringBuilder packet = new StringBuilder();
         int lines = 0;
@@ -302,17 +322,36 @@ class DogStatsdReceiverTest {
     }
 
     @Test
-    void aTakenPortFailsTheStartWithTheKeyToChange() throws Exception {
-        try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-             TestPluginContext context = TestPluginContext.create()) {
-            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("port",
-                    Integer.toString(taken.getLocalPort()))), context);
-            Throwable failure = receiver.start(new CollectingEmitter()).toCompletableFuture()
-                    .handle((ok, error) -> error).get(5, TimeUnit.SECONDS);
-            assertTrue(failure != null && String.valueOf(failure.getMessage()).contains("DD_DOGSTATSD_PORT"),
-                    String.valueOf(failure));
-            receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            receiver.close();
+    void aTakenPortIsDegradedWithTheKeyToChangeUntilARetryBindsIt() throws Exception {
+        DatagramSocket taken = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        int port = taken.getLocalPort();
+        try (TestPluginContext context = TestPluginContext.builder().quietLog().build()) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("port", Integer.toString(port))),
+                    context);
+            CollectingEmitter out = new CollectingEmitter();
+            receiver.start(out).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                PluginState.View down = context.healthView();
+                String degraded = down.degraded().orElseThrow();
+                assertTrue(degraded.startsWith("no DogStatsD listener is bound, so nothing is received.")
+                        && degraded.contains("127.0.0.1:" + port) && degraded.contains("DD_DOGSTATSD_PORT")
+                        && degraded.contains("Binding is retried, next in"), degraded);
+                assertEquals(List.of(), down.listening());
+
+                taken.close(); // the other process goes away
+                await("a retry to bind the port", () -> !context.healthView().listening().isEmpty()
+                        && context.healthView().degraded().isEmpty(), () -> context.healthView().toString());
+
+                PluginState.View up = context.healthView();
+                assertEquals(List.of(new PluginState.Endpoint("udp", "127.0.0.1:" + port)), up.listening());
+                assertTrue(up.degraded().isEmpty(), "the problem clears once bound: " + up);
+                send(port, "after.retry:1|c");
+                await("the UDP packet", () -> context.counter("dogstatsd.messages") >= 1);
+            } finally {
+                taken.close();
+                receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(0.1, out.metric("after.retry").value(), 1e-9);
         }
     }
 
@@ -646,10 +685,13 @@ class DogStatsdReceiverTest {
 
     @Test
     void aStartThatFailsWhileTheMetadataIsAwaitedDoesNotClaimTheWaitIsOver() throws Exception {
-        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
-             TestPluginContext context = lateInTheBucket(new LateMetadata())) {
-            DogStatsdReceiver receiver = new DogStatsdReceiver(config(Map.of("port",
-                    Integer.toString(taken.getLocalPort()))), context);
+        // The one listener cannot bind for a reason no retry can clear (a taken port would be retried instead).
+        DogStatsdConfig base = config(Map.of());
+        DogStatsdConfig unknownHost = new DogStatsdConfig("no-such-host.invalid", base.port(), base.socket(),
+                base.streamSocket(), base.bufferSize(), base.receiveBuffer(), base.queueSize(), base.tagCardinality(),
+                base.originDetection(), base.aggregation(), base.extraTags());
+        try (TestPluginContext context = lateInTheBucket(new LateMetadata())) {
+            DogStatsdReceiver receiver = new DogStatsdReceiver(unknownHost, context);
             CompletableFuture<Void> started = receiver.start(new CollectingEmitter()).toCompletableFuture();
             assertThrows(java.util.concurrent.ExecutionException.class, () -> started.get(5, TimeUnit.SECONDS));
             receiver.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);

@@ -9,6 +9,7 @@ import io.pilotfish.core.config.ConfigProblem;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.platform.PluginRegistry;
+import io.pilotfish.spi.SafeText;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.util.Map;
@@ -16,7 +17,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The effective configuration: every key the agent reads, its value (secrets masked) and where it came from. */
+/**
+ * The effective configuration: every key the agent reads, its value (secrets and the credentials of URLs masked, as
+ * every output masks them: {@link io.pilotfish.core.config.ConfigValue#shown}) and where it came from.
+ */
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = "Print the effective configuration, each value with its source; secrets masked.")
 public class ConfigCommand implements Callable<Integer> {
@@ -32,8 +36,13 @@ public class ConfigCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         ConfigAssembly.Assembled assembled = ConfigAssembly.assemble(env, Map.of(), "",
                 PluginCatalogs.of(registry), RunCommand.METADATA_WAIT);
+        return print(assembled, env, json, System.out);
+    }
+
+    /** Prints the assembled configuration as text or JSON; the exit code: 0 when it is valid. */
+    static int print(ConfigAssembly.Assembled assembled, Map<String, String> env, boolean json, PrintStream out)
+            throws Exception {
         LoadedConfig config = assembled.config();
-        PrintStream out = System.out;
         if (json) {
             out.println(toJson(config, env, assembled.notes()));
         } else {
@@ -41,7 +50,7 @@ public class ConfigCommand implements Callable<Integer> {
             config.effective().forEach((key, value) -> out.printf("%-" + width + "s = %-24s %s%n", key,
                     value.value(), value.source()));
             DatadogEnvironment.ignored(env).forEach(line -> out.println("note: " + line));
-            assembled.notes().forEach(line -> out.println("note: " + line));
+            assembled.notes().forEach(line -> out.println("note: " + SafeText.clean(line)));
             if (!config.valid()) {
                 out.println();
                 out.println(config.describeProblems());
@@ -68,7 +77,7 @@ public class ConfigCommand implements Callable<Integer> {
         ArrayNode ignored = root.putArray("ignored");
         DatadogEnvironment.ignored(env).forEach(ignored::add);
         ArrayNode sourceNotes = root.putArray("notes");
-        notes.forEach(sourceNotes::add);
+        notes.forEach(note -> sourceNotes.add(SafeText.clean(note)));
         root.put("valid", config.valid());
         return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }

@@ -78,6 +78,7 @@ public class DoctorCommand implements Callable<Integer> {
             checks.add(new SsmPathsCheck(assembled));
             var status = assembled.config().agent().status();
             checks.add(new RunningAgentCheck(io.pilotfish.agent.status.StatusClient.host(status), status.port()));
+            checks.add(new io.pilotfish.agent.doctor.StatusEndpointCheck(status.host(), status.port()));
         }
         DoctorReport report;
         try (DoctorContext context = new DoctorContext(env, perCheck.get(), target)) {

@@ -13,6 +13,11 @@ import picocli.CommandLine.Command;
                 StatusCommand.class, HealthCommand.class})
 public class PilotfishCommand implements Callable<Integer> {
 
+    static {
+        // Before any command touches java.net.http, which reads the setting once (see IntakeProxy).
+        io.pilotfish.agent.net.IntakeProxy.allowBasicOnTunnels();
+    }
+
     @Inject
     RunCommand run;
 

@@ -65,7 +65,8 @@ public class RunCommand implements Callable<Integer> {
         Instant startedAt = Instant.now();
         StatusServer status = new StatusServer(vertx, config.agent().status(),
                 () -> StatusReport.build(runtime, reloader, startedAt), runtime::health,
-                () -> io.pilotfish.agent.status.OpenMetrics.render(runtime.telemetry().readings()));
+                () -> io.pilotfish.agent.status.OpenMetrics.render(runtime.telemetry().readings()),
+                runtime.telemetry().scoped(io.pilotfish.spi.signal.TagSet.EMPTY));
         lifecycle.manage(runtime, List.of(reloader), List.of(status));
         runtime.start();
         reloader.start();

@@ -161,6 +161,7 @@ public class StatusCommand implements Callable<Integer> {
                     sink.path("dropped").asLong(),
                     sink.path("last_failure").isNull() ? "" : "; last failure: " + sink.path("last_failure").asText());
         }
+        printDrops(status.path("drops"), out);
         JsonNode telemetry = status.path("telemetry");
         if (!telemetry.isMissingNode()) {
             out.println("Own figures: on " + telemetry.path("metrics_path").asText("/metrics") + " of this port"
@@ -178,6 +179,43 @@ public class StatusCommand implements Callable<Integer> {
             out.println("Problems:");
             problems.forEach(p -> out.println("  - " + p.asText()));
         }
+    }
+
+    /**
+     * Every drop since start, one line per part: {@code figure reason count} for each, those still growing marked.
+     * An agent too old to report drops prints nothing here.
+     */
+    private static void printDrops(JsonNode drops, PrintStream out) {
+        if (drops.isMissingNode()) {
+            return;
+        }
+        if (drops.isEmpty()) {
+            out.println("Dropped since start: nothing");
+            return;
+        }
+        out.println("Dropped since start (by reason; * = still growing):");
+        java.util.Map<String, java.util.List<String>> byPart = new java.util.LinkedHashMap<>();
+        for (JsonNode drop : drops) {
+            StringBuilder line = new StringBuilder(drop.path("figure").asText());
+            if (!drop.path("reason").asText().isEmpty()) {
+                line.append(' ').append(drop.path("reason").asText());
+            }
+            line.append(' ').append(drop.path("count").asLong());
+            if (drop.path("bytes").isNumber()) {
+                line.append(" (").append(drop.path("bytes").asLong()).append(" bytes)");
+            }
+            java.util.List<String> tags = new java.util.ArrayList<>();
+            drop.path("tags").forEach(tag -> tags.add(tag.asText()));
+            if (!tags.isEmpty()) {
+                line.append(" [").append(String.join(", ", tags)).append(']');
+            }
+            if (drop.path("growing").asBoolean()) {
+                line.append(" *");
+            }
+            byPart.computeIfAbsent(drop.path("part").asText(), part -> new java.util.ArrayList<>())
+                    .add(line.toString());
+        }
+        byPart.forEach((part, lines) -> out.printf("  %-20s %s%n", part, String.join("; ", lines)));
     }
 
     /** A plugin entry's type and state ({@code {type, state, detail}}), with the reason when it does not run. */

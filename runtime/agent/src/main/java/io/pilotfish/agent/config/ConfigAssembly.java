@@ -11,6 +11,7 @@ import io.pilotfish.core.config.ConfigValue;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.ecs.EcsMetadataClient;
 import io.pilotfish.core.plugin.PluginCatalog;
+import io.pilotfish.spi.SafeText;
 import io.pilotfish.spi.Secret;
 import io.pilotfish.spi.ecs.TaskMetadata;
 import java.net.http.HttpClient;
@@ -273,7 +274,8 @@ public final class ConfigAssembly {
 
     /** Logs the notes at start-up. */
     public static void log(Assembled assembled) {
-        assembled.notes().forEach(note -> LOG.log(System.Logger.Level.WARNING, note));
+        // A note may quote what SSM or the metadata endpoint answered.
+        assembled.notes().forEach(note -> LOG.log(System.Logger.Level.WARNING, SafeText.clean(note)));
         assembled.ssm().ifPresent(load -> LOG.log(System.Logger.Level.INFO, "SSM: " + load.values().size()
                 + " keys from " + load.paths().stream().filter(PathStatus::ok).map(PathStatus::path).toList()));
     }

@@ -6,6 +6,7 @@ import io.pilotfish.config.ssm.SsmLoad;
 import io.pilotfish.core.config.AgentConfig;
 import io.pilotfish.core.config.LoadedConfig;
 import io.pilotfish.core.pipeline.Pipeline;
+import io.pilotfish.spi.SafeText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -285,16 +286,18 @@ public final class ConfigReloader implements AutoCloseable {
 
     private void log(Attempt attempt) {
         String head = "configuration reload (" + attempt.trigger() + "): ";
+        // A detail may quote what SSM answered: each stays on its own line, whatever it holds.
+        List<String> details = attempt.details().stream().map(SafeText::clean).toList();
         switch (attempt.outcome()) {
             case APPLIED -> LOG.log(System.Logger.Level.INFO, head + "applied; "
-                    + String.join("; ", attempt.details()));
+                    + String.join("; ", details));
             // A user who sent SIGHUP wants to see it was taken; timed reads that change nothing stay quiet.
             case UNCHANGED -> LOG.log(attempt.trigger().equals("SIGHUP") ? System.Logger.Level.INFO
                     : System.Logger.Level.DEBUG, head + "no change");
             case REFUSED -> LOG.log(System.Logger.Level.ERROR, head + "refused, the running configuration stays. "
-                    + attempt.details().size() + " error(s):\n  - " + String.join("\n  - ", attempt.details()));
+                    + details.size() + " error(s):\n  - " + String.join("\n  - ", details));
             case SOURCE_FAILED -> LOG.log(System.Logger.Level.WARNING, head + "not applied, the running configuration "
-                    + "stays; retrying in " + retryDelayHint() + ":\n  - " + String.join("\n  - ", attempt.details()));
+                    + "stays; retrying in " + retryDelayHint() + ":\n  - " + String.join("\n  - ", details));
         }
     }
 

@@ -2,6 +2,7 @@ package io.pilotfish.agent.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pilotfish.sink.datadog.common.BoundedBody;
 import io.pilotfish.sink.datadog.common.DatadogEndpoints;
 import io.pilotfish.spi.Secret;
 import java.io.IOException;
@@ -14,6 +15,8 @@ import java.net.http.HttpTimeoutException;
 public final class ApiKeyCheck implements DoctorCheck {
 
     static final String VALIDATE_PATH = "/api/v1/validate";
+    /** Datadog's answer is {@code {"valid":true}}; anything longer is not it. */
+    private static final int BODY_BYTES_KEPT = 4096;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
@@ -45,7 +48,8 @@ public final class ApiKeyCheck implements DoctorCheck {
                 .header("DD-API-KEY", key.reveal()).header("Accept", "application/json").GET().build();
         HttpResponse<byte[]> response;
         try {
-            response = context.http().send(request, HttpResponse.BodyHandlers.ofByteArray());
+            // Only {"valid":true} is looked for: a proxy's error page or a hostile answer is not read whole.
+            response = context.http().send(request, BoundedBody.handler(BODY_BYTES_KEPT));
         } catch (HttpTimeoutException e) {
             return CheckResult.fail(this, host + " did not answer within " + Doctor.seconds(context.timeout()),
                     egressFix(host));
@@ -66,6 +70,14 @@ public final class ApiKeyCheck implements DoctorCheck {
                     "Check DD_API_KEY and that DD_SITE (now " + target.site() + ") matches the key's "
                             + "organisation: a key of datadoghq.eu is rejected by datadoghq.com");
         }
+        if (status == 407) {
+            boolean sent = response.request().headers().firstValue("Proxy-Authorization").isPresent();
+            String proxy = target.proxyFor(uri).map(p -> "the proxy at " + p.describe())
+                    .orElse("a proxy on the way to " + host);
+            return CheckResult.fail(this, proxy + (sent ? " refused the user and password of DD_PROXY_HTTPS"
+                            : " requires a user and password") + " (HTTP 407 Proxy Authentication Required); the "
+                            + "key was not checked", proxyCredentialsFix(sent));
+        }
         if (status == 429) {
             return CheckResult.warn(this, target.destination() + " is rate limiting key validation (HTTP 429)",
                     "Run doctor again in a minute");
@@ -82,6 +94,14 @@ public final class ApiKeyCheck implements DoctorCheck {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** What to do about a 407: the proxy's credentials live in {@code DD_PROXY_HTTPS}. */
+    static String proxyCredentialsFix(boolean credentialsSent) {
+        return credentialsSent
+                ? "Check the user and password in DD_PROXY_HTTPS (before the @ of the URL, special characters "
+                        + "percent-encoded) with the proxy's administrator"
+                : "Put the proxy's user and password in DD_PROXY_HTTPS: user, colon, password and @ before the host";
     }
 
     static String egressFix(String host) {

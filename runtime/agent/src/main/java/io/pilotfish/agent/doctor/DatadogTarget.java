@@ -22,13 +22,16 @@ import java.util.TreeMap;
  * @param apiBase        {@code DD_DD_URL}, else {@code https://api.<site>}; empty when neither is usable
  * @param baseProblem    why {@code apiBase} is empty: the setting to fix
  * @param intakeBases    distinct base URLs of the enabled Datadog sinks (metrics, events); the API base if none
+ * @param proxy          {@code DD_PROXY_HTTPS} ({@code pilotfish.proxy.https}) when it is a usable http(s) URL; it may
+ *                       carry credentials, so only {@link io.pilotfish.agent.net.IntakeProxy#describe} is shown
  */
 public record DatadogTarget(String site, Optional<Secret> apiKey, Optional<URI> apiBase, Optional<String> baseProblem,
-                            Map<String, URI> intakeBases) {
+                            Map<String, URI> intakeBases, Optional<URI> proxy) {
 
     static final String KEY_API_KEY = "pilotfish.datadog.api-key";
     static final String KEY_SITE = "pilotfish.datadog.site";
     static final String KEY_URL = "pilotfish.datadog.url";
+    static final String KEY_PROXY = "pilotfish.proxy.https";
     private static final String SINKS = "pilotfish.sinks.";
     private static final List<String> DATADOG_SINK_TYPES = List.of("datadog-metrics", "datadog-sketches", "datadog-events");
 
@@ -56,7 +59,26 @@ public record DatadogTarget(String site, Optional<Secret> apiKey, Optional<URI> 
             problem = DatadogEndpoints.siteProblem(site).map(p -> "DD_SITE=\"" + site + "\": " + p);
             base = problem.isPresent() ? Optional.empty() : Optional.of(DatadogEndpoints.siteBase(site));
         }
-        return new DatadogTarget(site, apiKey, base, problem, intakeBases(keys, base));
+        Optional<URI> proxy = value(keys, KEY_PROXY).or(() -> nonBlank(env.get("DD_PROXY_HTTPS")))
+                .flatMap(DatadogTarget::proxyUri);
+        return new DatadogTarget(site, apiKey, base, problem, intakeBases(keys, base), proxy);
+    }
+
+    /** An http(s) URL with a host, as the agent accepts for the proxy; else empty (the config check says why). */
+    private static Optional<URI> proxyUri(String raw) {
+        try {
+            URI uri = URI.create(raw);
+            boolean http = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+            return http && uri.getHost() != null ? Optional.of(uri) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The proxy requests to {@code uri} go through, as the agent chooses it; empty when they go direct. */
+    public Optional<io.pilotfish.agent.net.IntakeProxy> proxyFor(URI uri) {
+        return proxy.map(io.pilotfish.agent.net.IntakeProxy::of)
+                .filter(selector -> selector.select(uri).get(0).type() != java.net.Proxy.Type.DIRECT);
     }
 
     /** Base URL per enabled Datadog sink instance (its {@code url} key, else the API base), same URLs once. */
@@ -115,6 +137,7 @@ public record DatadogTarget(String site, Optional<Secret> apiKey, Optional<URI> 
     @Override
     public String toString() {
         return "DatadogTarget[site=" + site + ", apiKey=" + apiKey.map(Secret::masked).orElse("none") + ", apiBase="
-                + apiBase.map(DatadogEndpoints::describe).orElse("none") + "]";
+                + apiBase.map(DatadogEndpoints::describe).orElse("none") + ", proxy="
+                + proxy.map(p -> io.pilotfish.agent.net.IntakeProxy.of(p).describe()).orElse("none") + "]";
     }
 }

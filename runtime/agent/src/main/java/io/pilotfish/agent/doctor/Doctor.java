@@ -1,10 +1,11 @@
 package io.pilotfish.agent.doctor;
 
+import io.pilotfish.spi.SafeText;
+import io.pilotfish.spi.Secret;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs the checks in order, each on its own thread and bounded by the timeout (plus a short grace), so one hanging
  * check (a DNS lookup cannot be interrupted) neither stops the others nor the report. A check that throws or
- * overruns is a failure. Every text passes through a scrubber that replaces the known secrets.
+ * overruns is a failure. Every text passes through a scrubber that replaces the known secrets (in every form an
+ * endpoint may echo them), the credentials of URLs and control characters.
  */
 public final class Doctor {
 
@@ -95,18 +97,26 @@ public final class Doctor {
         context.env(TaskRoleCredentialsCheck.TOKEN).ifPresent(secrets::add);
         context.env("AWS_SECRET_ACCESS_KEY").ifPresent(secrets::add);
         context.env("AWS_SESSION_TOKEN").ifPresent(secrets::add);
+        context.datadog().proxy().flatMap(io.pilotfish.agent.net.IntakeProxy::password).ifPresent(secrets::add);
         secrets.removeIf(s -> s.length() < MIN_SCRUBBED_LENGTH);
         return secrets;
     }
 
     private static CheckResult scrub(CheckResult result, Set<String> secrets) {
-        String detail = result.detail();
-        Optional<String> fix = result.fix();
-        for (String secret : secrets) {
-            detail = detail.replace(secret, "****");
-            fix = fix.map(f -> f.replace(secret, "****"));
+        List<Secret> known = secrets.stream().map(Secret::new).toList();
+        return result.withText(scrub(result.detail(), known), result.fix().map(f -> scrub(f, known)));
+    }
+
+    /**
+     * Each secret masked in every form a peer may have echoed it in (a check quotes what endpoints answered), URL
+     * credentials masked, control characters escaped.
+     */
+    private static String scrub(String text, List<Secret> secrets) {
+        String scrubbed = text;
+        for (Secret secret : secrets) {
+            scrubbed = secret.redact(scrubbed, "****");
         }
-        return result.withText(detail, fix);
+        return SafeText.clean(scrubbed);
     }
 
     static String seconds(Duration timeout) {

@@ -40,10 +40,13 @@ public final class DoctorContext implements AutoCloseable {
             throw new IllegalArgumentException("timeout must be positive, was " + timeout);
         }
         this.datadog = Objects.requireNonNull(datadog, "datadog");
-        this.http = HttpClient.newBuilder()
+        // As the agent's: through DD_PROXY_HTTPS with its credentials, so doctor sees what the sinks will see.
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        this.http = datadog.proxy()
+                .map(proxy -> io.pilotfish.agent.net.ProxyAuthorizingClient.build(builder, proxy))
+                .orElseGet(builder::build);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "pilotfish-doctor-timer");
             thread.setDaemon(true);

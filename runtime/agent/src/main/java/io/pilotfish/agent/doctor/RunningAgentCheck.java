@@ -82,11 +82,18 @@ public final class RunningAgentCheck implements DoctorCheck {
             return "Correct the parameters named above in SSM; the running configuration stays until then. "
                     + "kill -HUP 1 (or wait for the next reload) applies the fix";
         }
+        if (problem.contains(" is dropping data ")) {
+            return "Data is being lost now, for the reasons named above: a sink's queue_full (the intake is slow or "
+                    + "unreachable; a larger queue budget rides out longer outages), DogStatsD parse_errors (a client "
+                    + "sends malformed lines), context_limit (a tag with unbounded values), oversized_packet (raise "
+                    + "buffer-size). pilotfish status lists every drop by reason";
+        }
         if ((problem.startsWith("collector ") || problem.startsWith("sink ")) && (problem.contains(" is not running: ")
                 || problem.contains(" stopped: ") || problem.contains(" is degraded: "))) {
             return "A part of the agent is down and pilotfish health fails for it: fix the cause named above (a port "
-                    + "taken by another process is in the ports check), then restart the task; pilotfish status shows "
-                    + "every part's state";
+                    + "taken by another process is in the ports check). A DogStatsD listener binds on its own once it "
+                    + "can (it is retried); another part needs a restart of the task. pilotfish status shows every "
+                    + "part's state";
         }
         if (problem.contains("API key was rejected")) {
             return "Store a valid API key of the organisation on the configured site where api-key-from points; "

@@ -2,6 +2,9 @@ package io.pilotfish.agent.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pilotfish.config.ssm.ResponseLimits;
+import io.pilotfish.core.http.BodyTooLargeException;
+import io.pilotfish.core.http.LimitedBody;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -87,12 +90,20 @@ public final class TaskRoleCredentialsCheck implements DoctorCheck {
         }
         HttpResponse<byte[]> response;
         try {
-            response = context.http().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            // Read as the agent reads it: an answer larger than a credentials answer can be is refused unread.
+            response = context.http().send(request.build(), LimitedBody.handler("GET " + where,
+                    ResponseLimits.CREDENTIALS_MAX_BODY_BYTES, false));
         } catch (HttpTimeoutException e) {
             return CheckResult.fail(this, where + " did not answer within " + Doctor.seconds(context.timeout()),
                     "The credentials endpoint answers only inside an ECS task; check that nothing (an iptables rule, "
                             + "a proxy in HTTP_PROXY without NO_PROXY=169.254.170.2) blocks it");
         } catch (IOException e) {
+            if (BodyTooLargeException.in(e).isPresent()) {
+                return CheckResult.fail(this, where + " answered with more than "
+                        + BodyTooLargeException.size(ResponseLimits.CREDENTIALS_MAX_BODY_BYTES) + ", which Pilotfish "
+                        + "refuses to read (a credentials answer is about 1.5 KB)", "Check " + variable + ": it "
+                        + "should point at the ECS credentials endpoint; do not override it in the task definition");
+            }
             return CheckResult.fail(this, where + " could not be reached: " + e.getClass().getSimpleName(),
                     "The credentials endpoint answers only inside an ECS task; run doctor in the Pilotfish "
                             + "container (ECS Exec)");

@@ -12,6 +12,8 @@ import io.pilotfish.core.config.MapPluginConfig;
 import io.pilotfish.core.pipeline.SinkRunner;
 import io.pilotfish.core.plugin.PluginState;
 import io.pilotfish.core.telemetry.TelemetryRegistry;
+import io.pilotfish.spi.SafeText;
+import io.pilotfish.spi.Secret;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,9 +139,26 @@ public final class StatusReport {
                 problems.add("sink " + name + ": " + failure);
             }
         }
+        // Every counted drop of every part, by reason; a part still dropping is a problem while it lasts.
+        DropReport.add(root, telemetry, problems);
         ObjectNode telemetryNode = root.putObject("telemetry");
         telemetryNode.put("shipped", runtime.config().agent().shipTelemetry());
         telemetryNode.put("metrics_path", "/metrics");
+        // The status listener's own exposure and bounds (StatusServer): worth a look, never a dead part.
+        io.pilotfish.core.config.AgentConfig.StatusOptions statusOptions = runtime.config().agent().status();
+        long refusedConnections = telemetry.total("status.connections.refused");
+        ObjectNode endpointNode = root.putObject("status_endpoint");
+        endpointNode.put("host", statusOptions.host());
+        endpointNode.put("port", statusOptions.port());
+        endpointNode.put("refused_connections", refusedConnections);
+        if (statusOptions.enabled() && !StatusServer.isLoopback(statusOptions.host())) {
+            warnings.add(StatusServer.exposureWarning(statusOptions.host(), statusOptions.port()));
+        }
+        if (refusedConnections > 0) {
+            warnings.add("the status endpoint refused " + refusedConnections + " connection(s) beyond its limit of "
+                    + StatusServer.Limits.DEFAULT.maxConnections() + " open at once: a client opens connections "
+                    + "without closing them");
+        }
 
         Health health = runtime.health();
         ObjectNode healthNode = root.putObject("health");
@@ -151,7 +170,37 @@ public final class StatusReport {
         ArrayNode problemNode = root.putArray("problems");
         problems.forEach(problemNode::add);
         root.put("ok", problems.isEmpty());
+        makeSafe(root, runtime.config().agent().apiKey());
         return root;
+    }
+
+    /**
+     * Every text of the report as it may be shown: the parts' warnings and failures quote what peers answered, so
+     * the API key is masked in every form a peer may echo it, URL credentials are masked and control characters
+     * escaped, whichever part wrote the text.
+     */
+    static void makeSafe(com.fasterxml.jackson.databind.JsonNode node, java.util.Optional<Secret> key) {
+        if (node instanceof ObjectNode object) {
+            for (java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : object.properties()) {
+                if (field.getValue().isTextual()) {
+                    object.put(field.getKey(), safe(field.getValue().asText(), key));
+                } else {
+                    makeSafe(field.getValue(), key);
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                if (array.get(i).isTextual()) {
+                    array.set(i, safe(array.get(i).asText(), key));
+                } else {
+                    makeSafe(array.get(i), key);
+                }
+            }
+        }
+    }
+
+    private static String safe(String text, java.util.Optional<Secret> key) {
+        return SafeText.clean(key.map(k -> k.redact(text)).orElse(text));
     }
 
     /**

@@ -78,6 +78,40 @@ class ApiKeyCheckTest {
     }
 
     @Test
+    void anEndlessAnswerIsCutAtTheExcerptInsteadOfReadToItsEnd() throws Exception {
+        long size = 200L << 20;
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CountDownLatch closedByClient = new java.util.concurrent.CountDownLatch(1);
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            // 200 with a chunked page of 200 MB that is not {"valid":true}, as a broken proxy might send.
+            exchange.sendResponseHeaders(200, 0);
+            byte[] chunk = "<p>".repeat(20_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                while (written.get() < size) {
+                    out.write(chunk);
+                    written.addAndGet(chunk.length);
+                }
+            } catch (java.io.IOException closed) {
+                closedByClient.countDown();
+            }
+        });
+        server.start();
+        try {
+            CheckResult result = run(Fixtures.target("pilotfish.datadog.url", Fixtures.base(server).toString(),
+                    "pilotfish.datadog.api-key", API_KEY));
+            assertEquals(CheckStatus.FAIL, result.status());
+            assertTrue(result.detail().contains("answered 200 without {\"valid\":true}"), result.detail());
+            assertTrue(closedByClient.await(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the check closed the connection instead of reading on");
+            assertTrue(written.get() < size / 2, "the server wrote " + written.get() + " of " + size + " bytes");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void missingKeyFailsWithHowToSetIt() throws Exception {
         CheckResult result = run(Fixtures.target("pilotfish.datadog.site", "datadoghq.eu"));
         assertEquals(CheckStatus.FAIL, result.status());

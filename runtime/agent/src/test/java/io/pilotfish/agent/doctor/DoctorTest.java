@@ -81,6 +81,20 @@ class DoctorTest {
     }
 
     @Test
+    void whatAnEndpointEchoedIsScrubbedInEveryFormAndKeptOnOneLine() {
+        Map<String, String> forms = io.pilotfish.testkit.SecretEchoes.of(API_KEY);
+        DoctorReport report = run(List.of(check("echo", self -> CheckResult.fail(self, "answered "
+                + String.join(" ", forms.values()) + " via http://user:pass@proxy:3128 \u001b[2J\rdone",
+                "check " + forms.get("base64")))), Duration.ofSeconds(1),
+                Fixtures.target("pilotfish.datadog.api-key", API_KEY));
+        String text = report.text();
+        assertEquals(List.of(), io.pilotfish.testkit.SecretEchoes.leaked(API_KEY, List.of(text)), text);
+        // The doctor's report makes a line break "; " (as for config problem lists); ESC is escaped.
+        assertTrue(text.contains("http://***@proxy:3128 \\x1b[2J; done"), text);
+        assertFalse(text.contains("pass@") || text.contains("\u001b"), text);
+    }
+
+    @Test
     void warningsAndSkipsKeepExitCodeZero() {
         DoctorReport report = run(List.of(
                 check("a", self -> CheckResult.pass(self, "fine")),

@@ -66,7 +66,11 @@ class RunningAgentCheckTest {
     void everyKindOfProblemGetsItsOwnAdvice() {
         assertTrue(RunningAgentCheck.fixFor("no Datadog API key: ...").contains("api-key-from"));
         assertTrue(RunningAgentCheck.fixFor("collector dogstatsd is not running: failed to start: udp 127.0.0.1:8125 "
-                + "already in use").contains("restart the task"));
+                + "already in use").contains("restart of the task"));
+        assertTrue(RunningAgentCheck.fixFor("collector dogstatsd is degraded: DogStatsD UDP listener could not bind "
+                + "127.0.0.1:8125: Address already in use").contains("binds on its own once it can"));
+        assertTrue(RunningAgentCheck.fixFor("collector dogstatsd is dropping data (within the last 60 s): "
+                + "dogstatsd.parse_errors malformed 3 since start").contains("malformed lines"));
         assertTrue(RunningAgentCheck.fixFor("the last configuration reload (x) was refused: a").contains("HUP"));
         assertTrue(RunningAgentCheck.fixFor("sink m: host answered HTTP 403: the API key was rejected. Check")
                 .contains("re-reads"));

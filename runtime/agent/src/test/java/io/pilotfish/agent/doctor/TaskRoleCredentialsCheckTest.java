@@ -52,6 +52,31 @@ class TaskRoleCredentialsCheckTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "Content-Length announced: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void anOversizedAnswerIsRefusedUnreadWithoutShowingAnyOfIt(boolean announced) throws Exception {
+        long size = announced ? 16L << 20 : 200L << 20;
+        try (io.pilotfish.testkit.EcsMetadataSimulator task = io.pilotfish.testkit.EcsMetadataSimulator
+                .builder(io.pilotfish.testkit.TaskSpec.fargateDemoTask()).credentialsToken(AUTH_TOKEN)
+                .roleCredentials(new io.pilotfish.testkit.EcsMetadataSimulator.RoleCredentials(ROLE, ACCESS_KEY,
+                        SECRET_KEY, SESSION_TOKEN)).start()) {
+            task.oversizedNext(1, task.credentialsFullUri().getPath(), size, announced);
+
+            CheckResult result = run(new TaskRoleCredentialsCheck(), Map.of("AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    task.credentialsFullUri().toString(), "AWS_CONTAINER_AUTHORIZATION_TOKEN", AUTH_TOKEN));
+
+            assertEquals(CheckStatus.FAIL, result.status(), result.detail());
+            assertTrue(result.detail().contains("answered with more than 64 KiB"), result.detail());
+            assertTrue(!result.detail().contains(task.credentialsFullUri().getPath()), result.detail());
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (task.oversizedBodiesCutShort() == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, task.oversizedBodiesCutShort(), "the check closed the connection");
+            assertTrue(task.oversizedBytesWritten() < size / 2, task.oversizedBytesWritten() + " of " + size);
+        }
+    }
+
     @Test
     void fullUriSendsTheAuthorizationToken(@TempDir Path dir) throws Exception {
         HttpServer server = Fixtures.server(exchange -> AUTH_TOKEN.equals(exchange.getRequestHeaders()

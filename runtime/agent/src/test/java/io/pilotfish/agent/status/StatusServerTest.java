@@ -9,11 +9,13 @@ import io.pilotfish.core.config.AgentConfig;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,9 +43,153 @@ class StatusServerTest {
     }
 
     private StatusServer server(int port) {
+        return server("127.0.0.1", port, StatusServer.Limits.DEFAULT);
+    }
+
+    private StatusServer server(String host, int port, StatusServer.Limits limits) {
         ObjectNode report = new ObjectMapper().createObjectNode().put("version", "test").put("ok", true);
-        return new StatusServer(vertx, new AgentConfig.StatusOptions("127.0.0.1", port), () -> report, health::get,
-                () -> OpenMetrics.render(telemetry.readings()));
+        return new StatusServer(vertx, new AgentConfig.StatusOptions(host, port), () -> report, health::get,
+                () -> OpenMetrics.render(telemetry.readings()), telemetry.scoped(TagSet.EMPTY), limits);
+    }
+
+    /** A raw connection to the endpoint that sends nothing, as an idle or hostile client holds one. */
+    private static Socket idle(int port) throws Exception {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        socket.setSoTimeout(20_000);
+        return socket;
+    }
+
+    /** Whether the server closed {@code socket}: a read ends (EOF or reset) instead of waiting for the timeout. */
+    private static boolean closedByServer(Socket socket) throws Exception {
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } catch (java.net.SocketException reset) {
+            return true;
+        }
+    }
+
+    /** Asks {@code /health} on a raw connection, kept open; the answer's status line. */
+    private static String health(Socket socket) throws Exception {
+        socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return new String(socket.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    private double reading(String name) {
+        return telemetry.readings().stream().filter(r -> r.name().equals(name)).mapToDouble(r -> r.value()).sum();
+    }
+
+    private void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void idleConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
+        int port = freePort();
+        try (StatusServer server = server("127.0.0.1", port, new StatusServer.Limits(Duration.ofMillis(300), 64))) {
+            server.start(Duration.ofSeconds(5));
+            List<Socket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    sockets.add(idle(port));
+                }
+                for (Socket socket : sockets) {
+                    assertTrue(closedByServer(socket), "an idle connection was still open 20 s after a 300 ms idle "
+                            + "timeout");
+                }
+                await("the open-connections gauge back at 0", () -> reading("status.connections.open") == 0);
+            } finally {
+                for (Socket socket : sockets) {
+                    socket.close();
+                }
+            }
+            assertEquals(200, send(port, "GET", "/health").statusCode(), "the endpoint still answers");
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheCapAreRefusedAndCounted() throws Exception {
+        int port = freePort();
+        List<Socket> sockets = new ArrayList<>();
+        try (StatusServer server = server("127.0.0.1", port, new StatusServer.Limits(Duration.ofMinutes(5), 4))) {
+            server.start(Duration.ofSeconds(5));
+            for (int i = 0; i < 4; i++) {
+                Socket admitted = idle(port);
+                sockets.add(admitted);
+                assertEquals("HTTP/1.1 200", health(admitted), "connection " + (i + 1) + " is within the cap");
+            }
+            for (int i = 0; i < 6; i++) {
+                try (Socket extra = idle(port)) {
+                    assertTrue(closedByServer(extra), "connection " + (5 + i) + " was held beyond the cap of 4");
+                }
+            }
+            await("6 refusals counted", () -> reading("status.connections.refused") == 6);
+            String metrics = OpenMetrics.render(telemetry.readings());
+            assertTrue(metrics.contains("pilotfish_status_connections_refused_total 6"), metrics);
+
+            assertEquals(4, reading("status.connections.open"));
+
+            // Closing one makes room for a new client.
+            sockets.remove(0).close();
+            await("a closed connection leaves the count", () -> reading("status.connections.open") == 3);
+            assertEquals(200, send(port, "GET", "/health").statusCode());
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void aNonLoopbackBindIsWarnedAboutLoudly() throws Exception {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(StatusServer.class.getName());
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler recorder = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(recorder);
+        try {
+            try (StatusServer server = server("127.0.0.1", 0, StatusServer.Limits.DEFAULT)) {
+                server.start(Duration.ofSeconds(5));
+            }
+            int loopbackPort = freePort();
+            try (StatusServer server = server("127.0.0.1", loopbackPort, StatusServer.Limits.DEFAULT)) {
+                server.start(Duration.ofSeconds(5));
+            }
+            assertTrue(records.stream().noneMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING
+                    .intValue()), "no warning for a loopback bind");
+            int port = freePort();
+            try (StatusServer server = server("0.0.0.0", port, StatusServer.Limits.DEFAULT)) {
+                assertEquals(port, server.start(Duration.ofSeconds(5)));
+            }
+            java.util.logging.LogRecord warning = records.stream()
+                    .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                    .findFirst().orElseThrow(() -> new AssertionError("no warning for a bind on 0.0.0.0"));
+            String message = warning.getMessage();
+            assertTrue(message.contains("0.0.0.0:" + port) && message.contains("without authentication")
+                    && message.contains("PILOTFISH_STATUS_HOST"), message);
+        } finally {
+            logger.removeHandler(recorder);
+        }
     }
 
     private HttpResponse<String> send(int port, String method, String path) throws Exception {

@@ -95,6 +95,9 @@ public record SecretReference(String spec, String parameterName) {
         } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
             throw new SecretUnavailableException(spec + ": SSM did not answer in time");
         } catch (SdkException e) {
+            ResponseLimits.refusal(e).ifPresent(refused -> {
+                throw new SecretUnavailableException(spec + ": " + refused.getMessage());
+            });
             throw new SecretUnavailableException(spec + ": could not reach SSM (" + e.getClass().getSimpleName() + ")");
         }
     }

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
@@ -196,6 +197,13 @@ public final class SsmConfigLoader {
             }
             return new PathStatus(path, PathStatus.State.FAILED, 0,
                     "SSM answered " + ssm.statusCode() + " " + code, "check the path and the task role");
+        }
+        Optional<ResponseLimits.Refused> refused = ResponseLimits.refusal(e);
+        if (refused.isPresent()) {
+            return new PathStatus(path, PathStatus.State.FAILED, 0, refused.get().getMessage(),
+                    refused.get().route() == ResponseLimits.Route.SSM
+                            ? "check AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL if set: what answered there is not SSM"
+                            : "do not override AWS_CONTAINER_CREDENTIALS_* in the task definition: ECS sets them");
         }
         if (e instanceof SdkClientException && e.getMessage() != null
                 && e.getMessage().toLowerCase().contains("credentials")) {

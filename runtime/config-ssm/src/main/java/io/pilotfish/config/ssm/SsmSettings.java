@@ -13,8 +13,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
- * How to reach SSM. Credentials always come from the SDK's default chain (the ECS task role through
- * {@code AWS_CONTAINER_CREDENTIALS_RELATIVE_URI} / {@code _FULL_URI}); there is deliberately no static key here.
+ * How to reach SSM. Credentials come from the ECS task role ({@code AWS_CONTAINER_CREDENTIALS_RELATIVE_URI} /
+ * {@code _FULL_URI}), else from the SDK's default chain; there is deliberately no static key here.
  *
  * @param region         e.g. {@code eu-west-1}
  * @param accountId      the task's account, used only to write IAM fixes; empty when unknown
@@ -104,14 +104,19 @@ public record SsmSettings(String region, String accountId, Optional<URI> endpoin
         return null;
     }
 
-    /** A client on the JDK HTTP stack with the default credential chain. The caller closes it. */
+    /**
+     * A client on the JDK HTTP stack, reading no answer larger than {@link ResponseLimits#SSM_MAX_BODY_BYTES}. In a
+     * task with a task role the credentials come from its endpoint through {@link TaskRoleCredentialsProvider}
+     * (bounded as well); elsewhere from the SDK's default chain. The caller closes it.
+     */
     public SsmClient createClient() {
         var builder = SsmClient.builder()
                 .region(Region.of(region))
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                .credentialsProvider(TaskRoleCredentialsProvider.configured()
+                        ? new TaskRoleCredentialsProvider() : DefaultCredentialsProvider.builder().build())
+                .httpClientBuilder(LimitedSdkHttpClient.wrapping(UrlConnectionHttpClient.builder()
                         .connectionTimeout(attemptTimeout)
-                        .socketTimeout(attemptTimeout))
+                        .socketTimeout(attemptTimeout), ResponseLimits.SSM_MAX_BODY_BYTES))
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
                         .apiCallTimeout(apiCallTimeout)
                         .apiCallAttemptTimeout(attemptTimeout)

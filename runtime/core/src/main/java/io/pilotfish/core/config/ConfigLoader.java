@@ -1,6 +1,7 @@
 package io.pilotfish.core.config;
 
 import io.pilotfish.core.plugin.PluginCatalog;
+import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.CollectorFactory;
 import io.pilotfish.spi.PluginFactory;
 import io.pilotfish.spi.SinkFactory;
@@ -33,9 +34,16 @@ public final class ConfigLoader {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
 
     private final PluginCatalog catalog;
+    private final long heapBytes;
 
     public ConfigLoader(PluginCatalog catalog) {
+        this(catalog, Runtime.getRuntime().maxMemory());
+    }
+
+    /** @param heapBytes the heap every budget must fit in together (the agent's {@code -Xmx}) */
+    public ConfigLoader(PluginCatalog catalog, long heapBytes) {
         this.catalog = catalog;
+        this.heapBytes = heapBytes;
     }
 
     /** @param values every {@code pilotfish.*} key with its value and source; other keys are ignored */
@@ -96,9 +104,12 @@ public final class ConfigLoader {
         views.add(globalView);
         collectorKeys.forEach((name, keys) -> loadCollector(name, keys, collectorEnv.getOrDefault(name, Map.of()),
                 problems, views).ifPresent(collectors::add));
-        List<SinkSpec> sinks = new ArrayList<>();
-        sinkKeys.forEach((name, keys) -> loadSink(name, keys, sinkEnv.getOrDefault(name, Map.of()), problems, views)
-                .ifPresent(sinks::add));
+        List<SinkSpec> loadedSinks = new ArrayList<>();
+        Map<String, MapPluginConfig> sinkViews = new TreeMap<>();
+        sinkKeys.forEach((name, keys) -> loadSink(name, keys, sinkEnv.getOrDefault(name, Map.of()), problems, views,
+                sinkViews).ifPresent(loadedSinks::add));
+        List<SinkSpec> sinks = problems.isEmpty() ? planMemory(collectors, loadedSinks, sinkViews, problems)
+                : loadedSinks;
         return new LoadedConfig(agent, List.copyOf(collectors), List.copyOf(sinks), List.copyOf(problems),
                 effective(views));
     }
@@ -138,7 +149,7 @@ public final class ConfigLoader {
             keyPart = "TYPE";
             knownKeys.computeIfAbsent(match, n -> new TreeMap<>());
         } else {
-            problems.add(new ConfigProblem(variable, value.value(), value.source(), "no " + prefix
+            problems.add(new ConfigProblem(variable, shown(variable, value), value.source(), "no " + prefix
                     + "<instance> matches; name an instance that exists, or create one with "
                     + variable.substring(0, variable.length() - rest.length()) + "<NAME>_TYPE"));
             return;
@@ -152,17 +163,22 @@ public final class ConfigLoader {
         String rest = key.substring(prefix.length());
         int dot = rest.indexOf('.');
         if (dot <= 0 || dot == rest.length() - 1) {
-            problems.add(new ConfigProblem(key, value.value(), value.source(),
+            problems.add(new ConfigProblem(key, shown(key, value), value.source(),
                     "expected " + prefix + "<instance name>.<key>"));
             return;
         }
         String name = rest.substring(0, dot);
         if (!INSTANCE_NAME.matcher(name).matches()) {
-            problems.add(new ConfigProblem(key, value.value(), value.source(),
+            problems.add(new ConfigProblem(key, shown(key, value), value.source(),
                     "instance name '" + name + "' must be lowercase letters, digits, '-' or '_'"));
             return;
         }
         into.computeIfAbsent(name, n -> new TreeMap<>()).put(rest.substring(dot + 1), value);
+    }
+
+    /** A misplaced key's value for its problem: hidden when secret or when the key looks like it holds one. */
+    private static String shown(String key, ConfigValue value) {
+        return value.secret() ? "****" : MapPluginConfig.shown(key, value.value());
     }
 
     private Optional<CollectorSpec> loadCollector(String name, Map<String, ConfigValue> keys,
@@ -196,11 +212,85 @@ public final class ConfigLoader {
         return Optional.of(new CollectorSpec(name, typed, config, interval));
     }
 
+    /**
+     * Checks that every budget fits the heap together and gives each sink without a queue budget of its own its share
+     * of what is left (and a batch that fits in it).
+     */
+    private List<SinkSpec> planMemory(List<CollectorSpec> collectors, List<SinkSpec> sinks,
+                                      Map<String, MapPluginConfig> sinkViews, List<ConfigProblem> problems) {
+        MemoryPlan plan = new MemoryPlan(heapBytes);
+        for (CollectorSpec collector : collectors) {
+            long bytes;
+            try {
+                bytes = collector.factory().memoryBytes(collector.config());
+            } catch (RuntimeException e) {
+                bytes = 0; // a plugin that cannot say is not held against the others
+            }
+            if (bytes > 0) {
+                plan.collector(COLLECTORS + collector.name(), bytes);
+            }
+        }
+        String largestKey = null;
+        long largest = -1;
+        for (SinkSpec sink : sinks) {
+            MapPluginConfig view = sinkViews.get(sink.name());
+            if (setByUser(view, "queue.max-bytes")) {
+                String key = SINKS + sink.name() + ".queue.max-bytes";
+                plan.fixedSink(key, sink.options().queueMaxBytes());
+                if (sink.options().queueMaxBytes() > largest) {
+                    largest = sink.options().queueMaxBytes();
+                    largestKey = sink.name();
+                }
+            } else {
+                plan.sharedSink(SINKS + sink.name());
+            }
+        }
+        if (!plan.fits()) {
+            String fix = ". Lower these budgets, or give the agent a larger heap (PILOTFISH_JAVA_OPTS=-Xmx...; the "
+                    + "launcher's default is -Xmx48m)";
+            if (largestKey != null) {
+                MapPluginConfig.Effective set = sinkViews.get(largestKey).effective().get("queue.max-bytes");
+                problems.add(new ConfigProblem(SINKS + largestKey + ".queue.max-bytes", set.value(), set.source(),
+                        plan.describe() + fix));
+            } else {
+                problems.add(new ConfigProblem(PREFIX + "heap", MemoryPlan.mib(heapBytes), "-Xmx",
+                        plan.describe() + fix));
+            }
+            return sinks;
+        }
+        long share = plan.sharedQueueBytes();
+        List<SinkSpec> planned = new ArrayList<>(sinks.size());
+        for (SinkSpec sink : sinks) {
+            MapPluginConfig view = sinkViews.get(sink.name());
+            if (setByUser(view, "queue.max-bytes")) {
+                planned.add(sink);
+                continue;
+            }
+            SinkOptions options = sink.options();
+            BatchLimits batch = options.batch();
+            if (!setByUser(view, "batch.max-bytes")) {
+                batch = new BatchLimits(batch.maxItems(), Math.min(sink.factory().batchLimits(sink.config()).maxBytes(),
+                        Math.max(1024, share / 2)));
+            }
+            view.derived("queue.max-bytes", String.valueOf(share), "a share of the heap");
+            planned.add(new SinkSpec(sink.name(), sink.factory(), sink.config(), sink.signals(),
+                    new SinkOptions(share, batch, options.batchTimeout(), options.initialBackoff(),
+                            options.maxBackoff(), options.maxAge(), options.requestTimeout())));
+        }
+        return planned;
+    }
+
+    private static boolean setByUser(MapPluginConfig view, String key) {
+        MapPluginConfig.Effective effective = view == null ? null : view.effective().get(key);
+        return effective != null && !"default".equals(effective.source());
+    }
+
     private Optional<SinkSpec> loadSink(String name, Map<String, ConfigValue> keys,
                                         Map<String, MapPluginConfig.EnvEntry> env, List<ConfigProblem> problems,
-                                        List<MapPluginConfig> views) {
+                                        List<MapPluginConfig> views, Map<String, MapPluginConfig> sinkViews) {
         MapPluginConfig view = new MapPluginConfig(name, SINKS + name + ".", keys, env);
         views.add(view);
+        sinkViews.put(name, view);
         String type = view.string("type", name);
         boolean enabled = view.bool("enabled", true);
         Optional<SinkFactory<?>> factory = catalog.sink(type);

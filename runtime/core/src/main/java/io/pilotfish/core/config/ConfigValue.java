@@ -1,5 +1,7 @@
 package io.pilotfish.core.config;
 
+import io.pilotfish.spi.SafeText;
+
 /**
  * A raw value, the name of the source that provided it ({@code Datadog environment (DD_*)}, {@code ssm:/pilotfish/x})
  * and that source's ordinal: when two sources set one key, the higher ordinal wins. A secret value (a SecureString
@@ -26,10 +28,32 @@ public record ConfigValue(String value, String source, int ordinal, boolean secr
         this(value, source, ordinal, false);
     }
 
-    /** Never shows a secret value (a SecureString parameter, an API key). */
+    /** Never shows a secret value (a SecureString parameter, an API key) nor the credentials of a URL. */
     @Override
     public String toString() {
-        return "ConfigValue[" + (secret ? "****" : value) + " from " + source + "]";
+        return "ConfigValue[" + (secret ? "****" : shown(value)) + " from " + source + "]";
+    }
+
+    /**
+     * A value as every output shows it: the credentials of a URL in it masked ({@code http://***@proxy:3128}) and
+     * control characters escaped. A secret value is not shown at all.
+     */
+    public static String shown(String value) {
+        return value == null ? null : SafeText.escape(SafeText.maskCredentials(value));
+    }
+
+    /**
+     * As {@link #shown(String)}; the value of a key meant to hold a URL ({@code *url*}, {@code *proxy*},
+     * {@code *endpoint*}) also when its scheme is missing ({@code user:pass@proxy:3128}). Other keys keep such text:
+     * {@code owner:jane@example.com} is a tag.
+     */
+    public static String shown(String key, String value) {
+        if (value == null) {
+            return null;
+        }
+        String name = key == null ? "" : key.toUpperCase(java.util.Locale.ROOT);
+        boolean url = name.contains("URL") || name.contains("PROXY") || name.contains("ENDPOINT");
+        return SafeText.escape(url ? SafeText.maskUrl(value) : SafeText.maskCredentials(value));
     }
 
     public static ConfigValue of(String value) {

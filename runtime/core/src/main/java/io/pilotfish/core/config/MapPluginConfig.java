@@ -61,12 +61,18 @@ public final class MapPluginConfig implements PluginConfig {
     public record EnvEntry(String variable, ConfigValue value) {
     }
 
-    /** What a key resolved to: the value (masked when secret) and where it came from, or the default. */
+    /**
+     * What a key resolved to: the value (masked when secret) and where it came from, or the default. The value is
+     * shown, never used: a URL's credentials in it are masked and control characters escaped here, for every output.
+     */
     public record Effective(String value, String source, boolean secret) {
+        public Effective {
+            value = ConfigValue.shown(value);
+        }
     }
 
     /** A value for a message: masked when the key looks like it holds a secret (a misspelt api-key stays secret). */
-    private static String shown(String key, String value) {
+    static String shown(String key, String value) {
         String upper = key.toUpperCase(Locale.ROOT);
         return upper.contains("KEY") || upper.contains("SECRET") || upper.contains("TOKEN")
                 || upper.contains("PASSWORD") ? "****" : value;
@@ -119,6 +125,11 @@ public final class MapPluginConfig implements PluginConfig {
         return String.valueOf(value);
     }
 
+    /** Replaces a default the platform worked out after reading (a queue budget shared out of the heap). */
+    public void derived(String key, String value, String how) {
+        effective.put(key, new Effective(value, how, false));
+    }
+
     /** Every key the plugin read, with its effective value and source; secrets masked. */
     public Map<String, Effective> effective() {
         return java.util.Collections.unmodifiableMap(effective);
@@ -150,7 +161,8 @@ public final class MapPluginConfig implements PluginConfig {
             return Optional.empty();
         }
         boolean secret = secretKeys.contains(key) || value.secret();
-        effective.put(key, new Effective(secret ? "****" : value.value().trim(), value.source(), secret));
+        effective.put(key, new Effective(secret ? "****" : ConfigValue.shown(key, value.value().trim()),
+                value.source(), secret));
         return Optional.of(value.value().trim());
     }
 

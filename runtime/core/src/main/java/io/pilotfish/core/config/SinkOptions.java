@@ -35,6 +35,13 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
         return Math.max(MIN_QUEUE_BYTES, Math.min(DEFAULT_QUEUE_BYTES, maxHeapBytes / 8));
     }
 
+    private static void atLeast(PluginConfig config, String key, Duration value, Duration minimum) {
+        if (value.compareTo(minimum) < 0) {
+            config.problem(key, "expected at least " + (minimum.toMillis() % 1000 == 0 ? minimum.toSeconds() + "s"
+                    : minimum.toMillis() + "ms"));
+        }
+    }
+
     /** Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory. */
     public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits) {
         SinkOptions d = defaults(pluginLimits);
@@ -48,11 +55,18 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
         Duration max = config.duration("retry.max-backoff", d.maxBackoff);
         Duration maxAge = config.duration("retry.max-age", d.maxAge);
         Duration request = config.duration("request-timeout", d.requestTimeout);
+        // Lower bounds: a zero batch timeout or backoff turns every offer or failure into a busy loop.
+        atLeast(config, "batch.timeout", timeout, Duration.ofMillis(10));
+        atLeast(config, "retry.initial-backoff", initial, Duration.ofMillis(10));
+        atLeast(config, "retry.max-backoff", max, Duration.ofMillis(10));
+        atLeast(config, "retry.max-age", maxAge, Duration.ofSeconds(1));
         if (initial.compareTo(max) > 0) {
             config.problem("retry.initial-backoff", "must not be longer than retry.max-backoff (" + max + ")");
         }
         if (request.isZero()) {
             config.problem("request-timeout", "must be longer than zero");
+        } else {
+            atLeast(config, "request-timeout", request, Duration.ofMillis(100));
         }
         if (maxBytes > queueBytes) {
             config.problem("batch.max-bytes", "must not exceed queue.max-bytes (" + queueBytes + ")");

@@ -1,5 +1,9 @@
 package io.pilotfish.core.ecs;
 
+import io.pilotfish.core.http.BodyTooLargeException;
+import io.pilotfish.core.http.LimitedBody;
+import io.pilotfish.spi.SafeText;
+import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.ecs.ContainerMetadata;
 import io.pilotfish.spi.ecs.TaskMetadata;
 import io.pilotfish.spi.ecs.TaskMetadataSource;
@@ -21,9 +25,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,6 +48,10 @@ import java.util.function.Consumer;
  * <p>Every call is asynchronous and never blocks the caller. Each request has a deadline and is retried on
  * connection errors, timeouts and 5xx with exponential backoff and jitter; a 404 fails at once (the path is not
  * served by this endpoint version, so retrying cannot help). Concurrent {@link #refresh()} calls share one request.
+ *
+ * <p>No body longer than {@link Options#maxBodyBytes()} is read: a larger answer is refused (counted as
+ * {@code metadata.answers_dropped{route,reason:body_too_large}}, logged once per route) and not retried, and the last
+ * good snapshot stays, so the tagger and the collectors go on with it.
  */
 public final class EcsMetadataClient implements TaskMetadataSource {
 
@@ -56,11 +66,25 @@ public final class EcsMetadataClient implements TaskMetadataSource {
      * @param retries         further attempts after the first one fails with a retryable error
      * @param initialBackoff  delay before the first retry; doubles per retry, with jitter
      * @param maxBackoff      cap of the delay between attempts
+     * @param maxBodyBytes    the longest body read from any route; a longer one is refused
      */
-    public record Options(Duration requestTimeout, int retries, Duration initialBackoff, Duration maxBackoff) {
+    public record Options(Duration requestTimeout, int retries, Duration initialBackoff, Duration maxBackoff,
+                          long maxBodyBytes) {
+
+        /**
+         * The default body limit: a 32nd of the heap, from 1 MiB to 4 MiB (1.5 MiB with the launcher's 48 MiB). The
+         * largest recorded answers are 12 KB for a two-container task (6 KB of stats per container), so even ten
+         * containers on a 192-CPU host stay near 200 KB; parsed into a tree, a body takes several times its size.
+         */
+        public static final long DEFAULT_MAX_BODY_BYTES =
+                Math.clamp(Runtime.getRuntime().maxMemory() / 32, 1L << 20, 4L << 20);
 
         public static final Options DEFAULTS =
                 new Options(Duration.ofSeconds(2), 3, Duration.ofMillis(100), Duration.ofSeconds(2));
+
+        public Options(Duration requestTimeout, int retries, Duration initialBackoff, Duration maxBackoff) {
+            this(requestTimeout, retries, initialBackoff, maxBackoff, DEFAULT_MAX_BODY_BYTES);
+        }
 
         public Options {
             Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -78,6 +102,9 @@ public final class EcsMetadataClient implements TaskMetadataSource {
             if (maxBackoff.compareTo(initialBackoff) < 0) {
                 throw new IllegalArgumentException("maxBackoff (" + maxBackoff + ") must not be below initialBackoff ("
                         + initialBackoff + ")");
+            }
+            if (maxBodyBytes < 1024 || maxBodyBytes > (1L << 30)) {
+                throw new IllegalArgumentException("maxBodyBytes must be from 1024 to 1073741824, was " + maxBodyBytes);
             }
         }
     }
@@ -102,15 +129,20 @@ public final class EcsMetadataClient implements TaskMetadataSource {
     private final AtomicReference<CompletableFuture<TaskSnapshot>> inFlight = new AtomicReference<>();
     private final AtomicReference<TaskSnapshot> cached = new AtomicReference<>();
     private final List<Consumer<TaskSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final SelfTelemetry telemetry;
+    /** Routes whose oversized answer was logged: once each, the counter says how often since. */
+    private final Set<String> refusalLogged = ConcurrentHashMap.newKeySet();
 
     /**
      * @param env        the process environment ({@code System.getenv()}); a parameter so tests can point it anywhere
      * @param http       used for every request; its executor runs the parsing
      * @param scheduler  runs retry delays, deadlines and change listeners
      * @param clock      stamps {@link TaskSnapshot#fetchedAt()}
+     * @param telemetry  where refused answers are counted ({@code metadata.answers_dropped})
      */
     public EcsMetadataClient(Map<String, String> env, HttpClient http, ScheduledExecutorService scheduler, Clock clock,
-                             Options options) {
+                             Options options, SelfTelemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.http = Objects.requireNonNull(http, "http");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -130,10 +162,20 @@ public final class EcsMetadataClient implements TaskMetadataSource {
                         + " to an http URL such as http://169.254.170.2/v4/<id>.";
     }
 
+    /** A client whose refusals are counted nowhere (one-shot commands: they are in the failure's message). */
+    public EcsMetadataClient(Map<String, String> env, HttpClient http, ScheduledExecutorService scheduler, Clock clock,
+                             Options options) {
+        this(env, http, scheduler, clock, options, UNCOUNTED);
+    }
+
     public EcsMetadataClient(Map<String, String> env, HttpClient http, ScheduledExecutorService scheduler,
                              Clock clock) {
         this(env, http, scheduler, clock, Options.DEFAULTS);
     }
+
+    /** Counts kept by nobody: the one-shot commands report a refusal through the failure's message. */
+    private static final SelfTelemetry UNCOUNTED =
+            new io.pilotfish.core.telemetry.TelemetryRegistry().scoped(io.pilotfish.spi.signal.TagSet.EMPTY);
 
     private static Endpoint endpointFrom(Map<String, String> env, String variable, String version,
                                          StringBuilder problems) {
@@ -259,7 +301,7 @@ public final class EcsMetadataClient implements TaskMetadataSource {
                 .build();
         CompletableFuture<HttpResponse<byte[]>> send;
         try {
-            send = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+            send = http.sendAsync(request, LimitedBody.handler("GET " + uri, options.maxBodyBytes(), true));
         } catch (RuntimeException e) {
             result.completeExceptionally(new MetadataException("GET " + uri + " could not be sent: " + describe(e), e));
             return;
@@ -268,7 +310,13 @@ public final class EcsMetadataClient implements TaskMetadataSource {
             int attempts = attempt + 1;
             if (error != null) {
                 Throwable cause = unwrap(error);
-                if (isRetryable(cause) && attempt < options.retries()) {
+                Optional<BodyTooLargeException> tooLarge = BodyTooLargeException.in(cause);
+                if (tooLarge.isPresent()) {
+                    // The endpoint would answer the same again: no retry, and the cached snapshot stays.
+                    refused(path, tooLarge.get());
+                    result.completeExceptionally(new MetadataException(tooLarge.get().getMessage()
+                            + "; the last good task metadata stays in use", tooLarge.get()));
+                } else if (isRetryable(cause) && attempt < options.retries()) {
                     retryLater(uri, path, attempt, result);
                 } else {
                     result.completeExceptionally(new MetadataException("GET " + uri + " failed after " + attempts
@@ -329,6 +377,15 @@ public final class EcsMetadataClient implements TaskMetadataSource {
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(new MetadataException("GET " + uri + " was not retried: the agent is shutting"
                     + " down", e));
+        }
+    }
+
+    private void refused(String path, BodyTooLargeException refusal) {
+        String route = path.isEmpty() ? "/" : path;
+        telemetry.counter("metadata.answers_dropped", "route:" + route, "reason:body_too_large").increment();
+        if (refusalLogged.add(route)) {
+            LOG.log(System.Logger.Level.WARNING, refusal.getMessage() + "; the last good task metadata stays in use. "
+                    + "Further refusals of " + route + " are only counted (pilotfish.metadata.answers_dropped)");
         }
     }
 
@@ -412,9 +469,7 @@ public final class EcsMetadataClient implements TaskMetadataSource {
         }
         String text = new String(body, 0, Math.min(body.length, BODY_EXCERPT_CHARS * 4), StandardCharsets.UTF_8)
                 .replaceAll("\\s+", " ").trim();
-        if (text.length() > BODY_EXCERPT_CHARS) {
-            text = text.substring(0, BODY_EXCERPT_CHARS) + "...";
-        }
-        return text.isEmpty() ? "" : ": " + text;
+        // Control characters escaped: the answer is quoted in logs and status, and must not forge or break lines.
+        return text.isEmpty() ? "" : ": " + SafeText.excerpt(text, BODY_EXCERPT_CHARS);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pilotfish.spi.SafeText;
 import io.pilotfish.spi.ecs.ContainerMetadata;
 import io.pilotfish.spi.ecs.TaskMetadata;
 import io.pilotfish.spi.ecs.TaskMetadataSource.MetadataException;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,10 +177,12 @@ public final class TaskMetadataParser {
         } catch (JacksonException e) {
             var at = e.getLocation();
             String where = at == null ? "" : " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            // The parser quotes the bad token: escaped and cut, it is logged.
             throw new MetadataException("The " + what + " response is not valid JSON: "
-                    + e.getOriginalMessage() + where, e);
+                    + SafeText.excerpt(e.getOriginalMessage(), 200) + where, e);
         } catch (IOException e) {
-            throw new MetadataException("The " + what + " response could not be read: " + e.getMessage(), e);
+            throw new MetadataException("The " + what + " response could not be read: "
+                    + SafeText.excerpt(e.getMessage(), 200), e);
         }
     }
 
@@ -189,11 +193,14 @@ public final class TaskMetadataParser {
         }
     }
 
+    /** The first field names, each escaped and cut: they come from the body, and the message is logged. */
     private static String fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();
-        node.fieldNames().forEachRemaining(names::add);
-        if (names.size() > 8) {
-            names = new ArrayList<>(names.subList(0, 8));
+        Iterator<String> fields = node.fieldNames();
+        while (fields.hasNext() && names.size() < 8) {
+            names.add(SafeText.excerpt(fields.next(), 24));
+        }
+        if (fields.hasNext()) {
             names.add("...");
         }
         return names.isEmpty() ? "none" : String.join(", ", names);

@@ -26,10 +26,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
@@ -84,7 +86,8 @@ public final class Pipeline {
         this.config = config;
         this.services = services;
         this.settings = services.agent();
-        this.log = new RateLimitedLog(Pipeline.class.getName(), "", services.clock(), Duration.ofSeconds(60));
+        this.log = new RateLimitedLog(Pipeline.class.getName(), "", services.clock(), Duration.ofSeconds(60), null,
+                () -> settings.apiKey().get());
         for (SignalKind kind : SignalKind.values()) {
             unrouted.put(kind, services.telemetry().counter("pipeline.dropped",
                     TagSet.of(DropReason.NO_SINK.tag(), "signal:" + kind.name().toLowerCase(Locale.ROOT))));
@@ -418,9 +421,17 @@ public final class Pipeline {
                                    PluginState state) {
         SelfTelemetry.Counter emitted = context.telemetry().counter("collector.signals");
         SelfTelemetry.Counter failures = context.telemetry().counter("collector.errors", "reason:scrape_failed");
-        Emitter emitter = signal -> {
-            emitted.increment();
-            route(signal);
+        Emitter emitter = new Emitter() {
+            @Override
+            public void emit(Signal signal) {
+                emitted.increment();
+                route(signal);
+            }
+
+            @Override
+            public void awaitCapacity(Duration max) {
+                awaitSinkRoom(max);
+            }
         };
         CollectorRunner runner = new CollectorRunner(name, collector, interval, emitter, services.scheduler(),
                 context.log(), failures::increment);
@@ -438,6 +449,18 @@ public final class Pipeline {
             }
         });
         return runner;
+    }
+
+    private void awaitSinkRoom(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        Set<SinkRunner> seen = new HashSet<>();
+        for (SinkRunner[] targets : routes.values()) {
+            for (SinkRunner target : targets) {
+                if (seen.add(target)) {
+                    target.awaitRoom(deadline);
+                }
+            }
+        }
     }
 
     private void route(Signal signal) {
@@ -482,7 +505,8 @@ public final class Pipeline {
         // A configured instance's warnings are also kept for status, however the log rate-limits them.
         return new LiveContext(name, services, services.telemetry().scoped(scope),
                 new RateLimitedLog("io.pilotfish." + role + "." + name, role + " " + name + ": ", services.clock(),
-                        Duration.ofSeconds(60), health instanceof PluginState state ? state : null), health);
+                        Duration.ofSeconds(60), health instanceof PluginState state ? state : null,
+                        () -> settings.apiKey().get()), health);
     }
 
     /** A plugin's context; {@link #agent} is read at every call, so a reload reaches plugins that keep running. */

@@ -68,10 +68,13 @@ public final class SinkRunner {
     private String lastFailure = "";
 
     private final SelfTelemetry.Counter received;
+    private final SelfTelemetry.Counter receivedBytes;
     private final SelfTelemetry.Counter sent;
+    private final SelfTelemetry.Counter sentBytes;
     private final SelfTelemetry.Counter retried;
     private final SelfTelemetry.Counter splits;
     private final Map<DropReason, SelfTelemetry.Counter> dropped = new EnumMap<>(DropReason.class);
+    private final Map<DropReason, SelfTelemetry.Counter> droppedBytes = new EnumMap<>(DropReason.class);
 
     public SinkRunner(String name, Sink sink, SinkOptions options, ScheduledExecutorService scheduler,
                       Executor exportExecutor, Clock clock, SelfTelemetry telemetry, PluginLog log) {
@@ -94,11 +97,14 @@ public final class SinkRunner {
         this.clock = clock;
         this.log = log;
         this.received = telemetry.counter("sink.received");
+        this.receivedBytes = telemetry.counter("sink.received.bytes");
         this.sent = telemetry.counter("sink.sent");
+        this.sentBytes = telemetry.counter("sink.sent.bytes");
         this.retried = telemetry.counter("sink.retried");
         this.splits = telemetry.counter("sink.batches.split");
         for (DropReason reason : DropReason.values()) {
             dropped.put(reason, telemetry.counter("sink.dropped", reason.tag()));
+            droppedBytes.put(reason, telemetry.counter("sink.dropped.bytes", reason.tag()));
         }
         telemetry.gauge("sink.queue.bytes", () -> queuedBytes());
         telemetry.gauge("sink.queue.items", () -> queuedItems());
@@ -116,12 +122,13 @@ public final class SinkRunner {
         synchronized (this) {
             batchTimeoutMillis = options.batchTimeout().toMillis();
             received.increment();
+            receivedBytes.add(bytes);
             if (!accepting) {
-                drop(DropReason.SHUTDOWN, 1);
+                drop(DropReason.SHUTDOWN, 1, bytes);
                 return;
             }
             if (bytes > options.queueMaxBytes() || bytes > options.batch().maxBytes()) {
-                drop(DropReason.TOO_LARGE, 1);
+                drop(DropReason.TOO_LARGE, 1, bytes);
                 return;
             }
             queue.addLast(new Entry(signal, bytes, clock.millis()));
@@ -135,6 +142,36 @@ public final class SinkRunner {
             pump();
         } else {
             schedulePump(batchTimeoutMillis);
+        }
+    }
+
+    /**
+     * Waits, at most until {@code deadlineNanos} ({@link System#nanoTime}), while the queue holds more than three
+     * quarters of its budget and the destination is taking data (no failure since the last success). A collector that
+     * emits a burst from its own thread calls this between parts of it, so a burst the destination can take is sent
+     * instead of pushing the oldest of it out of the queue. Returns at once while exports fail: the queue then drops
+     * the oldest data as usual, so a dead destination never holds a collector up.
+     *
+     * @return false when the deadline passed with the queue still that full
+     */
+    public boolean awaitRoom(long deadlineNanos) {
+        synchronized (this) {
+            while (accepting && attempt == 0 && bufferedBytes + inFlightBytes > options.queueMaxBytes() / 4 * 3) {
+                long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
+                if (leftMillis <= 0) {
+                    return false;
+                }
+                if (!exporting) {
+                    scheduler.execute(this::pump); // a full queue is a full batch: send it now
+                }
+                try {
+                    wait(Math.min(leftMillis, 100));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -153,15 +190,24 @@ public final class SinkRunner {
             return false;
         }
         bufferedBytes -= victim.bytes;
-        drop(DropReason.QUEUE_FULL, 1);
+        drop(DropReason.QUEUE_FULL, 1, victim.bytes);
         log.warn("queue_full", "queue over its budget of " + options.queueMaxBytes()
                 + " bytes, dropping the oldest data" + (lastFailure.isEmpty() ? "" : "; last failure: " + lastFailure)
                 + ". Raise queue.max-bytes or check the destination");
         return true;
     }
 
-    private void drop(DropReason reason, int count) {
-        dropped.get(reason).add(count);
+    private void drop(DropReason reason, long items, long bytes) {
+        dropped.get(reason).add(items);
+        droppedBytes.get(reason).add(bytes);
+    }
+
+    private static long bytesOf(List<Entry> entries) {
+        long bytes = 0;
+        for (Entry entry : entries) {
+            bytes += entry.bytes;
+        }
+        return bytes;
     }
 
     private void schedulePump(long delayMillis) {
@@ -197,10 +243,7 @@ public final class SinkRunner {
                 return;
             }
             exporting = true;
-            long bytes = 0;
-            for (Entry entry : batch) {
-                bytes += entry.bytes;
-            }
+            long bytes = bytesOf(batch);
             bufferedBytes -= bytes;
             inFlightBytes = bytes;
             inFlightItems = batch.size();
@@ -240,16 +283,18 @@ public final class SinkRunner {
         }
         long maxAgeMillis = options.maxAge().toMillis();
         int before = batch.size();
+        long expiredBytes = 0;
         List<Entry> fresh = new ArrayList<>(batch.size());
         for (Entry entry : batch) {
             if (now - entry.enqueuedAtMillis > maxAgeMillis) {
-                bufferedBytes -= entry.bytes;
+                expiredBytes += entry.bytes;
             } else {
                 fresh.add(entry);
             }
         }
         if (fresh.size() < before) {
-            drop(DropReason.EXPIRED, before - fresh.size());
+            bufferedBytes -= expiredBytes;
+            drop(DropReason.EXPIRED, before - fresh.size(), expiredBytes);
         }
         return fresh.isEmpty() ? nextBatch(now) : fresh;
     }
@@ -305,6 +350,7 @@ public final class SinkRunner {
             switch (outcome) {
                 case ExportResult.Success success -> {
                     sent.add(batch.size());
+                    sentBytes.add(bytesOf(batch));
                     attempt = 0;
                     notBeforeMillis = 0;
                     lastFailure = "";
@@ -320,14 +366,14 @@ public final class SinkRunner {
                     askForCredentials = true;
                 }
                 case ExportResult.Permanent rejected -> {
-                    drop(DropReason.REJECTED, batch.size());
+                    drop(DropReason.REJECTED, batch.size(), bytesOf(batch));
                     lastFailure = rejected.reason();
                     log.warn("rejected", "destination rejected " + batch.size() + " items: "
                             + rejected.reason());
                 }
                 case ExportResult.TooLarge tooLarge -> {
                     if (batch.size() == 1) {
-                        drop(DropReason.TOO_LARGE, 1);
+                        drop(DropReason.TOO_LARGE, 1, batch.get(0).bytes);
                         log.warn("too_large", "one item is larger than the destination accepts ("
                                 + tooLarge.reason() + "); dropped");
                     } else {
@@ -335,6 +381,11 @@ public final class SinkRunner {
                         int half = batch.size() / 2;
                         retries.addFirst(new ArrayList<>(batch.subList(half, batch.size())));
                         retries.addFirst(new ArrayList<>(batch.subList(0, half)));
+                        // The halves are queued again: their bytes count against the budget until they are sent.
+                        bufferedBytes += bytesOf(batch);
+                        while (bufferedBytes > options.queueMaxBytes() && evictOldest()) {
+                            // data that arrived during the export may have filled the queue: oldest goes first
+                        }
                     }
                 }
             }
@@ -425,12 +476,8 @@ public final class SinkRunner {
     }
 
     private void requeue(List<Entry> batch) {
-        long bytes = 0;
-        for (Entry entry : batch) {
-            bytes += entry.bytes;
-        }
         retries.addFirst(new ArrayList<>(batch));
-        bufferedBytes += bytes;
+        bufferedBytes += bytesOf(batch);
         while (bufferedBytes > options.queueMaxBytes() && evictOldest()) {
             // over budget while failing: oldest data goes first
         }
@@ -449,7 +496,12 @@ public final class SinkRunner {
         return bufferedBytes + inFlightBytes;
     }
 
+    /** Items waiting, retried or being sent: with {@link #queuedBytes}, what is neither sent nor dropped yet. */
     public synchronized long queuedItems() {
+        return waitingItems() + inFlightItems;
+    }
+
+    private long waitingItems() {
         long items = queue.size();
         for (List<Entry> batch : retries) {
             items += batch.size();
@@ -495,16 +547,22 @@ public final class SinkRunner {
                     scheduler.execute(this::pump);
                 }
             }
-            long left = queuedItems();
+            long left = waitingItems();
+            long leftBytes = bufferedBytes;
             if (exporting) {
                 abandoned = true;
                 left += inFlightItems;
+                leftBytes += inFlightBytes;
             }
             if (left > 0) {
-                drop(DropReason.SHUTDOWN, (int) Math.min(Integer.MAX_VALUE, left));
+                drop(DropReason.SHUTDOWN, left, leftBytes);
                 queue.clear();
                 retries.clear();
                 bufferedBytes = 0;
+                if (abandoned) {
+                    inFlightBytes = 0;
+                    inFlightItems = 0;
+                }
             }
             if (timer != null) {
                 timer.cancel(false);

@@ -231,4 +231,48 @@ class ConfigLoaderTest {
         assertTrue(effective.containsKey("pilotfish.shutdown.deadline"));
         assertTrue(effective.values().stream().noneMatch(e -> e.value().contains("abcdef0123456789")));
     }
+    @Test
+    void credentialsInUrlsAreMaskedInTheEffectiveConfigKeepingHostAndPort() {
+        LoadedConfig config = loader.load(props("pilotfish.datadog.url", "https://user:pa%2Fss@intake.example:8443/p",
+                "pilotfish.proxy.https", "http://proxyuser:proxypass@proxy.internal:3128",
+                "pilotfish.tags", "owner:jane@example.com"));
+        assertTrue(config.valid(), config.describeProblems());
+        assertEquals("owner:jane@example.com", config.effective().get("pilotfish.tags").value(),
+                "a tag with an @ is not taken for credentials");
+        assertEquals("https://***@intake.example:8443/p", config.effective().get("pilotfish.datadog.url").value());
+        assertEquals("http://***@proxy.internal:3128", config.effective().get("pilotfish.proxy.https").value());
+        // The agent itself still uses the credentials.
+        assertEquals("proxyuser:proxypass", config.agent().httpsProxy().orElseThrow().getUserInfo());
+        assertEquals("user:pa%2Fss", config.agent().ddUrl().orElseThrow().getRawUserInfo());
+    }
+
+    @Test
+    void credentialsInUrlsAreMaskedInProblemsWhateverIsWrongWithTheUrl() {
+        LoadedConfig config = loader.load(props("pilotfish.datadog.url", "ftp://user:s3cret@intake.example/p",
+                "pilotfish.proxy.https", "proxyuser:proxypass@proxy.internal:3128"),
+                env("PILOTFISH_NOBODY_URL", "http://u:envpass@h"));
+        String problems = config.describeProblems();
+        assertEquals(3, config.problems().size(), problems);
+        for (String secret : List.of("s3cret", "proxypass", "proxyuser", "envpass")) {
+            assertFalse(problems.contains(secret), problems);
+        }
+        assertTrue(problems.contains("pilotfish.datadog.url=\"ftp://***@intake.example/p\""), problems);
+        assertTrue(problems.contains("pilotfish.proxy.https=\"***@proxy.internal:3128\""), problems);
+    }
+
+    @Test
+    void controlCharactersInValuesAreEscapedInProblemsAndTheEffectiveConfig() {
+        LoadedConfig config = loader.load(props("pilotfish.collectors.probe.port", "90\u001b[2J\r\nFAKE LINE",
+                "pilotfish.hostname", "web\u001b[31m"));
+        String problems = config.describeProblems();
+        assertTrue(problems.contains("pilotfish.collectors.probe.port=\"90\\x1b[2J\\r\\nFAKE LINE\""), problems);
+        assertFalse(problems.contains("\u001b") || problems.contains("\r"), problems);
+        assertEquals("web\\x1b[31m", config.effective().get("pilotfish.hostname").value());
+    }
+
+    @Test
+    void aMisroutedSecretVariableIsNotShown() {
+        LoadedConfig config = loader.load(props(), env("PILOTFISH_SINKS_NOBODY_API_KEY", "do-not-show-me"));
+        assertFalse(config.describeProblems().contains("do-not-show-me"), config.describeProblems());
+    }
 }

@@ -253,6 +253,15 @@ class EcsMetadataClientTest {
     }
 
     @Test
+    void anErrorBodyIsQuotedWithControlCharactersEscapedAndCut() {
+        routes.put("/v4/abc/task", call -> Response.status(400, "no\u001b[2J\u0007 " + "x".repeat(500)));
+        MetadataException e = failure(v4Client(FAST_RETRIES).get("/task"));
+        assertTrue(e.getMessage().startsWith("GET " + base + "/v4/abc/task returned HTTP 400: no\\x1b[2J\\x07 xxx"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("...(cut at 200 characters)"), e.getMessage());
+    }
+
+    @Test
     void connectionErrorsAreRetriedThenReported() throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

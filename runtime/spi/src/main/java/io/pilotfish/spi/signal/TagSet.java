@@ -79,6 +79,18 @@ public final class TagSet extends AbstractList<String> implements RandomAccess {
         return encodedLength;
     }
 
+    /**
+     * Estimated heap bytes of this set and its strings (compact Latin-1 strings, compressed references), for memory
+     * budgets. Strings shared with other sets are counted in each: an upper bound.
+     */
+    public long heapBytes() {
+        long bytes = 32 + 4L * tags.length;
+        for (String tag : tags) {
+            bytes += 48 + tag.length();
+        }
+        return bytes;
+    }
+
     @Override
     public String get(int index) {
         return tags[index];

@@ -24,24 +24,35 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The DogStatsD listeners: UDP, a Unix datagram socket and a Unix stream socket, all served by one event-loop thread
  * ({@value #THREAD_NAME}). Each packet goes to the {@link PacketHandler} on that thread.
  *
  * <p>Each listener binds on its own, as the Datadog Agent starts its listeners: one that cannot bind is reported in
- * {@link #failures()} while the others run, and only when none binds does {@link #start} fail.
+ * {@link #failures()} (and to the {@link Observer}) while the others run. Unlike the Agent, a listener that failed is
+ * bound again with {@link Backoff} until it succeeds (the process holding its port may go away, the directory of its
+ * socket may be mounted late), unless the failure is {@linkplain ListenerException#isPermanent permanent}. Only when
+ * no listener binds and no failure can clear does {@link #start} fail.
  *
  * <p>Origin from peer credentials works for the stream socket only: the pid comes from SO_PEERCRED once per
  * connection. A datagram carries the sender's credentials only as SCM_CREDENTIALS ancillary data, which Netty (4.1)
@@ -58,41 +69,123 @@ public final class Listeners implements AutoCloseable {
     private static final int DATAGRAMS_PER_WAKEUP = 64;
     /** The most a stream connection reads at once (Netty's adaptive read buffer tops out there). */
     private static final int STREAM_READ_BYTES_MAX = 64 * 1024;
+    /**
+     * Stream connections open at once, at most: each holds a file descriptor and read buffers, and a task's clients
+     * need one or a few each. Beyond it a new connection is closed at once and counted ({@code connection_limit}).
+     */
+    static final int MAX_STREAM_CONNECTIONS = 256;
     private static final long BIND_TIMEOUT_MILLIS = 5_000;
     private static final long CLOSE_TIMEOUT_MILLIS = 2_000;
+    static final String REBIND_THREAD_NAME = "pilotfish-dogstatsd-rebind";
 
     /** A socket that is listening: its transport and its address ({@code host:port} or the socket path). */
     public record Bound(Transport transport, String address) {
     }
 
+    /**
+     * How long to wait before binding a failed listener again: {@code first}, doubling after each failure up to
+     * {@code max}, shortened at random by up to {@code jitter} of it so that agents that failed together do not retry
+     * in step.
+     */
+    public record Backoff(Duration first, Duration max, double jitter) {
+
+        /** 1 s doubling to 60 s, up to a fifth shorter at random: a freed port is taken within a minute. */
+        public static final Backoff DEFAULT = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2);
+
+        public Backoff {
+            Objects.requireNonNull(first, "first");
+            Objects.requireNonNull(max, "max");
+            if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
+                throw new IllegalArgumentException("backoff needs 0 < first <= max: " + first + ", " + max);
+            }
+            if (!(jitter >= 0 && jitter < 1)) {
+                throw new IllegalArgumentException("jitter must be from 0 to below 1: " + jitter);
+            }
+        }
+
+        /** The wait after the {@code failures}-th failure in a row (1 for the first). */
+        public Duration delay(int failures) {
+            long maxMillis = max.toMillis();
+            long millis = first.toMillis();
+            for (int i = 1; i < failures && millis < maxMillis; i++) {
+                millis *= 2;
+            }
+            millis = Math.min(millis, maxMillis);
+            return Duration.ofMillis(Math.max(1, Math.round(millis * (1 - jitter
+                    * ThreadLocalRandom.current().nextDouble()))));
+        }
+    }
+
+    /**
+     * Told of every bind and every failed bind, on the thread that tried: the one calling {@link #start}, then the
+     * retry thread ({@value #REBIND_THREAD_NAME}). Events of one listener come in order.
+     */
+    public interface Observer {
+
+        Observer NONE = new Observer() {
+            @Override
+            public void bound(Bound socket) {
+            }
+
+            @Override
+            public void bindFailed(Transport transport, ListenerException failure, int failures,
+                    Optional<Duration> retryIn) {
+            }
+        };
+
+        /** The socket listens now, at start or after failed attempts. */
+        void bound(Bound socket);
+
+        /**
+         * The listener could not bind, for the {@code failures}-th time in a row; it is tried again after
+         * {@code retryIn}, or never when that is empty (a permanent failure, or the listeners are closing).
+         */
+        void bindFailed(Transport transport, ListenerException failure, int failures, Optional<Duration> retryIn);
+    }
+
     private final EventLoopGroup loop;
+    private final Observer observer;
+    private final Backoff backoff;
+    // Guarded by this: binding (at start and on the retry thread) and closing take turns.
     private final List<Channel> channels = new ArrayList<>();
     private final List<Bound> bound = new ArrayList<>();
-    private final List<ListenerException> failures = new ArrayList<>();
+    private final Map<Transport, ListenerException> failing = new EnumMap<>(Transport.class);
+    private final Map<Transport, Integer> failuresInARow = new EnumMap<>(Transport.class);
+    private final List<UnixSocketFile> socketFiles = new ArrayList<>();
+    /** Made on the first failure that is worth retrying. */
+    private ScheduledExecutorService rebinder;
     /** Every channel that reads packets: the bound ones and the open stream connections. */
     private final Set<Channel> readers = ConcurrentHashMap.newKeySet();
-    /** Listener thread only. */
-    private boolean readingPaused;
-    private final List<UnixSocketFile> socketFiles = new ArrayList<>();
+    /** Written on the listener thread; read also when a listener binds late, so that it starts paused too. */
+    private volatile boolean readingPaused;
     private final AtomicBoolean closed = new AtomicBoolean();
-    // Set while starting; read by whichever thread reports the drops.
+    private final AtomicInteger streamConnections = new AtomicInteger();
+    // Set while binding; read by whichever thread reports the drops.
     private volatile int udpPort;
     private volatile OptionalLong udpSocketInode = OptionalLong.empty();
 
-    private Listeners(EventLoopGroup loop) {
+    private Listeners(EventLoopGroup loop, Observer observer, Backoff backoff) {
         this.loop = loop;
+        this.observer = observer;
+        this.backoff = backoff;
     }
 
     /**
      * Binds every configured listener. Uses epoll when available; elsewhere UDP runs on NIO and Unix sockets cannot
-     * bind. A socket file left by a previous run is replaced. A listener that cannot bind is closed again and listed in
-     * {@link #failures()}; the others keep running.
+     * bind. A socket file left by a previous run is replaced. A listener that cannot bind is closed again, listed in
+     * {@link #failures()} and bound again later (see {@link Backoff#DEFAULT}); the others keep running. The observer
+     * hears of each bind and each failure, those of this call included, before it returns.
      *
      * @throws ListenerException naming the listener, its address and the setting to change, when no listener could
-     *     bind (the failures of the others are attached as suppressed)
+     *     bind and no failure can clear by itself (the failures of the others are attached as suppressed)
      */
+    public static Listeners start(ListenerSettings settings, PacketHandler handler, Observer observer) {
+        return start(settings, handler, CgroupContainerId.fromProc(), Epoll.isAvailable(), observer, Backoff.DEFAULT);
+    }
+
+    /** As {@link #start(ListenerSettings, PacketHandler, Observer)}, with no one to tell of binds and failures. */
     public static Listeners start(ListenerSettings settings, PacketHandler handler) {
-        return start(settings, handler, CgroupContainerId.fromProc());
+        return start(settings, handler, Observer.NONE);
     }
 
     /** As {@link #start(ListenerSettings, PacketHandler)}, reading peers' cgroups through {@code containerIds}. */
@@ -103,37 +196,39 @@ public final class Listeners implements AutoCloseable {
     /** As above, on epoll or (when {@code epoll} is false, as on other systems) on NIO. */
     static Listeners start(ListenerSettings settings, PacketHandler handler, CgroupContainerId containerIds,
             boolean epoll) {
+        return start(settings, handler, containerIds, epoll, Observer.NONE, Backoff.DEFAULT);
+    }
+
+    /** As above, telling {@code observer} and retrying failed listeners after {@code backoff}. */
+    static Listeners start(ListenerSettings settings, PacketHandler handler, CgroupContainerId containerIds,
+            boolean epoll, Observer observer, Backoff backoff) {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(containerIds, "containerIds");
+        Objects.requireNonNull(observer, "observer");
+        Objects.requireNonNull(backoff, "backoff");
         Listeners listeners = new Listeners(epoll
                 ? new EpollEventLoopGroup(1, listenerThread())
-                : new NioEventLoopGroup(1, listenerThread()));
+                : new NioEventLoopGroup(1, listenerThread()), observer, backoff);
         try {
-            int configured = 0;
+            Map<Transport, Runnable> binders = new EnumMap<>(Transport.class);
             if (settings.udpEnabled()) {
-                configured++;
-                listeners.tryBinding(() -> listeners.bindUdp(settings, handler, epoll));
+                binders.put(Transport.UDP, () -> listeners.bindUdp(settings, handler, epoll));
             }
             if (settings.socket() != null) {
-                configured++;
-                listeners.tryBinding(() -> {
+                binders.put(Transport.UNIX_DATAGRAM, () -> {
                     requireEpoll(epoll, Transport.UNIX_DATAGRAM);
                     listeners.bindUnixDatagram(settings, handler);
                 });
             }
             if (settings.streamSocket() != null) {
-                configured++;
-                listeners.tryBinding(() -> {
+                binders.put(Transport.UNIX_STREAM, () -> {
                     requireEpoll(epoll, Transport.UNIX_STREAM);
                     listeners.bindUnixStream(settings, handler, containerIds);
                 });
             }
-            if (configured > 0 && listeners.bound.isEmpty()) {
-                ListenerException first = listeners.failures.get(0);
-                listeners.failures.stream().skip(1).forEach(first::addSuppressed);
-                throw first;
-            }
+            binders.forEach(listeners::tryBinding);
+            listeners.failIfNothingCanListen();
             return listeners;
         } catch (RuntimeException e) {
             listeners.close();
@@ -141,28 +236,93 @@ public final class Listeners implements AutoCloseable {
         }
     }
 
-    /** The sockets listening, in the order they were bound (UDP, Unix datagram, Unix stream). */
-    public List<Bound> bound() {
+    private synchronized void failIfNothingCanListen() {
+        if (bound.isEmpty() && !failing.isEmpty()
+                && failing.values().stream().allMatch(ListenerException::isPermanent)) {
+            List<ListenerException> all = List.copyOf(failing.values());
+            ListenerException first = all.get(0);
+            all.stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    /** The sockets listening, in the order they were bound (at start UDP, Unix datagram, Unix stream). */
+    public synchronized List<Bound> bound() {
         return List.copyOf(bound);
     }
 
-    /** The listeners that could not bind while others did, each naming its address and the setting to change. */
-    public List<ListenerException> failures() {
-        return List.copyOf(failures);
+    /**
+     * The listeners that cannot bind now (each naming its address and the setting to change), in the order UDP, Unix
+     * datagram, Unix stream; one leaves the list once a retry binds it.
+     */
+    public synchronized List<ListenerException> failures() {
+        return List.copyOf(failing.values());
     }
 
-    private void tryBinding(Runnable bind) {
+    /** Whether a failure worth retrying has started the retry thread (for tests). */
+    synchronized boolean retryThreadStarted() {
+        return rebinder != null;
+    }
+
+    /** Binds one listener, tells the observer how it went, and when it failed and may clear, tries again later. */
+    private void tryBinding(Transport transport, Runnable bind) {
+        Bound socket = null;
+        ListenerException failure = null;
+        int failures;
+        Optional<Duration> retryIn = Optional.empty();
+        synchronized (this) {
+            if (closed.get()) {
+                return;
+            }
+            try {
+                bind.run();
+                failing.remove(transport);
+                failuresInARow.remove(transport);
+                socket = bound.stream().filter(b -> b.transport() == transport).findFirst().orElseThrow();
+            } catch (ListenerException e) {
+                failure = e;
+                failing.put(transport, e);
+            }
+            failures = failure == null ? 0 : failuresInARow.merge(transport, 1, Integer::sum);
+            if (failure != null && !failure.isPermanent()) {
+                Duration delay = backoff.delay(failures);
+                if (scheduleRetry(transport, bind, delay)) {
+                    retryIn = Optional.of(delay);
+                }
+            }
+        }
+        // Outside the lock: the observer may ask for bound() or failures(), or take its own locks.
+        if (socket != null) {
+            observer.bound(socket);
+        } else {
+            observer.bindFailed(transport, failure, failures, retryIn);
+        }
+    }
+
+    /** Guarded by this. False when closed: nothing is retried any more. */
+    private boolean scheduleRetry(Transport transport, Runnable bind, Duration delay) {
+        if (closed.get()) {
+            return false;
+        }
+        if (rebinder == null) {
+            rebinder = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, REBIND_THREAD_NAME);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
         try {
-            bind.run();
-        } catch (ListenerException e) {
-            failures.add(e);
+            rebinder.schedule(() -> tryBinding(transport, bind), delay.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // shut down by close meanwhile
         }
     }
 
     private static void requireEpoll(boolean epoll, Transport transport) {
         if (!epoll) {
-            throw new ListenerException(listenerName(transport) + " needs Linux and Netty's epoll transport, which is"
-                    + " not available here (" + epollUnavailability() + "). Unset " + setting(transport)
+            throw ListenerException.permanent(listenerName(transport) + " needs Linux and Netty's epoll transport,"
+                    + " which is not available here (" + epollUnavailability() + "). Unset " + setting(transport)
                     + ", or run the agent on Linux.");
         }
     }
@@ -224,12 +384,22 @@ public final class Listeners implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        List<Channel> open;
+        List<UnixSocketFile> files;
+        // Waits for a bind in progress on the retry thread; none starts after this.
+        synchronized (this) {
+            if (rebinder != null) {
+                rebinder.shutdownNow();
+            }
+            open = List.copyOf(channels);
+            files = List.copyOf(socketFiles);
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MILLIS);
-        channels.forEach(Channel::close);
-        for (Channel channel : channels) {
+        open.forEach(Channel::close);
+        for (Channel channel : open) {
             channel.closeFuture().awaitUninterruptibly(remainingMillis(deadline));
         }
-        socketFiles.forEach(UnixSocketFile::delete);
+        files.forEach(UnixSocketFile::delete);
         // No quiet period: nothing is queued on the loop once its channels are closed (open stream connections are
         // closed by the shutdown itself).
         loop.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
@@ -241,7 +411,7 @@ public final class Listeners implements AutoCloseable {
         String address = hostAndPort(settings.udpHost(), port);
         InetSocketAddress bindAddress = new InetSocketAddress(settings.udpHost(), port);
         if (bindAddress.isUnresolved()) {
-            throw new ListenerException(listenerName(Transport.UDP) + " could not bind " + address + ": the host "
+            throw ListenerException.permanent(listenerName(Transport.UDP) + " could not bind " + address + ": the host "
                     + settings.udpHost() + " is unknown. Leave DD_DOGSTATSD_NON_LOCAL_TRAFFIC unset to bind 127.0.0.1,"
                     + " or set it to true to bind 0.0.0.0.");
         }
@@ -305,6 +475,15 @@ public final class Listeners implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel connection) {
+                        if (streamConnections.incrementAndGet() > MAX_STREAM_CONNECTIONS) {
+                            streamConnections.decrementAndGet();
+                            connection.close();
+                            handler.problem(Transport.UNIX_STREAM, "connection_limit", MAX_STREAM_CONNECTIONS
+                                    + " connections are open, the most allowed: a new one was closed (does a client"
+                                    + " open connections without closing them?)");
+                            return;
+                        }
+                        connection.closeFuture().addListener(closed -> streamConnections.decrementAndGet());
                         // A connection opened while reading is paused waits too, until reading resumes.
                         connection.config().setAutoRead(!readingPaused);
                         readers.add(connection);
@@ -347,9 +526,14 @@ public final class Listeners implements AutoCloseable {
     }
 
     private Channel bind(AbstractBootstrap<?, ?> bootstrap, SocketAddress address, Transport transport, String shown) {
+        // A listener bound while reading is paused (a retry) starts paused too.
+        bootstrap.option(ChannelOption.AUTO_READ, !readingPaused);
         ChannelFuture future = bootstrap.bind(address);
-        channels.add(future.channel());
-        readers.add(future.channel());
+        Channel channel = future.channel();
+        channels.add(channel);
+        readers.add(channel);
+        // Pausing and resuming run on the listener thread: this runs after any that missed the new channel.
+        loop.execute(() -> channel.config().setAutoRead(!readingPaused));
         if (!future.awaitUninterruptibly(BIND_TIMEOUT_MILLIS)) {
             abandon(future.channel());
             throw new ListenerException(listenerName(transport) + " could not bind " + shown + " within "

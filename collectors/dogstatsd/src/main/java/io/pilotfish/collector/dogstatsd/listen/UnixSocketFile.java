@@ -34,8 +34,9 @@ final class UnixSocketFile {
         Path absolute = path.toAbsolutePath();
         int length = absolute.toString().getBytes(StandardCharsets.UTF_8).length;
         if (length > MAX_PATH_BYTES) {
-            throw new ListenerException(listener + " " + absolute + ": the path is " + length + " bytes long and Unix"
-                    + " socket paths are limited to " + MAX_PATH_BYTES + ". Set " + setting + " to a shorter path.");
+            throw ListenerException.permanent(listener + " " + absolute + ": the path is " + length + " bytes long"
+                    + " and Unix socket paths are limited to " + MAX_PATH_BYTES + ". Set " + setting
+                    + " to a shorter path.");
         }
         Path directory = absolute.getParent();
         if (directory == null || !Files.isDirectory(directory)) {

@@ -104,9 +104,11 @@ class ListenersTest {
             holder.bind(new InetSocketAddress(LOCALHOST, 0));
             int port = ((InetSocketAddress) holder.getLocalAddress()).getPort();
 
-            ListenerException failure = assertThrows(ListenerException.class,
-                    () -> start(new ListenerSettings(LOCALHOST, port, null, null, 8192, 0, false)));
+            Listeners listeners = start(new ListenerSettings(LOCALHOST, port, null, null, 8192, 0, false));
 
+            assertEquals(List.of(), listeners.bound());
+            ListenerException failure = listeners.failures().get(0);
+            assertFalse(failure.isPermanent(), "the port may be freed: binding is retried");
             assertTrue(failure.getMessage().contains("127.0.0.1:" + port), failure.getMessage());
             assertTrue(failure.getMessage().contains("DD_DOGSTATSD_PORT"), failure.getMessage());
             assertTrue(failure.getMessage().toLowerCase().contains("already in use"), failure.getMessage());
@@ -231,8 +233,8 @@ class ListenersTest {
         Path notASocket = dir.resolve("dsd.sock");
         Files.writeString(notASocket, "keep me");
 
-        ListenerException failure = assertThrows(ListenerException.class,
-                () -> start(new ListenerSettings(LOCALHOST, 0, notASocket, null, 8192, 0, false)));
+        ListenerException failure = start(new ListenerSettings(LOCALHOST, 0, notASocket, null, 8192, 0, false))
+                .failures().get(0);
 
         assertTrue(failure.getMessage().contains("not a socket"), failure.getMessage());
         assertTrue(failure.getMessage().contains("DD_DOGSTATSD_SOCKET"), failure.getMessage());
@@ -258,15 +260,31 @@ class ListenersTest {
     }
 
     @Test
-    void whenEveryListenerFailsTheStartFailsWithEachReason() throws Exception {
+    void whenEveryListenerFailsForAReasonThatMayClearTheStartListsEachAndKeepsTrying() throws Exception {
         assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
         Path notASocket = dir.resolve("d.sock");
         Files.writeString(notASocket, "keep me");
         Path missing = dir.resolve("missing");
 
-        ListenerException failure = assertThrows(ListenerException.class, () -> start(new ListenerSettings(
-                LOCALHOST, 0, notASocket, missing.resolve("s.sock"), 8192, 0, false)));
+        Listeners listeners = start(new ListenerSettings(LOCALHOST, 0, notASocket, missing.resolve("s.sock"), 8192, 0,
+                false));
 
+        assertEquals(List.of(), listeners.bound());
+        List<ListenerException> failures = listeners.failures();
+        assertEquals(2, failures.size(), failures.toString());
+        assertTrue(failures.get(0).getMessage().contains("DD_DOGSTATSD_SOCKET"), failures.get(0).getMessage());
+        assertTrue(failures.get(1).getMessage().contains("DD_DOGSTATSD_STREAM_SOCKET"), failures.get(1).getMessage());
+    }
+
+    @Test
+    void whenEveryListenerFailsForGoodTheStartFailsWithEachReason() {
+        Path tooLong = dir.resolve("s".repeat(120) + ".sock");
+
+        ListenerException failure = assertThrows(ListenerException.class, () -> Listeners.start(new ListenerSettings(
+                LOCALHOST, 0, tooLong, dir.resolve("s.sock"), 8192, 0, false), handler, CgroupContainerId.fromProc(),
+                false));
+
+        assertTrue(failure.isPermanent());
         assertTrue(failure.getMessage().contains("DD_DOGSTATSD_SOCKET"), failure.getMessage());
         assertEquals(1, failure.getSuppressed().length);
         assertTrue(failure.getSuppressed()[0].getMessage().contains("DD_DOGSTATSD_STREAM_SOCKET"),

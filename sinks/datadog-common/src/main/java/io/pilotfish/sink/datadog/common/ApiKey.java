@@ -66,10 +66,13 @@ public final class ApiKey implements Redactor {
         return secret.reveal();
     }
 
-    /** The text with every occurrence of the key replaced by its masked form. */
+    /**
+     * The text with the key replaced by its masked form, in every form a peer may echo it in (any case, base64,
+     * URL-encoded: {@link Secret#redact}).
+     */
     @Override
     public String redact(String text) {
-        return text == null ? null : text.replace(secret.reveal(), secret.masked());
+        return secret.redact(text);
     }
 
     @Override

@@ -9,14 +9,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
 /**
- * Keeps the first bytes of a response body and discards the rest. Error bodies are only shown as an excerpt, and a
- * misconfigured proxy may answer with a large page; reading to the end keeps the connection reusable.
+ * Keeps the first bytes of a response body and stops reading there. Error bodies are only shown as an excerpt, and a
+ * misconfigured proxy or a hostile peer may answer with a page of any size, even an endless one: once the limit is
+ * reached the subscription is cancelled, which closes that connection (the next request opens another) rather than
+ * draining what nobody reads. A body that ends within the limit is read whole and the connection reused.
  */
 public final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private final int limit;
+    private Flow.Subscription subscription;
 
     private BoundedBody(int limit) {
         this.limit = limit;
@@ -29,17 +32,27 @@ public final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
+        this.subscription = subscription;
         subscription.request(Long.MAX_VALUE);
     }
 
     @Override
     public void onNext(List<ByteBuffer> items) {
+        if (result.isDone()) {
+            return;
+        }
         for (ByteBuffer buffer : items) {
             int take = Math.min(buffer.remaining(), limit - kept.size());
             if (take > 0) {
                 byte[] chunk = new byte[take];
                 buffer.get(chunk);
                 kept.write(chunk, 0, take);
+            }
+            if (buffer.hasRemaining()) {
+                // More than the limit: what is kept is the excerpt; the rest is not read at all.
+                subscription.cancel();
+                result.complete(kept.toByteArray());
+                return;
             }
         }
     }
@@ -51,7 +64,9 @@ public final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     @Override
     public void onComplete() {
-        result.complete(kept.toByteArray());
+        if (!result.isDone()) {
+            result.complete(kept.toByteArray());
+        }
     }
 
     @Override

@@ -144,6 +144,13 @@ public final class IntakeClient {
                     requests.failed();
                     return new Answer(classifier.transportFailure(failure, host, key), 0);
                 }
+                if (response.statusCode() == 407) {
+                    requests.proxyRefused();
+                    ExportResult.Retryable refused = classifier.proxyRefused(proxyFor(target.uri()),
+                            response.request().headers().firstValue("Proxy-Authorization").isPresent());
+                    log.warn("proxy_auth_rejected", refused.reason());
+                    return new Answer(refused, 407);
+                }
                 requests.answered(response.statusCode(), length);
                 ExportResult result = classifier.classify(response.statusCode(), response.headers(),
                         response.body(), host, target.agent().site(), length, key);
@@ -158,6 +165,18 @@ public final class IntakeClient {
             return CompletableFuture.completedFuture(new Answer(new ExportResult.Permanent(key.redact(
                     "request to " + host + " could not be built: " + e.getMessage())), 0));
         }
+    }
+
+    /** The proxy requests to {@code uri} go through, as {@code host:port}; empty when they go direct. */
+    private Optional<String> proxyFor(URI uri) {
+        return http.proxy().flatMap(selector -> selector.select(uri).stream()
+                        .filter(proxy -> proxy.type() != java.net.Proxy.Type.DIRECT).findFirst())
+                .map(java.net.Proxy::address)
+                .filter(java.net.InetSocketAddress.class::isInstance)
+                .map(address -> {
+                    java.net.InetSocketAddress socket = (java.net.InetSocketAddress) address;
+                    return socket.getHostString() + ":" + socket.getPort();
+                });
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pilotfish.sink.datadog.common;
 
 import io.pilotfish.spi.ExportResult;
+import io.pilotfish.spi.SafeText;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
 
 /**
  * Maps a Datadog intake answer (or a transport failure) to an {@link ExportResult}:
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
  *   <li>401 and 403: CredentialsRejected (the data is kept while the agent re-reads a rotated key), naming the API
  *   key and site to check; other 4xx: Permanent with a short excerpt of
  *   the answer; 3xx (redirects are not followed): Permanent, naming the target;</li>
+ *   <li>407 comes from a proxy, not the intake: {@link IntakeClient} reports it with {@link #proxyRefused};</li>
  *   <li>no answer at all (refused, reset, TLS, timeout): Retryable.</li>
  * </ul>
  *
@@ -31,6 +34,7 @@ public final class ResponseClassifier {
 
     /** How much of an answer body a reason shows. */
     public static final int EXCERPT_CHARS = 200;
+    private static final Pattern WHITE_SPACE = Pattern.compile("[\\s\\u0085\\u00a0\\u2028\\u2029]+");
 
     private final Clock clock;
     private final Duration requestTimeout;
@@ -79,7 +83,8 @@ public final class ResponseClassifier {
         if (status >= 400) {
             return new ExportResult.Permanent(prefix + excerpt(body, redactor));
         }
-        String location = headers.firstValue("Location").map(l -> " to " + redactor.redact(l)).orElse("");
+        String location = headers.firstValue("Location").map(l -> " to " + SafeText.excerpt(
+                SafeText.maskCredentials(redactor.redact(l)), EXCERPT_CHARS)).orElse("");
         return new ExportResult.Permanent(prefix + location + ": expected 2xx from the Datadog intake; set url or "
                 + "DD_DD_URL to the final intake address");
     }
@@ -99,7 +104,25 @@ public final class ResponseClassifier {
         } else {
             reason = "request to " + host + " failed (" + detail + ")";
         }
-        return new ExportResult.Retryable(redactor.redact(reason));
+        return new ExportResult.Retryable(SafeText.clean(redactor.redact(reason)));
+    }
+
+    /**
+     * A 407 answer: the proxy on the way refused the request before it reached the intake, so the reason names the
+     * proxy, not the intake. Retryable: the data is kept within the queue budget while the credentials are fixed, or
+     * while the proxy's own authentication backend recovers.
+     *
+     * @param proxy          the proxy's {@code host:port} (never its credentials); empty when none is configured
+     * @param credentialsSent whether the request carried {@code Proxy-Authorization}
+     */
+    public ExportResult.Retryable proxyRefused(Optional<String> proxy, boolean credentialsSent) {
+        String who = proxy.map(p -> "the proxy at " + p).orElse("a proxy on the way to the intake");
+        String reason = credentialsSent
+                ? who + " refused the user and password of DD_PROXY_HTTPS (HTTP 407 Proxy Authentication Required): "
+                        + "check the user and password in DD_PROXY_HTTPS (before the @ of the URL)"
+                : who + " requires a user and password (HTTP 407 Proxy Authentication Required): set them in "
+                        + "DD_PROXY_HTTPS: user, colon, password and @ before the host";
+        return new ExportResult.Retryable(reason);
     }
 
     private static String readable(Duration duration) {
@@ -115,31 +138,18 @@ public final class ResponseClassifier {
         return current;
     }
 
-    /** {@code ": <first 200 characters of the body>"} on one line, or nothing for an empty body. */
+    /**
+     * {@code ": <first 200 characters of the body>"} on one line, or nothing for an empty body: runs of white space
+     * become one space, other control characters are escaped (a peer must not forge log lines or send terminal
+     * sequences), and a longer body ends with a marker saying how much was cut ({@link SafeText#excerpt}).
+     */
     public static String excerpt(byte[] body, Redactor redactor) {
         if (body == null || body.length == 0) {
             return "";
         }
         // Redact before cutting, so a key split by the cut cannot slip through.
         String text = redactor.redact(new String(body, StandardCharsets.UTF_8));
-        StringBuilder line = new StringBuilder(Math.min(text.length(), EXCERPT_CHARS + 1));
-        boolean lastWasSpace = false;
-        for (int i = 0; i < text.length() && line.length() <= EXCERPT_CHARS; i++) {
-            char c = text.charAt(i);
-            boolean space = Character.isWhitespace(c) || Character.isISOControl(c);
-            if (space) {
-                if (!lastWasSpace && !line.isEmpty()) {
-                    line.append(' ');
-                }
-            } else {
-                line.append(c);
-            }
-            lastWasSpace = space;
-        }
-        String shown = line.toString().strip();
-        if (shown.length() > EXCERPT_CHARS) {
-            shown = shown.substring(0, EXCERPT_CHARS) + "...";
-        }
-        return shown.isEmpty() ? "" : ": " + shown;
+        String line = WHITE_SPACE.matcher(text).replaceAll(" ").strip();
+        return line.isEmpty() ? "" : ": " + SafeText.excerpt(line, EXCERPT_CHARS);
     }
 }

@@ -167,6 +167,24 @@ class IntakeClientTest {
     }
 
     @Test
+    void anAnswerThatEchoesTheKeyInAnyFormIsReportedMaskedOnOneLine() throws Exception {
+        IntakeClient client = client();
+        java.util.List<String> leaked = new java.util.ArrayList<>();
+        for (Map.Entry<String, String> form : io.pilotfish.testkit.SecretEchoes.of(TestContext.API_KEY).entrySet()) {
+            for (int status : new int[] {400, 500}) {
+                intake.answer(status, Map.of(), "{\"errors\":[\"\u001b]0;pwned\u0007 key " + form.getValue()
+                        + "\r\nERROR forged line\"]}");
+                String reason = send(client).toString();
+                if (reason.contains(form.getValue()) || !reason.contains(MASKED_KEY)
+                        || reason.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                    leaked.add(form.getKey() + " (HTTP " + status + "): " + reason);
+                }
+            }
+        }
+        assertTrue(leaked.isEmpty(), String.join("\n", leaked));
+    }
+
+    @Test
     void noAnswerIsClassifiedAsATransportFailure() throws Exception {
         IntakeClient client = client(Optional.of(URI.create("http://127.0.0.1:" + closedPort())));
 

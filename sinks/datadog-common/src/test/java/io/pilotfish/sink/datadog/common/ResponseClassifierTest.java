@@ -105,8 +105,26 @@ class ResponseClassifierTest {
         assertTrue(reason.contains("{\"errors\":[\"bad key ****cdef\"]}"), reason);
         assertFalse(reason.contains(KEY));
         assertFalse(reason.contains("\n") || reason.contains("\t"), reason);
-        assertTrue(reason.endsWith("..."), reason);
-        assertTrue(reason.length() < 260, "excerpt is short: " + reason.length());
+        assertTrue(reason.endsWith("...(cut at 200 characters)"), reason);
+        assertTrue(reason.length() < 300, "excerpt is short: " + reason.length());
+    }
+
+    @Test
+    void anErrorBodyThatEchoesTheKeyInAnyFormShowsItMaskedWithControlCharactersEscaped() {
+        ApiKey key = ((ApiKey.Usable) ApiKey.lookup(new io.pilotfish.spi.AgentSettings("1", "",
+                io.pilotfish.spi.signal.TagSet.EMPTY, "datadoghq.eu", Optional.empty(),
+                () -> Optional.of(new io.pilotfish.spi.Secret(KEY))))).key();
+        java.util.List<String> leaked = new java.util.ArrayList<>();
+        io.pilotfish.testkit.SecretEchoes.of(KEY).forEach((name, form) -> {
+            String reason = assertInstanceOf(ExportResult.Permanent.class, classifier.classify(400,
+                    headers(Map.of()), ("{\"errors\":[\"\u001b[31mkey " + form + "\r\nWARN forged\"]}")
+                            .getBytes(StandardCharsets.UTF_8), "api.datadoghq.eu", "datadoghq.eu", 10, key)).reason();
+            if (reason.contains(form) || !reason.contains("****" + KEY.substring(KEY.length() - 4))
+                    || reason.chars().anyMatch(c -> c < 0x20) || !reason.contains("\\x1b[31mkey")) {
+                leaked.add(name + ": " + reason);
+            }
+        });
+        assertTrue(leaked.isEmpty(), String.join("\n", leaked));
     }
 
     @Test

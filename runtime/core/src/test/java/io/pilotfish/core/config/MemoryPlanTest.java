@@ -1,0 +1,118 @@
+package io.pilotfish.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pilotfish.core.plugin.PluginCatalog;
+import io.pilotfish.spi.Collector;
+import io.pilotfish.spi.CollectorFactory;
+import io.pilotfish.spi.PluginConfig;
+import io.pilotfish.spi.PluginContext;
+import io.pilotfish.spi.Scraper;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** Every budget must fit the heap the agent has; sinks without one share what is left. */
+class MemoryPlanTest {
+
+    private static final long MIB = 1024 * 1024;
+    /** What {@code Runtime.maxMemory()} reports under the launcher's -Xmx48m with the serial collector. */
+    private static final long LAUNCHER_HEAP = 46_400 * 1024;
+
+    /** A collector that holds a ring and a table, as DogStatsD does: 19 MiB. */
+    static final class BufferingCollectorFactory implements CollectorFactory<Long> {
+        @Override
+        public String type() {
+            return "buffering";
+        }
+
+        @Override
+        public Long configure(PluginConfig config) {
+            return config.number("holds", 19 * MIB, 0, Long.MAX_VALUE);
+        }
+
+        @Override
+        public long memoryBytes(Long config) {
+            return config;
+        }
+
+        @Override
+        public Collector create(Long config, PluginContext context) {
+            return (Scraper) emitter -> CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private static LoadedConfig load(long heap, String... keyValues) {
+        Map<String, ConfigValue> values = new TreeMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            values.put(keyValues[i], new ConfigValue(keyValues[i + 1], "test.properties"));
+        }
+        return new ConfigLoader(PluginCatalog.of(List.of(new BufferingCollectorFactory()),
+                List.of(new ConfigLoaderTest.NullSinkFactory())), heap).load(values);
+    }
+
+    @Test
+    void theDefaultSetOfSinksSharesWhatTheLauncherHeapLeaves() {
+        LoadedConfig config = load(LAUNCHER_HEAP, "pilotfish.collectors.dogstatsd.type", "buffering",
+                "pilotfish.sinks.metrics.type", "null", "pilotfish.sinks.sketches.type", "null",
+                "pilotfish.sinks.events.type", "null", "pilotfish.sinks.console.type", "null");
+        assertTrue(config.valid(), config.describeProblems());
+        long share = config.sinks().get(0).options().queueMaxBytes();
+        for (SinkSpec sink : config.sinks()) {
+            assertEquals(share, sink.options().queueMaxBytes(), "an equal share for " + sink.name());
+            assertTrue(sink.options().batch().maxBytes() <= share / 2, "a batch fits in the queue");
+        }
+        long total = MemoryPlan.RESERVED_BYTES + 19 * MIB + 4 * share;
+        assertTrue(total <= LAUNCHER_HEAP, "together they fit the heap: " + total);
+        assertTrue(share >= MemoryPlan.MIN_SHARED_QUEUE_BYTES);
+        assertEquals(String.valueOf(share), config.effective().get("pilotfish.sinks.metrics.queue.max-bytes")
+                .value(), "pilotfish config shows the budget in force");
+    }
+
+    @Test
+    void aQueueBudgetLargerThanTheHeapIsRefusedWithTheNumbers() {
+        LoadedConfig config = load(LAUNCHER_HEAP, "pilotfish.collectors.dogstatsd.type", "buffering",
+                "pilotfish.sinks.metrics.type", "null", "pilotfish.sinks.metrics.queue.max-bytes", "4294967296",
+                "pilotfish.sinks.events.type", "null");
+        assertFalse(config.valid());
+        String problem = config.describeProblems();
+        assertTrue(problem.contains("pilotfish.sinks.metrics.queue.max-bytes=\"4294967296\""), problem);
+        assertTrue(problem.contains("the heap is 45.3 MiB"), problem);
+        assertTrue(problem.contains("pilotfish.collectors.dogstatsd 19.0 MiB"), problem);
+        assertTrue(problem.contains("pilotfish.sinks.metrics.queue.max-bytes 4096.0 MiB"), problem);
+        assertTrue(problem.contains("-Xmx"), "names the fix: " + problem);
+    }
+
+    @Test
+    void collectorsThatCannotFitWithTheMinimumSinkQueuesAreRefused() {
+        LoadedConfig config = load(LAUNCHER_HEAP, "pilotfish.collectors.big.type", "buffering",
+                "pilotfish.collectors.big.holds", String.valueOf(40 * MIB), "pilotfish.sinks.metrics.type", "null");
+        assertFalse(config.valid());
+        assertTrue(config.describeProblems().contains("pilotfish.heap"), config.describeProblems());
+    }
+
+    @Test
+    void aLargerHeapGivesLargerSharesUpTo32MiB() {
+        LoadedConfig small = load(40 * MIB, "pilotfish.sinks.metrics.type", "null");
+        LoadedConfig large = load(4096 * MIB, "pilotfish.sinks.metrics.type", "null");
+        assertTrue(small.sinks().get(0).options().queueMaxBytes() < large.sinks().get(0).options().queueMaxBytes());
+        assertEquals(32 * MIB, large.sinks().get(0).options().queueMaxBytes());
+    }
+
+    @Test
+    void intervalsHaveLowerBounds() {
+        LoadedConfig config = load(4096 * MIB, "pilotfish.telemetry.interval", "1ms",
+                "pilotfish.sinks.metrics.type", "null", "pilotfish.sinks.metrics.batch.timeout", "0s",
+                "pilotfish.sinks.metrics.retry.initial-backoff", "0ms",
+                "pilotfish.sinks.metrics.request-timeout", "1ms");
+        String problems = config.describeProblems();
+        assertTrue(problems.contains("pilotfish.telemetry.interval=\"1ms\""), problems);
+        assertTrue(problems.contains("batch.timeout"), problems);
+        assertTrue(problems.contains("retry.initial-backoff"), problems);
+        assertTrue(problems.contains("request-timeout"), problems);
+    }
+}
