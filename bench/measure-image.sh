@@ -34,7 +34,7 @@ for run in $(seq 1 "$runs"); do
   cleanup
   start=$(date +%s%N)
   podman run -d --name "$name" --network host --read-only --memory 256m \
-    -e DD_API_KEY=0123456789abcdef0123456789abcdef -e DD_DD_URL=http://127.0.0.1:9 \
+    -e DD_API_KEY=fake-key-for-local-measurement -e DD_DD_URL=http://127.0.0.1:9 \
     -e DD_DOGSTATSD_PORT="$statsd" -e PILOTFISH_STATUS_PORT="$port" "$tag" >/dev/null
   deadline=$(( $(date +%s) + 60 ))
   until curl -fs -o /dev/null "http://127.0.0.1:$port/health"; do

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class RateLimitedLogTest {
 
     private static final String LOGGER = "io.pilotfish.test.rate-limited-log";
-    private static final String KEY = "0123456789abcdef0123456789abcdef";
+    private static final String KEY = "Fake-Api-Key-For-Tests-Only-0042"; // obviously not a key; mixed case for the case-folded forms
 
     private final List<String> written = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
@@ -67,9 +67,9 @@ class RateLimitedLogTest {
             assertFalse(line.chars().anyMatch(c -> c < 0x20 || c == 0x7f), line);
             assertFalse(line.toLowerCase().contains(KEY) || line.contains(base64) || line.contains("pass@"), line);
         }
-        assertEquals("sink test: intake said \\x1b[2J****cdef ****cdef\\r\\nERROR forged via http://***@proxy:3128",
+        assertEquals("sink test: intake said \\x1b[2J****0042 ****0042\\r\\nERROR forged via http://***@proxy:3128",
                 written.get(0));
-        assertEquals("sink test: request failed: IllegalStateException: peer said ****cdef\\n", written.get(1));
+        assertEquals("sink test: request failed: IllegalStateException: peer said ****0042\\n", written.get(1));
         assertEquals("sink test: plain\\tinfo", written.get(2));
     }
 

@@ -149,7 +149,8 @@ class ListenersTest {
 
     @Test
     void udpKernelDropsAreEmptyWithoutUdp() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Listeners listeners = start(new ListenerSettings(LOCALHOST, 0, dir.resolve("d.sock"), null, 8192, 0, false));
         assertEquals(0, listeners.udpPort());
         assertEquals(OptionalLong.empty(), listeners.udpKernelDrops());
@@ -182,7 +183,8 @@ class ListenersTest {
 
     @Test
     void unixDatagramsArriveAndLongOnesAreTruncated() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("dsd.sock");
         start(new ListenerSettings(LOCALHOST, 0, socket, null, 64, 1 << 20, true));
 
@@ -199,7 +201,8 @@ class ListenersTest {
 
     @Test
     void otherUsersMayWriteToTheSockets() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("d.sock");
         Path streamSocket = dir.resolve("s.sock");
         start(new ListenerSettings(LOCALHOST, 0, socket, streamSocket, 8192, 0, false));
@@ -212,7 +215,8 @@ class ListenersTest {
 
     @Test
     void aStaleSocketFileIsReplaced() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("dsd.sock");
         try (ServerSocketChannel previousRun = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             previousRun.bind(UnixDomainSocketAddress.of(socket));
@@ -229,7 +233,8 @@ class ListenersTest {
 
     @Test
     void aFileThatIsNotASocketIsLeftAlone() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path notASocket = dir.resolve("dsd.sock");
         Files.writeString(notASocket, "keep me");
 
@@ -243,7 +248,8 @@ class ListenersTest {
 
     @Test
     void aMissingSocketDirectoryFailsThatListenerOnlyNamingItAndTheSetting() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path missing = dir.resolve("missing");
 
         Listeners listeners = start(new ListenerSettings(LOCALHOST, ListenerSettings.ANY_FREE_PORT, null,
@@ -261,7 +267,8 @@ class ListenersTest {
 
     @Test
     void whenEveryListenerFailsForAReasonThatMayClearTheStartListsEachAndKeepsTrying() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path notASocket = dir.resolve("d.sock");
         Files.writeString(notASocket, "keep me");
         Path missing = dir.resolve("missing");
@@ -293,7 +300,8 @@ class ListenersTest {
 
     @Test
     void everyBoundSocketIsListedWithItsAddress() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("d.sock");
         Path streamSocket = dir.resolve("s.sock");
 
@@ -308,7 +316,8 @@ class ListenersTest {
 
     @Test
     void aTooLongSocketPathFails() {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path tooLong = dir.resolve("s".repeat(120) + ".sock");
 
         ListenerException failure = assertThrows(ListenerException.class,
@@ -321,7 +330,8 @@ class ListenersTest {
 
     @Test
     void streamFramesInOneWriteAndAcrossWritesArriveAsPackets() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("s.sock");
         start(new ListenerSettings(LOCALHOST, 0, null, socket, 8192, 0, false));
 
@@ -348,7 +358,8 @@ class ListenersTest {
 
     @Test
     void pausedReadingHoldsDatagramsAndStreamsInTheKernelUntilResumed() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("s.sock");
         Listeners listeners = start(new ListenerSettings(LOCALHOST, ListenerSettings.ANY_FREE_PORT, null, socket, 8192,
                 0, false));
@@ -386,7 +397,8 @@ class ListenersTest {
 
     @Test
     void aFrameOverTheLimitClosesThatConnectionOnly() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("s.sock");
         start(new ListenerSettings(LOCALHOST, 0, null, socket, 64, 0, false));
 
@@ -409,7 +421,8 @@ class ListenersTest {
 
     @Test
     void aConnectionClosedInTheMiddleOfAFrameReportsTheUnfinishedFrame() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("s.sock");
         start(new ListenerSettings(LOCALHOST, 0, null, socket, 8192, 0, false));
 
@@ -426,7 +439,8 @@ class ListenersTest {
 
     @Test
     void peerCredentialsResolveToThePeersContainer(@TempDir Path proc) throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         long pid = ProcessHandle.current().pid(); // the client below is this process
         Files.createDirectories(proc.resolve(Long.toString(pid)));
         Files.writeString(proc.resolve(pid + "/cgroup"), "0::/docker/" + DOCKER_ID + "\n");
@@ -442,7 +456,8 @@ class ListenersTest {
 
     @Test
     void withoutOriginDetectionThePeerIsNotLookedUp(@TempDir Path proc) throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         long pid = ProcessHandle.current().pid();
         Files.createDirectories(proc.resolve(Long.toString(pid)));
         Files.writeString(proc.resolve(pid + "/cgroup"), "0::/docker/" + DOCKER_ID + "\n");
@@ -460,7 +475,8 @@ class ListenersTest {
 
     @Test
     void closeRemovesTheSocketFilesAndFreesThePortQuickly() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("d.sock");
         Path streamSocket = dir.resolve("s.sock");
         Listeners listeners = Listeners.start(new ListenerSettings(LOCALHOST, ListenerSettings.ANY_FREE_PORT,
@@ -488,7 +504,8 @@ class ListenersTest {
 
     @Test
     void closeLeavesASocketFileThatIsNoLongerOurs() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "Unix sockets need epoll");
+        // The agent runs on Linux only: an epoll transport that does not load is a broken build, not a reason to skip.
+        assertTrue(Epoll.isAvailable(), "Netty's epoll transport must load here: the Unix sockets need it");
         Path socket = dir.resolve("d.sock");
         Listeners listeners = Listeners.start(
                 new ListenerSettings(LOCALHOST, 0, socket, null, 8192, 0, false), handler);
