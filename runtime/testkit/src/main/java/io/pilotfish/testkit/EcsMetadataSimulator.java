@@ -424,6 +424,15 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
 
     /** Adds a container that has just started; returns its DockerId. */
     public String addContainer(ContainerSpec spec) {
+        return addContainer(spec, null);
+    }
+
+    /**
+     * Adds a container that has just started under a DockerId given by the caller: a real container's id, so that
+     * what the container itself reads from {@code /proc/self/cgroup} (and sends as DogStatsD's {@code c:} field)
+     * names it in the task metadata.
+     */
+    public String addContainer(ContainerSpec spec, String dockerId) {
         synchronized (lock) {
             boolean taken = containers().findValues("Name").stream().anyMatch(n -> n.asText().equals(spec.name()));
             if (taken) {
@@ -432,8 +441,12 @@ public final class EcsMetadataSimulator extends LoopbackServer<EcsMetadataSimula
             Instant now = clock.instant();
             TaskRenderer.TaskContext context = context();
             ObjectNode container = TaskRenderer.renderContainer(context, spec, now, containers().size(), ids);
+            if (dockerId != null) {
+                container.put("DockerId", dockerId);
+            } else {
+                dockerId = Json.text(container, "DockerId", "");
+            }
             containers().add(container);
-            String dockerId = Json.text(container, "DockerId", "");
             ContainerStats fresh = ContainerStats.recorded(dockerId, null, now);
             fresh.restart(TaskRenderer.zeroStats(context, container, onlineCpus, spec.load()), now);
             fresh.setLoad(spec.load(), now);
