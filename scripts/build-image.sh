@@ -43,6 +43,7 @@ probe=("$app"/lib/main/io.pilotfish.pilotfish-health-probe-*.jar)
 [ -f "${probe[0]}" ] || { echo "build-image: the health probe is missing from $app/lib/main" >&2; exit 1; }
 cp "${probe[0]}" "$context/health-probe.jar"
 cp "$root/deploy/image/Containerfile" "$root/deploy/image/pilotfish" "$context/"
+mkdir -p "$context/run-datadog"
 if [ -z "$base" ]; then
   base="localhost/pilotfish-base:bookworm"
   if ! podman image exists "$base"; then

@@ -103,6 +103,7 @@ final class EcsTask implements AutoCloseable {
     private final TaskDefinition definition;
     private final Map<String, Launch> launches;
     private final Map<String, Path> volumes = new LinkedHashMap<>();
+    private final Set<String> initializedVolumes = ConcurrentHashMap.newKeySet();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final List<String> startOrder = new CopyOnWriteArrayList<>();
     private final ExecutorService healthChecks = Executors.newCachedThreadPool(r -> {
@@ -123,10 +124,10 @@ final class EcsTask implements AutoCloseable {
         this.definition = definition;
         this.launches = Map.copyOf(launches);
         for (String volume : definition.volumes()) {
+            // A task volume as ECS makes it: an empty directory owned by root, mode 0755, until a container whose
+            // image declares the mount path a VOLUME mounts it first (below).
             Path dir = Files.createTempDirectory("ecs-volume-" + volume + "-");
-            // A task volume: writable by the containers' users (ECS copies the image's ownership into a bind mount
-            // volume; the agent runs as 65532 and the apps as whoever their image says).
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             volumes.put(volume, dir);
         }
     }
@@ -189,6 +190,9 @@ final class EcsTask implements AutoCloseable {
             if (dir == null) {
                 throw new IllegalArgumentException("mount of unknown volume " + mount.sourceVolume());
             }
+            if (initializedVolumes.add(mount.sourceVolume())) {
+                copyUp(launch.image, mount.containerPath(), dir);
+            }
             container.withFileSystemBind(dir.toString(), mount.containerPath(),
                     mount.readOnly() ? BindMode.READ_ONLY : BindMode.READ_WRITE);
         }
@@ -221,6 +225,37 @@ final class EcsTask implements AutoCloseable {
         onStarted.started(r);
         c.healthCheck().ifPresent(check -> monitors.add(healthChecks.submit(() -> monitor(r, check))));
         return r;
+    }
+
+    /**
+     * What ECS (and Docker) do when a container first mounts an empty task volume at a path its image declares a
+     * {@code VOLUME}: the volume takes that directory's owner and mode (AWS's bind-mount documentation shows a
+     * Dockerfile that chowns and declares the path, so a non-root container can write to it). Otherwise the
+     * volume stays root's, 0755.
+     */
+    private static void copyUp(String image, String containerPath, Path volume) throws IOException {
+        DockerClient docker = DockerClientFactory.instance().client();
+        Map<String, ?> declared = docker.inspectImageCmd(image).exec().getConfig().getVolumes();
+        if (declared == null || !declared.containsKey(containerPath)) {
+            return;
+        }
+        String id = docker.createContainerCmd(image).exec().getId();
+        try (var tar = docker.copyArchiveFromContainerCmd(id, containerPath).exec()) {
+            byte[] header = tar.readNBytes(512);
+            int mode = Integer.parseInt(octal(header, 100, 8), 8) & 07777;
+            int uid = Integer.parseInt(octal(header, 108, 8), 8);
+            int gid = Integer.parseInt(octal(header, 116, 8), 8);
+            Files.setAttribute(volume, "unix:uid", uid);
+            Files.setAttribute(volume, "unix:gid", gid);
+            Files.setAttribute(volume, "unix:mode", mode);
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    private static String octal(byte[] header, int offset, int length) {
+        String field = new String(header, offset, length, StandardCharsets.US_ASCII);
+        return field.replace("\0", "").strip();
     }
 
     private boolean dependenciesMet(TaskDefinition.Container c) {
