@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Time-boxed coverage-guided fuzzing (Jazzer) of every parser that reads input from outside: the DogStatsD grammar,
-# the task metadata and its stats, and the configuration loader. Each target runs for FUZZ_SECONDS (default 35) in
-# its own JVM (Jazzer fuzzes one test per run); the whole script stays under five minutes on a 2-core machine.
+# the task metadata and its stats, the configuration loader, the tracers' payloads and the APM obfuscators. Each
+# target runs for FUZZ_SECONDS (default 25) in its own JVM (Jazzer fuzzes one test per run); the whole script stays
+# under five minutes on a 2-core machine.
 #
 #   scripts/fuzz.sh                 every target
 #   FUZZ_SECONDS=300 scripts/fuzz.sh TaskMetadataParserFuzzTest#task
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME="${JAVA_HOME:-$(scripts/find-java.sh)}"
 export JAVA_HOME
-seconds="${FUZZ_SECONDS:-35}"
+seconds="${FUZZ_SECONDS:-25}"
 
 targets=(
   "collectors/dogstatsd DogStatsdParserFuzzTest#packets"
@@ -22,6 +23,9 @@ targets=(
   "runtime/core TaskMetadataParserFuzzTest#container"
   "runtime/core ConfigLoaderFuzzTest#keyValueLines"
   "collectors/container-stats StatsFuzzTest#taskStats"
+  "collectors/apm TraceDecoderFuzzTest#v04"
+  "collectors/apm TraceDecoderFuzzTest#v05"
+  "collectors/apm ObfuscatorsFuzzTest#anyText"
 )
 if [ "$#" -gt 0 ]; then
   selected=()
@@ -35,7 +39,7 @@ if [ "$#" -gt 0 ]; then
 fi
 
 # The fuzzed modules take their upstream modules from the local repository: install them once, without tests.
-./mvnw -B -ntp -q install -DskipTests -pl collectors/dogstatsd,collectors/container-stats -am
+./mvnw -B -ntp -q install -DskipTests -pl collectors/dogstatsd,collectors/container-stats,collectors/apm -am
 
 passed=0
 failed=0

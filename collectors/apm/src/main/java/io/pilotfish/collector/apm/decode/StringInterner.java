@@ -1,0 +1,118 @@
+package io.pilotfish.collector.apm.decode;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * Short strings seen before, found by their bytes: tracers repeat the same services, names, tag keys and most tag
+ * values in every span, so a repeat costs a hash and a compare instead of a new {@code String}, and downstream maps
+ * hash each distinct string once (a {@code String} keeps its hash). Direct-mapped: a new string takes its slot from
+ * whatever was there, so memory is fixed (about 160 KiB) whatever the input, and a hostile client costs only misses.
+ * The keys' bytes live in one array, slot after slot, so that a lookup touches one place in memory, not a table and
+ * then an array. Not thread-safe: one per decoder.
+ */
+final class StringInterner {
+
+    /** Longer strings (URLs, queries, ids) rarely repeat: not worth a slot. */
+    static final int MAX_LENGTH = 64;
+    private static final int SLOTS = 2048;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * A key of up to 7 bytes is its slot's {@code words} entry: the bytes and the length in one long, compared in one
+     * load. A longer key's first 8 bytes are its {@code words} entry and the rest is in {@code tails}, slot after
+     * slot; its length tells the two kinds apart.
+     */
+    private final long[] words = new long[SLOTS];
+    private final byte[] lengths = new byte[SLOTS];
+    private final byte[] tails = new byte[SLOTS * (MAX_LENGTH - 8)];
+    private final String[] values = new String[SLOTS];
+
+    /**
+     * The string for {@code b[off, off + len)} (1 to {@link #MAX_LENGTH} bytes), decoded and kept if it was not
+     * there; {@code budget} is charged only for a new string.
+     */
+    String intern(byte[] b, int off, int len, DecodeBudget budget) throws TraceDecodeException {
+        long word;
+        int slot;
+        if (len < 8) {
+            word = len;
+            for (int i = off, end = off + len; i < end; i++) {
+                word = word << 8 | (b[i] & 0xFF);
+            }
+            slot = mix(word) & (SLOTS - 1);
+            String value = values[slot];
+            if (value != null && words[slot] == word && lengths[slot] == len) {
+                return value;
+            }
+        } else {
+            word = (long) LONGS.get(b, off);
+            slot = hash(b, off, len) & (SLOTS - 1);
+            String value = values[slot];
+            if (value != null && words[slot] == word && lengths[slot] == len && sameTail(b, off, slot, len)) {
+                return value;
+            }
+        }
+        budget.charge(DecodeBudget.STRING + len);
+        String value = Utf8.decode(b, off, len);
+        words[slot] = word;
+        lengths[slot] = (byte) len;
+        if (len > 8) {
+            System.arraycopy(b, off + 8, tails, slot * (MAX_LENGTH - 8), len - 8);
+        }
+        values[slot] = value;
+        return value;
+    }
+
+    /** Whether the slot's key, known to share its first 8 bytes and length, holds the rest of {@code b}'s. */
+    private boolean sameTail(byte[] b, int off, int slot, int len) {
+        int base = slot * (MAX_LENGTH - 8) - 8; // key byte i is tails[base + i] for i >= 8
+        for (int i = 8; i < len - 8; i += 8) {
+            if ((long) LONGS.get(tails, base + i) != (long) LONGS.get(b, off + i)) {
+                return false;
+            }
+        }
+        if (len == 8) {
+            return true;
+        }
+        // The last 8 bytes, overlapping what was compared; for len < 16 they reach into the first word.
+        for (int i = Math.max(8, len - 8); i < len; i++) {
+            if (tails[base + i] != b[off + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int mix(long v) {
+        long h = v * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 29;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    /**
+     * A hash of the length and of three 8-byte words (first, middle, last): constant time whatever the length, which
+     * a byte-by-byte hash is not, and the compare that follows makes any collision a mere miss. Strings that differ
+     * only outside those words (rare among tag keys and values) share a slot and take it from each other.
+     */
+    static int hash(byte[] b, int off, int len) {
+        long h;
+        if (len >= 8) {
+            long first = (long) LONGS.get(b, off);
+            long middle = (long) LONGS.get(b, off + (len - 8) / 2);
+            long last = (long) LONGS.get(b, off + len - 8);
+            h = first * 0x9E3779B97F4A7C15L ^ Long.rotateLeft(middle * 0xC2B2AE3D27D4EB4FL, 21)
+                    ^ Long.rotateLeft(last * 0x165667B19E3779F9L, 42) ^ len;
+        } else {
+            long v = len;
+            for (int i = off, end = off + len; i < end; i++) {
+                v = v << 8 | (b[i] & 0xFF);
+            }
+            h = v * 0x9E3779B97F4A7C15L;
+        }
+        h ^= h >>> 29;
+        return (int) (h ^ (h >>> 32));
+    }
+}

@@ -1,0 +1,90 @@
+package io.pilotfish.collector.apm.decode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class StringInternerTest {
+
+    private final StringInterner interner = new StringInterner();
+    private final DecodeBudget budget = DecodeBudget.unlimited();
+
+    private String intern(byte[] b) throws TraceDecodeException {
+        return interner.intern(b, 0, b.length, budget);
+    }
+
+    private String intern(String s) throws TraceDecodeException {
+        return intern(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aRepeatIsTheSameInstanceAtEveryLength() throws Exception {
+        for (int len = 1; len <= StringInterner.MAX_LENGTH; len++) {
+            String s = "k".repeat(len - 1) + (char) ('a' + len % 26);
+            String first = intern(s);
+            assertEquals(s, first);
+            assertSame(first, intern(s), "length " + len);
+        }
+    }
+
+    /** Never the wrong string, whatever shares a slot: random strings of every length, many times the slots. */
+    @Test
+    void neverAnswersWithAnotherString() throws Exception {
+        Random random = new Random(42);
+        for (int i = 0; i < 200_000; i++) {
+            int len = 1 + random.nextInt(StringInterner.MAX_LENGTH);
+            byte[] b = new byte[len];
+            for (int j = 0; j < len; j++) {
+                b[j] = (byte) ('a' + random.nextInt(3)); // few letters: many near-collisions
+            }
+            String expected = new String(b, StandardCharsets.US_ASCII);
+            assertEquals(expected, intern(b));
+        }
+    }
+
+    @Test
+    void stringsThatDifferOnlyBetweenTheHashedWordsStayApart() throws Exception {
+        // Same length, first, middle and last 8 bytes: same slot; they must not be confused.
+        String a = "AAAAAAAA" + "x" + "BBBBBBBBBBBBBBBB" + "y" + "CCCCCCCC";
+        String b = "AAAAAAAA" + "z" + "BBBBBBBBBBBBBBBB" + "w" + "CCCCCCCC";
+        assertEquals(StringInterner.hash(a.getBytes(), 0, a.length()), StringInterner.hash(b.getBytes(), 0,
+                b.length()));
+        assertEquals(a, intern(a));
+        assertEquals(b, intern(b));
+        assertEquals(a, intern(a));
+    }
+
+    @Test
+    void aKeyOfSevenBytesIsNotConfusedWithItsPrefixes() throws Exception {
+        assertEquals("abc", intern("abc"));
+        assertEquals("abc\0", intern("abc\0"));
+        assertEquals("\0abc", intern("\0abc"));
+        assertEquals("abc", intern("abc"));
+    }
+
+    @Test
+    void invalidUtf8IsRepairedOnceAndKept() throws Exception {
+        byte[] bad = {'x', (byte) 0xFF};
+        String first = intern(bad);
+        assertEquals("x\uFFFD", first);
+        assertSame(first, intern(bad));
+        assertNotSame(first, intern("x\uFFFD"), "the repaired text has other bytes");
+    }
+
+    @Test
+    void onlyNewStringsAreCharged() throws Exception {
+        DecodeBudget small = new DecodeBudget(DecodeBudget.STRING + 10);
+        byte[] name = "0123456789".getBytes(StandardCharsets.US_ASCII);
+        interner.intern(name, 0, name.length, small);
+        for (int i = 0; i < 100; i++) {
+            interner.intern(name, 0, name.length, small);
+        }
+        byte[] other = "abcdefghij".getBytes(StandardCharsets.US_ASCII);
+        assertThrows(TraceDecodeException.class, () -> interner.intern(other, 0, other.length, small));
+    }
+}
