@@ -8,5 +8,8 @@ public enum SignalKind {
     /** A distribution in the Datadog Agent's sketch form ({@link Sketch}). */
     SKETCH,
     LOG,
-    TRACE
+    /** A trace chunk ({@link io.pilotfish.spi.trace.TraceChunk}). */
+    TRACE,
+    /** APM stats of one tracer or of the agent ({@link io.pilotfish.spi.trace.ApmStats}). */
+    APM_STATS
 }
