@@ -26,6 +26,7 @@ targets=(
   "collectors/apm TraceDecoderFuzzTest#v04"
   "collectors/apm TraceDecoderFuzzTest#v05"
   "collectors/apm ObfuscatorsFuzzTest#anyText"
+  "collectors/apm StatsDecodersFuzzTest#clientStats"
 )
 if [ "$#" -gt 0 ]; then
   selected=()
