@@ -10,10 +10,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 socket="${1:-/run/podman/podman.sock}"
 image="${2:-localhost/pilotfish:0.1.0}"
 export CONTAINERS_CONF="$root/deploy/image/containers.conf"
-for tool in podman mmdebstrap; do
+for tool in podman mmdebstrap strip; do
   if ! command -v "$tool" >/dev/null; then
-    echo "ensure-podman: FAILED - $tool is not installed; the task tests run the image on podman" \
-      "(apt-get install podman buildah runc mmdebstrap; .ci/run installs them)" >&2
+    echo "ensure-podman: FAILED - $tool is not installed; the task tests build the image and run it on podman" \
+      "(apt-get install podman buildah runc mmdebstrap binutils; .ci/run installs them)" >&2
     exit 1
   fi
 done

@@ -104,6 +104,7 @@ final class EcsTask implements AutoCloseable {
     private final Map<String, Launch> launches;
     private final Map<String, Path> volumes = new LinkedHashMap<>();
     private final Set<String> initializedVolumes = ConcurrentHashMap.newKeySet();
+    private final Path emptyDirectory;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final List<String> startOrder = new CopyOnWriteArrayList<>();
     private final ExecutorService healthChecks = Executors.newCachedThreadPool(r -> {
@@ -123,6 +124,8 @@ final class EcsTask implements AutoCloseable {
     EcsTask(TaskDefinition definition, Map<String, Launch> launches) throws IOException {
         this.definition = definition;
         this.launches = Map.copyOf(launches);
+        this.emptyDirectory = Files.createTempDirectory("ecs-empty-");
+        Files.setPosixFilePermissions(emptyDirectory, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String volume : definition.volumes()) {
             // A task volume as ECS makes it: an empty directory owned by root, mode 0755, until a container whose
             // image declares the mount path a VOLUME mounts it first (below).
@@ -198,6 +201,14 @@ final class EcsTask implements AutoCloseable {
         }
         for (String[] bind : launch.binds) {
             container.withFileSystemBind(bind[0], bind[1], BindMode.READ_ONLY);
+        }
+        if (c.readonlyRootFilesystem()) {
+            // ECS (Docker) makes the whole root read-only, /tmp and /run included; podman's API mounts writable
+            // tmpfs there, which would hide a program that needs a writable /tmp. Empty read-only directories
+            // take their place.
+            for (String path : List.of("/tmp", "/var/tmp", "/run")) {
+                container.withFileSystemBind(emptyDirectory.toString(), path, BindMode.READ_ONLY);
+            }
         }
         container.withCreateContainerCmdModifier(cmd -> {
             HostConfig host = cmd.getHostConfig() == null ? new HostConfig() : cmd.getHostConfig();
@@ -497,7 +508,9 @@ final class EcsTask implements AutoCloseable {
                 // Already gone: nothing to remove.
             }
         }
-        for (Path dir : volumes.values()) {
+        List<Path> dirs = new ArrayList<>(volumes.values());
+        dirs.add(emptyDirectory);
+        for (Path dir : dirs) {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException e) {

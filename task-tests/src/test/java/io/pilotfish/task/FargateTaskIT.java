@@ -130,9 +130,11 @@ class FargateTaskIT {
         ExecResult uid = world.task.exec(TaskWorld.AGENT, "/bin/sh", "-c",
                 "while read key real rest; do [ \"$key\" = Uid: ] && echo \"$real\"; done < /proc/1/status");
         assertEquals("65532", uid.getStdout().strip(), "the agent's user: " + uid);
-        ExecResult write = world.task.exec(TaskWorld.AGENT, "/bin/sh", "-c", "echo x > /opt/pilotfish/probe");
-        assertNotEquals(0, write.getExitCode(), "the root file system is writable");
-        assertTrue(write.getStderr().contains("Read-only file system"), write.getStderr());
+        for (String path : List.of("/opt/pilotfish/probe", "/tmp/probe")) {
+            ExecResult write = world.task.exec(TaskWorld.AGENT, "/bin/sh", "-c", "echo x > " + path);
+            assertNotEquals(0, write.getExitCode(), path + " is writable: ECS's read-only root has no writable /tmp");
+            assertTrue(write.getStderr().contains("Read-only file system"), write.getStderr());
+        }
         ExecResult health = world.task.exec(TaskWorld.AGENT, "/usr/local/bin/pilotfish", "health");
         assertEquals(0, health.getExitCode(), "healthy as it runs: " + health);
     }
