@@ -119,6 +119,11 @@ class DatadogTraceSinkFactoriesTest {
                 Optional.empty(), Optional.empty(), 10, 10, false, 1000)), "never below 16 KiB");
         assertEquals(new BatchLimits(1000, 2L * 1024 * 1024), stats.batchLimits(DatadogApmStatsConfig.DEFAULTS));
 
+        Set<Class<?>> found = new java.util.HashSet<>();
+        java.util.ServiceLoader.load(SinkFactory.class).stream().forEach(p -> found.add(p.type()));
+        assertTrue(found.containsAll(Set.of(DatadogTracesSinkFactory.class, DatadogApmStatsSinkFactory.class)),
+                "listed in META-INF/services: " + found);
+
     }
 
     @Test
