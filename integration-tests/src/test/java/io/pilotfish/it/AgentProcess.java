@@ -100,7 +100,7 @@ final class AgentProcess implements AutoCloseable {
                 return builder;
             }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx96m", "-XX:ReservedCodeCacheSize=32m"));
+            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:ReservedCodeCacheSize=32m"));
             properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.add("-jar");
             command.add(jar.toString());

@@ -29,7 +29,7 @@ class ConfigErrorsIT {
             assertTrue(output.contains("pilotfish.sinks.datadog-metrics.queue.max-bytez") && output.contains(
                     "unknown key"), output);
             assertTrue(output.contains("pilotfish.collectors.mystery.type=\"does-not-exist\"") && output.contains(
-                    "available: container-stats, dogstatsd, ecs-metadata"), output);
+                    "available: apm, container-stats, dogstatsd, ecs-metadata"), output);
         }
     }
 }

@@ -34,8 +34,9 @@ class HostileInputIT {
     private static final long RSS_BUDGET_KIB = (48 + 96 + 32 + 32) * 1024;
     private static final Path FIGURES = Path.of("target", "hostile-input.txt");
 
+    /** Metrics only (APM off): the launcher then gives the 48 MiB heap these budgets are about. */
     private static AgentProcess.Builder launcherAgent(AgentFixture fixture) {
-        return fixture.agent().viaLauncher()
+        return fixture.agent().viaLauncher().env("DD_APM_ENABLED", "false")
                 .property("pilotfish.status.port", Integer.toString(fixture.statusPort));
     }
 

@@ -6,14 +6,12 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The real DogStatsD clients outside the JVM: hot-shots (npm) and datadog (PyPI), as
@@ -62,8 +60,8 @@ final class StatsdClients {
 
     private void install() throws IOException, InterruptedException {
         Path script = Path.of(required("pilotfish.statsd-clients.installer"));
-        Result result = run(List.of("bash", script.toString(), dir.toString(), hotShotsVersion, datadogVersion),
-                Map.of(), INSTALL_TIMEOUT);
+        ChildProcess.Result result = run(List.of("bash", script.toString(), dir.toString(), hotShotsVersion,
+                datadogVersion), Map.of(), INSTALL_TIMEOUT);
         if (result.exitCode() != 0 || !complete()) {
             throw new AssertionError("the DogStatsD clients (hot-shots " + hotShotsVersion + ", datadog "
                     + datadogVersion + ") are not installed in " + dir + " and " + script + " could not install them "
@@ -85,14 +83,16 @@ final class StatsdClients {
     }
 
     /** Sends {@code workload} with hot-shots over UDP to {@code host:port}, metric names under {@code prefix}. */
-    Result hotShots(String host, int port, String workload, String prefix) throws IOException, InterruptedException {
+    ChildProcess.Result hotShots(String host, int port, String workload, String prefix)
+            throws IOException, InterruptedException {
         return runDriver("hot-shots " + hotShotsVersion, List.of("node", driver("hot-shots-driver.js").toString(),
                 host, Integer.toString(port), workload, prefix),
                 Map.of("NODE_PATH", dir.resolve("node/node_modules").toString()));
     }
 
     /** Sends {@code workload} with the datadog package's DogStatsd over UDP, metric names under {@code prefix}. */
-    Result datadogPy(String host, int port, String workload, String prefix) throws IOException, InterruptedException {
+    ChildProcess.Result datadogPy(String host, int port, String workload, String prefix)
+            throws IOException, InterruptedException {
         return runDriver("datadog " + datadogVersion, List.of(python().toString(),
                 driver("datadog-py-driver.py").toString(), host, Integer.toString(port), workload, prefix), Map.of());
     }
@@ -109,9 +109,9 @@ final class StatsdClients {
         }
     }
 
-    private static Result runDriver(String client, List<String> command, Map<String, String> env)
+    private static ChildProcess.Result runDriver(String client, List<String> command, Map<String, String> env)
             throws IOException, InterruptedException {
-        Result result = run(command, env, DRIVER_TIMEOUT);
+        ChildProcess.Result result = run(command, env, DRIVER_TIMEOUT);
         if (result.exitCode() != 0) {
             throw new AssertionError(client + ": " + String.join(" ", command) + " exited " + result.exitCode()
                     + "; stderr:\n" + result.stderr() + "\nstdout:\n" + result.stdout());
@@ -119,36 +119,13 @@ final class StatsdClients {
         return result;
     }
 
-    /** Exit code -1 means it did not end within the timeout (and was killed). */
-    record Result(int exitCode, String stdout, String stderr, Duration took) {
-    }
-
-    static Result run(List<String> command, Map<String, String> env, Duration timeout)
+    static ChildProcess.Result run(List<String> command, Map<String, String> env, Duration timeout)
             throws IOException, InterruptedException {
-        Path out = Files.createTempFile("statsd-client-", ".out");
-        Path err = Files.createTempFile("statsd-client-", ".err");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
-            // As in AgentProcess: the clients read DD_* (DD_AGENT_HOST, DD_DOGSTATSD_URL, DD_ENTITY_ID...) from the
-            // environment; only what the test gives counts.
-            builder.environment().keySet().removeIf(k -> k.startsWith("DD_") || k.startsWith("DATADOG_"));
-            builder.environment().putAll(env);
-            long started = System.nanoTime();
-            Process process = builder.start();
-            process.getOutputStream().close();
-            boolean ended = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!ended) {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
-            return new Result(ended ? process.exitValue() : -1, Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8)
-                            + (ended ? "" : "\n(killed after " + timeout.toSeconds() + " s)"), took);
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
+        // As in AgentProcess: the clients read DD_* (DD_AGENT_HOST, DD_DOGSTATSD_URL, DD_ENTITY_ID...) from the
+        // environment; only what the test gives counts.
+        builder.environment().keySet().removeIf(k -> k.startsWith("DD_") || k.startsWith("DATADOG_"));
+        builder.environment().putAll(env);
+        return ChildProcess.run(builder, timeout);
     }
 }

@@ -22,7 +22,7 @@ class PluginWiringTest {
 
     @Test
     void everyPluginOfThisBuildIsDiscovered() {
-        assertEquals(List.of("container-stats", "dogstatsd", "ecs-metadata"), registry.collectorTypes());
+        assertEquals(List.of("apm", "container-stats", "dogstatsd", "ecs-metadata"), registry.collectorTypes());
         assertTrue(registry.sinkTypes().containsAll(List.of("console", "datadog-metrics")), registry.sinkTypes()
                 .toString());
     }
@@ -32,9 +32,11 @@ class PluginWiringTest {
         LoadedConfig config = AgentRuntime.load(ConfigKeys.read(Map.of(), "test"),
                 PluginCatalog.of(registry.collectors(), registry.sinks()));
         assertTrue(config.valid(), config.describeProblems());
-        assertEquals(List.of("container-stats", "dogstatsd", "ecs-metadata"),
+        assertEquals(List.of("apm", "container-stats", "dogstatsd", "ecs-metadata"),
                 config.collectors().stream().map(c -> c.name()).toList());
         assertTrue(config.sinks().stream().anyMatch(s -> s.name().equals("datadog-metrics")));
+        assertTrue(config.sinks().stream().anyMatch(s -> s.name().equals("datadog-traces")), "APM is on by default");
+        assertTrue(config.sinks().stream().anyMatch(s -> s.name().equals("datadog-apm-stats")));
         assertTrue(config.sinks().stream().noneMatch(s -> s.name().equals("console")), "console is off by default");
         assertEquals("datadoghq.com", config.agent().site());
     }

@@ -152,6 +152,9 @@ public class StatusCommand implements Callable<Integer> {
             collector.path("listening").forEach(socket -> sockets.append(sockets.isEmpty() ? "; listening on " : ", ")
                     .append(socket.path("transport").asText()).append(' ').append(socket.path("address").asText()));
             out.printf("  %-20s %s%s%n", collector.path("name").asText(), plugin(collector), sockets);
+            if (collector.path("type").asText().equals("apm")) {
+                printTraces(collector.path("figures"), out);
+            }
         }
         out.println("Sinks:");
         for (JsonNode sink : status.path("sinks")) {
@@ -219,6 +222,60 @@ public class StatusCommand implements Callable<Integer> {
     }
 
     /** A plugin entry's type and state ({@code {type, state, detail}}), with the reason when it does not run. */
+    /** What the APM receiver took in, refused, sampled and sent on: the figures its README lists, summed. */
+    private static void printTraces(JsonNode figures, PrintStream out) {
+        java.util.Map<String, Long> totals = new java.util.TreeMap<>();
+        java.util.Map<String, Long> byEndpoint = new java.util.TreeMap<>();
+        java.util.Map<String, Long> byLanguage = new java.util.TreeMap<>();
+        java.util.Map<String, Long> refused = new java.util.TreeMap<>();
+        java.util.Map<String, Long> sampling = new java.util.TreeMap<>();
+        for (JsonNode figure : figures) {
+            String name = figure.path("name").asText();
+            long value = figure.path("value").asLong();
+            totals.merge(name, value, Long::sum);
+            java.util.Map<String, String> tags = new java.util.HashMap<>();
+            figure.path("tags").forEach(t -> {
+                String tag = t.asText();
+                int colon = tag.indexOf(':');
+                if (colon > 0) {
+                    tags.put(tag.substring(0, colon), tag.substring(colon + 1));
+                }
+            });
+            switch (name) {
+                case "apm.payloads" -> {
+                    byEndpoint.merge(tags.getOrDefault("endpoint", "?"), value, Long::sum);
+                    byLanguage.merge(tags.getOrDefault("lang", "?"), value, Long::sum);
+                }
+                case "apm.payload_errors" -> refused.merge(tags.getOrDefault("endpoint", "?") + " "
+                        + tags.getOrDefault("reason", "?"), value, Long::sum);
+                case "apm.sampling" -> sampling.merge(tags.getOrDefault("decision", "?"), value, Long::sum);
+                default -> {
+                }
+            }
+        }
+        out.printf("    traces received: %d payloads (%s; %s), %d traces, %d spans%n",
+                totals.getOrDefault("apm.payloads", 0L), join(byEndpoint), join(byLanguage),
+                totals.getOrDefault("apm.traces_received", 0L), totals.getOrDefault("apm.spans_received", 0L));
+        out.printf("    payloads refused: %s%n", refused.isEmpty() ? "none" : join(refused));
+        out.printf("    sampling: kept %d, dropped %d; chunks sent %d; dropped inside the agent: %d traces, %d spans%n",
+                sampling.getOrDefault("kept", 0L), sampling.getOrDefault("dropped", 0L),
+                totals.getOrDefault("apm.chunks_sent", 0L), totals.getOrDefault("apm.traces.dropped", 0L),
+                totals.getOrDefault("apm.spans.dropped", 0L));
+        out.printf("    stats: %d payloads sent, %d tracer payloads taken in; proxied requests %d%n",
+                totals.getOrDefault("apm.stats.payloads_sent", 0L),
+                totals.getOrDefault("apm.stats.client_payloads", 0L),
+                totals.getOrDefault("apm.proxy.requests", 0L));
+    }
+
+    private static String join(java.util.Map<String, Long> counts) {
+        if (counts.isEmpty()) {
+            return "none";
+        }
+        StringBuilder out = new StringBuilder();
+        counts.forEach((key, value) -> out.append(out.isEmpty() ? "" : ", ").append(key).append(' ').append(value));
+        return out.toString();
+    }
+
     private static String plugin(JsonNode plugin) {
         String state = plugin.path("state").asText("running");
         String detail = plugin.path("detail").isTextual() ? ": " + plugin.path("detail").asText() : "";

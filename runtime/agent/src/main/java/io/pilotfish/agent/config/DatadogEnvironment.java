@@ -41,13 +41,38 @@ public final class DatadogEnvironment {
         mapping.put("DD_DOGSTATSD_EXPIRY_SECONDS", dogstatsd + "expiry-seconds");
         mapping.put("DD_HISTOGRAM_AGGREGATES", dogstatsd + "histogram-aggregates");
         mapping.put("DD_HISTOGRAM_PERCENTILES", dogstatsd + "histogram-percentiles");
+        String apm = "pilotfish.collectors.apm.";
+        mapping.put("DD_APM_RECEIVER_PORT", apm + "port");
+        mapping.put("DD_APM_NON_LOCAL_TRAFFIC", apm + "non-local-traffic");
+        mapping.put("DD_APM_RECEIVER_SOCKET", apm + "socket");
+        mapping.put("DD_APM_MAX_PAYLOAD_SIZE", apm + "max-payload-bytes");
+        mapping.put("DD_APM_RECEIVER_TIMEOUT", apm + "receiver-timeout-seconds");
+        mapping.put("DD_APM_DECODERS", apm + "decoders");
+        mapping.put("DD_APM_DECODER_TIMEOUT", apm + "decoder-timeout-millis");
+        mapping.put("DD_APM_ENV", apm + "env");
+        mapping.put("DD_APM_COMPUTE_STATS_BY_SPAN_KIND", apm + "compute-stats-by-span-kind");
+        mapping.put("DD_APM_PEER_TAGS_AGGREGATION", apm + "peer-tags-aggregation");
+        mapping.put("DD_APM_PEER_SERVICE_AGGREGATION", apm + "peer-tags-aggregation");
+        mapping.put("DD_APM_PEER_TAGS", apm + "peer-tags");
+        mapping.put("DD_APM_PROFILING_DD_URL", apm + "profiling-url");
+        mapping.put("DD_APM_TELEMETRY_DD_URL", apm + "telemetry-url");
+        mapping.put("DD_APM_TELEMETRY_ENABLED", apm + "telemetry-enabled");
+        mapping.put("DD_APM_DEBUGGER_DD_URL", apm + "debugger-url");
+        mapping.put("DD_APM_DEBUGGER_DIAGNOSTICS_DD_URL", apm + "debugger-diagnostics-url");
+        mapping.put("DD_APM_EVP_PROXY_CONFIG_DD_URL", apm + "evp-url");
+        mapping.put("DD_APM_ENABLED", apm + "enabled");
+        mapping.put("DD_APM_DD_URL", "pilotfish.sinks.datadog-traces.url");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
 
+        // One variable, more keys: APM off turns its two sinks off too, so they take no share of the heap; the
+        // trace intake URL is both sinks'.
+        Map<String, java.util.List<String>> also = new LinkedHashMap<>();
+        also.put("DD_APM_ENABLED", java.util.List.of("pilotfish.sinks.datadog-traces.enabled",
+                "pilotfish.sinks.datadog-apm-stats.enabled"));
+        also.put("DD_APM_DD_URL", java.util.List.of("pilotfish.sinks.datadog-apm-stats.url"));
+        ALSO = java.util.Collections.unmodifiableMap(also);
+
         Map<String, String> later = new LinkedHashMap<>();
-        for (String variable : new String[] {"DD_APM_ENABLED", "DD_APM_DD_URL", "DD_APM_NON_LOCAL_TRAFFIC",
-                "DD_APM_RECEIVER_PORT", "DD_APM_RECEIVER_SOCKET"}) {
-            later.put(variable, "APM traces");
-        }
         for (String variable : new String[] {"DD_LOGS_ENABLED", "DD_LOGS_CONFIG_LOGS_DD_URL"}) {
             later.put(variable, "logs");
         }
@@ -59,6 +84,9 @@ public final class DatadogEnvironment {
                 + "cardinality whatever this says, and so does Pilotfish");
         NO_EFFECT = java.util.Collections.unmodifiableMap(noEffect);
     }
+
+    /** Variables that set more keys than their {@link #MAPPING} one. */
+    public static final Map<String, java.util.List<String>> ALSO;
 
     /** Variables for features Pilotfish does not have yet, with the feature's name. */
     public static final Map<String, String> NOT_YET;
@@ -87,6 +115,9 @@ public final class DatadogEnvironment {
             String value = env.get(variable);
             if (value != null && !value.isBlank()) {
                 out.putIfAbsent(key, value.trim());
+                for (String more : ALSO.getOrDefault(variable, java.util.List.of())) {
+                    out.putIfAbsent(more, value.trim());
+                }
             }
         });
         return out;

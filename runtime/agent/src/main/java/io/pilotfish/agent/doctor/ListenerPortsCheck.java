@@ -69,33 +69,41 @@ public final class ListenerPortsCheck implements DoctorCheck {
     }
 
     /**
-     * The listeners of the configuration as loaded (every {@code dogstatsd} collector instance with its port and
-     * {@code non-local-traffic}), traces from {@code DD_APM_RECEIVER_PORT} as long as no collector serves them, and
-     * the running agent's status endpoint to ask.
+     * The listeners of the configuration as loaded (every {@code dogstatsd} and {@code apm} collector instance with
+     * its port, and DogStatsD's {@code non-local-traffic}), traces from {@code DD_APM_RECEIVER_PORT} when APM is off
+     * (the port must then be free for whatever serves traces), and the running agent's status endpoint to ask.
      */
     public static ListenerPortsCheck fromConfig(io.pilotfish.core.config.LoadedConfig config,
                                                 java.util.Map<String, String> env, String statusHost, int statusPort) {
         List<Listener> listeners = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         String host = "127.0.0.1";
+        boolean tracesServed = false;
         for (io.pilotfish.core.config.CollectorSpec spec : config.collectors()) {
-            if (!spec.factory().type().equals("dogstatsd")) {
+            String type = spec.factory().type();
+            if (!type.equals("dogstatsd") && !type.equals("apm")) {
                 continue;
             }
+            boolean dogstatsd = type.equals("dogstatsd");
             String prefix = "pilotfish.collectors." + spec.name() + ".";
             var port = config.effective().get(prefix + "port");
-            int number = port == null ? 8125 : parsePort(port.value());
+            int number = port == null ? (dogstatsd ? 8125 : 8126) : parsePort(port.value());
             if (number > 0) {
-                listeners.add(new Listener("DogStatsD", number, true, prefix + "port (DD_DOGSTATSD_PORT)",
+                listeners.add(dogstatsd
+                        ? new Listener("DogStatsD", number, true, prefix + "port (DD_DOGSTATSD_PORT)", spec.name())
+                        : new Listener("traces", number, false, prefix + "port (DD_APM_RECEIVER_PORT)",
                         spec.name()));
             }
+            tracesServed |= !dogstatsd;
             var nonLocal = config.effective().get(prefix + "non-local-traffic");
-            if (nonLocal != null && nonLocal.value().trim().equalsIgnoreCase("true")) {
+            if (dogstatsd && nonLocal != null && nonLocal.value().trim().equalsIgnoreCase("true")) {
                 host = "0.0.0.0";
             }
         }
-        port(env, "DD_APM_RECEIVER_PORT", 8126, problems).ifPresent(p -> listeners.add(new Listener("traces", p,
-                false, "DD_APM_RECEIVER_PORT")));
+        if (!tracesServed) {
+            port(env, "DD_APM_RECEIVER_PORT", 8126, problems).ifPresent(p -> listeners.add(new Listener("traces", p,
+                    false, "DD_APM_RECEIVER_PORT")));
+        }
         return new ListenerPortsCheck(host, listeners, problems, statusHost, statusPort);
     }
 

@@ -98,6 +98,7 @@ public final class StatusReport {
 
         // Every configured instance, running or not: a part that failed or stopped is listed, never left out.
         ArrayNode collectors = root.putArray("collectors");
+        List<TelemetryRegistry.Reading> readings = runtime.telemetry().readings();
         java.util.Map<String, PluginState.View> sinkStates = new java.util.LinkedHashMap<>();
         for (PluginState.View plugin : runtime.pipeline().plugins()) {
             if (plugin.role().equals("sink")) {
@@ -107,6 +108,7 @@ public final class StatusReport {
             ObjectNode node = collectors.addObject();
             node.put("name", plugin.name());
             pluginState(plugin, node);
+            figures(readings, "collector:" + plugin.name(), node.putArray("figures"));
             plugin.problem().ifPresent(problems::add);
             recentWarning(plugin, now).ifPresent(warnings::add);
         }
@@ -211,6 +213,28 @@ public final class StatusReport {
         return plugin.lastWarning().filter(w -> Duration.between(w.at(), now).compareTo(RECENT_WARNINGS) <= 0)
                 .map(w -> plugin.role() + " " + plugin.name() + ": " + w.message() + " (" + w.count()
                         + (w.count() == 1 ? " warning" : " warnings") + " since start, the last at " + w.at() + ")");
+    }
+
+    /**
+     * A part's own figures (those its plugin counts, scoped to it), without the scope tags: what it took in, refused
+     * and sent on, as the plugin's README lists them.
+     */
+    private static void figures(List<TelemetryRegistry.Reading> readings, String scope, ArrayNode out) {
+        for (TelemetryRegistry.Reading reading : readings) {
+            if (!reading.tags().contains(scope)) {
+                continue;
+            }
+            ObjectNode figure = out.addObject();
+            figure.put("name", reading.name());
+            ArrayNode tags = figure.putArray("tags");
+            for (String tag : reading.tags()) {
+                if (!tag.equals(scope) && !tag.startsWith("collector_type:")) {
+                    tags.add(tag);
+                }
+            }
+            figure.put("counter", reading.counter());
+            figure.put("value", reading.value());
+        }
     }
 
     private static void pluginState(PluginState.View plugin, ObjectNode node) {

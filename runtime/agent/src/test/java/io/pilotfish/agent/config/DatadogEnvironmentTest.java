@@ -47,4 +47,24 @@ class DatadogEnvironmentTest {
         assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_DOGSTATSD_PORT", "8125")),
                 "DogStatsD variables are honoured, so none is reported as ignored");
     }
+
+    @Test
+    void theApmVariablesSetTheApmCollectorAndItsSinks() {
+        Map<String, String> keys = DatadogEnvironment.translate(Map.of(
+                "DD_APM_ENABLED", "false",
+                "DD_APM_RECEIVER_PORT", "18126",
+                "DD_APM_RECEIVER_SOCKET", "/var/run/datadog/apm.socket",
+                "DD_APM_NON_LOCAL_TRAFFIC", "true",
+                "DD_APM_DD_URL", "https://trace.proxy.internal"));
+        assertEquals("false", keys.get("pilotfish.collectors.apm.enabled"));
+        assertEquals("false", keys.get("pilotfish.sinks.datadog-traces.enabled"), "APM off turns its sinks off");
+        assertEquals("false", keys.get("pilotfish.sinks.datadog-apm-stats.enabled"));
+        assertEquals("18126", keys.get("pilotfish.collectors.apm.port"));
+        assertEquals("/var/run/datadog/apm.socket", keys.get("pilotfish.collectors.apm.socket"));
+        assertEquals("true", keys.get("pilotfish.collectors.apm.non-local-traffic"));
+        assertEquals("https://trace.proxy.internal", keys.get("pilotfish.sinks.datadog-traces.url"));
+        assertEquals("https://trace.proxy.internal", keys.get("pilotfish.sinks.datadog-apm-stats.url"));
+        assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_APM_ENABLED", "true")),
+                "APM variables are honoured, so none is reported as ignored");
+    }
 }

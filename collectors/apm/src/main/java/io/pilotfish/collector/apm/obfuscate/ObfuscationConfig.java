@@ -1,8 +1,5 @@
 package io.pilotfish.collector.apm.obfuscate;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.pilotfish.spi.SafeText;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -65,8 +62,6 @@ public record ObfuscationConfig(SqlSettings sql, JsonSettings elasticsearch, Jso
 
     /** The Agent's default cache budget in bytes ({@code apm_config.obfuscation.cache.max_size}). */
     public static final long DEFAULT_CACHE_MAX_SIZE = 5_000_000L;
-
-    private static final JsonFactory JSON = new JsonFactory();
 
     public ObfuscationConfig {
         Objects.requireNonNull(sql, "sql");
@@ -176,15 +171,8 @@ public record ObfuscationConfig(SqlSettings sql, JsonSettings elasticsearch, Jso
         String value = raw.strip();
         Set<String> items = new LinkedHashSet<>();
         if (value.startsWith("[")) {
-            try (JsonParser parser = JSON.createParser(value)) {
-                parser.nextToken();
-                JsonToken token;
-                while ((token = parser.nextToken()) == JsonToken.VALUE_STRING) {
-                    items.add(parser.getText());
-                }
-                if (token != JsonToken.END_ARRAY || parser.nextToken() != null) {
-                    throw new IOException("expected a string or ']'");
-                }
+            try {
+                items.addAll(io.pilotfish.collector.apm.EnvLists.jsonStrings(value));
             } catch (IOException e) {
                 throw new ObfuscationConfigException(variable, "not a JSON array of strings: "
                         + SafeText.quote(raw, 120) + "; write [\"key1\", \"key2\"] or key1 key2");

@@ -9,16 +9,16 @@ import java.util.Map;
  * Writes MessagePack for tests: {@link #value} picks the shortest form as tracers' encoders do, and the other methods
  * write one chosen form, so that tests can send every encoding of a value and every broken one.
  */
-final class MsgpackWriter {
+public final class MsgpackWriter {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    byte[] bytes() {
+    public byte[] bytes() {
         return out.toByteArray();
     }
 
     /** null, Boolean, Integer/Long (shortest int), Double, Float, String, byte[], List, Map (in its order). */
-    MsgpackWriter value(Object v) {
+    public MsgpackWriter value(Object v) {
         switch (v) {
             case null -> nil();
             case Boolean b -> bool(b);
@@ -44,16 +44,16 @@ final class MsgpackWriter {
         return this;
     }
 
-    MsgpackWriter nil() {
+    public MsgpackWriter nil() {
         return raw(0xC0);
     }
 
-    MsgpackWriter bool(boolean b) {
+    public MsgpackWriter bool(boolean b) {
         return raw(b ? 0xC3 : 0xC2);
     }
 
     /** The shortest encoding, signed forms for negatives, unsigned for positives, as msgp writes them. */
-    MsgpackWriter integer(long v) {
+    public MsgpackWriter integer(long v) {
         if (v >= 0 && v <= 0x7F) {
             return raw((int) v);
         }
@@ -84,54 +84,54 @@ final class MsgpackWriter {
         return int64(v);
     }
 
-    MsgpackWriter uint8(int v) {
+    public MsgpackWriter uint8(int v) {
         return raw(0xCC).be(v, 1);
     }
 
-    MsgpackWriter uint16(int v) {
+    public MsgpackWriter uint16(int v) {
         return raw(0xCD).be(v, 2);
     }
 
-    MsgpackWriter uint32(long v) {
+    public MsgpackWriter uint32(long v) {
         return raw(0xCE).be(v, 4);
     }
 
     /** {@code v} as the bits of a uint64. */
-    MsgpackWriter uint64(long v) {
+    public MsgpackWriter uint64(long v) {
         return raw(0xCF).be(v, 8);
     }
 
-    MsgpackWriter int8(int v) {
+    public MsgpackWriter int8(int v) {
         return raw(0xD0).be(v, 1);
     }
 
-    MsgpackWriter int16(int v) {
+    public MsgpackWriter int16(int v) {
         return raw(0xD1).be(v, 2);
     }
 
-    MsgpackWriter int32(int v) {
+    public MsgpackWriter int32(int v) {
         return raw(0xD2).be(v, 4);
     }
 
-    MsgpackWriter int64(long v) {
+    public MsgpackWriter int64(long v) {
         return raw(0xD3).be(v, 8);
     }
 
-    MsgpackWriter float32(float v) {
+    public MsgpackWriter float32(float v) {
         return raw(0xCA).be(Float.floatToIntBits(v), 4);
     }
 
-    MsgpackWriter float64(double v) {
+    public MsgpackWriter float64(double v) {
         return raw(0xCB).be(Double.doubleToLongBits(v), 8);
     }
 
     /** The shortest {@code str} form. */
-    MsgpackWriter str(String s) {
+    public MsgpackWriter str(String s) {
         return strBytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Raw bytes as the shortest {@code str} form: for invalid UTF-8. */
-    MsgpackWriter strBytes(byte[] b) {
+    public MsgpackWriter strBytes(byte[] b) {
         if (b.length <= 31) {
             raw(0xA0 | b.length);
         } else if (b.length <= 0xFF) {
@@ -145,21 +145,21 @@ final class MsgpackWriter {
         return this;
     }
 
-    MsgpackWriter str8(String s) {
+    public MsgpackWriter str8(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         raw(0xD9).be(b.length, 1);
         out.writeBytes(b);
         return this;
     }
 
-    MsgpackWriter str16(String s) {
+    public MsgpackWriter str16(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         raw(0xDA).be(b.length, 2);
         out.writeBytes(b);
         return this;
     }
 
-    MsgpackWriter str32(String s) {
+    public MsgpackWriter str32(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         raw(0xDB).be(b.length, 4);
         out.writeBytes(b);
@@ -167,7 +167,7 @@ final class MsgpackWriter {
     }
 
     /** The shortest {@code bin} form. */
-    MsgpackWriter bin(byte[] b) {
+    public MsgpackWriter bin(byte[] b) {
         if (b.length <= 0xFF) {
             raw(0xC4).be(b.length, 1);
         } else if (b.length <= 0xFFFF) {
@@ -179,42 +179,42 @@ final class MsgpackWriter {
         return this;
     }
 
-    MsgpackWriter bin(String s) {
+    public MsgpackWriter bin(String s) {
         return bin(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    MsgpackWriter array(int n) {
+    public MsgpackWriter array(int n) {
         if (n <= 15) {
             return raw(0x90 | n);
         }
         return n <= 0xFFFF ? array16(n) : array32(n);
     }
 
-    MsgpackWriter array16(int n) {
+    public MsgpackWriter array16(int n) {
         return raw(0xDC).be(n, 2);
     }
 
-    MsgpackWriter array32(long n) {
+    public MsgpackWriter array32(long n) {
         return raw(0xDD).be(n, 4);
     }
 
-    MsgpackWriter map(int n) {
+    public MsgpackWriter map(int n) {
         if (n <= 15) {
             return raw(0x80 | n);
         }
         return n <= 0xFFFF ? map16(n) : map32(n);
     }
 
-    MsgpackWriter map16(int n) {
+    public MsgpackWriter map16(int n) {
         return raw(0xDE).be(n, 2);
     }
 
-    MsgpackWriter map32(long n) {
+    public MsgpackWriter map32(long n) {
         return raw(0xDF).be(n, 4);
     }
 
     /** An extension value of any length, in the shortest form ({@code fixext} when the length allows). */
-    MsgpackWriter ext(int type, byte[] data) {
+    public MsgpackWriter ext(int type, byte[] data) {
         switch (data.length) {
             case 1 -> raw(0xD4);
             case 2 -> raw(0xD5);
@@ -236,14 +236,14 @@ final class MsgpackWriter {
         return this;
     }
 
-    MsgpackWriter raw(int... bytes) {
+    public MsgpackWriter raw(int... bytes) {
         for (int b : bytes) {
             out.write(b);
         }
         return this;
     }
 
-    MsgpackWriter raw(byte[] bytes) {
+    public MsgpackWriter raw(byte[] bytes) {
         out.writeBytes(bytes);
         return this;
     }

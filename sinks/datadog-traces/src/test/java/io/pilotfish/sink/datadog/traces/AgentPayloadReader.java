@@ -15,43 +15,43 @@ import java.util.Map;
  * entries of key 1 and value 2); a field number the schema does not have, or the wrong wire type, fails the read.
  * The tag numbers met at each level are kept, in order, to check the field order.
  */
-final class AgentPayloadReader {
+public final class AgentPayloadReader {
 
-    record Payload(String hostName, String env, List<Tracer> tracerPayloads, Map<String, String> tags,
+    public record Payload(String hostName, String env, List<Tracer> tracerPayloads, Map<String, String> tags,
                    String agentVersion, double targetTps, double errorTps, boolean rareSamplerEnabled,
                    List<Integer> fieldOrder) {
     }
 
-    record Tracer(String containerId, String languageName, String languageVersion, String tracerVersion,
+    public record Tracer(String containerId, String languageName, String languageVersion, String tracerVersion,
                   String runtimeId, List<Chunk> chunks, Map<String, String> tags, String env, String hostname,
                   String appVersion, List<Integer> fieldOrder) {
     }
 
-    record Chunk(int priority, String origin, List<DecodedSpan> spans, Map<String, String> tags,
+    public record Chunk(int priority, String origin, List<DecodedSpan> spans, Map<String, String> tags,
                  boolean droppedTrace) {
     }
 
-    record DecodedSpan(String service, String name, String resource, long traceId, long spanId, long parentId,
+    public record DecodedSpan(String service, String name, String resource, long traceId, long spanId, long parentId,
                        long start, long duration, int error, Map<String, String> meta, Map<String, Double> metrics,
                        String type, Map<String, byte[]> metaStruct, List<Link> links, List<Event> events) {
     }
 
-    record Link(long traceId, long traceIdHigh, long spanId, Map<String, String> attributes, String tracestate,
+    public record Link(long traceId, long traceIdHigh, long spanId, Map<String, String> attributes, String tracestate,
                 int flags) {
     }
 
-    record Event(long timeUnixNano, String name, Map<String, Value> attributes) {
+    public record Event(long timeUnixNano, String name, Map<String, Value> attributes) {
     }
 
     /** An AttributeAnyValue (or AttributeArrayValue): the type and every field as sent. */
-    record Value(int type, String stringValue, boolean boolValue, long intValue, double doubleValue,
+    public record Value(int type, String stringValue, boolean boolValue, long intValue, double doubleValue,
                  List<Value> arrayValue, boolean hasArray) {
     }
 
     private AgentPayloadReader() {
     }
 
-    static Payload read(byte[] bytes) {
+    public static Payload read(byte[] bytes) {
         try {
             return payload(CodedInputStream.newInstance(bytes));
         } catch (IOException e) {

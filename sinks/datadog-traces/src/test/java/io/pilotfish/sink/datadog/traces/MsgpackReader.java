@@ -17,7 +17,7 @@ import java.util.Map;
  * {@link Double}, bool {@link Boolean}. Anything else, or trailing bytes,
  * fails.
  */
-final class MsgpackReader {
+public final class MsgpackReader {
 
     private final byte[] bytes;
     private int position;
@@ -26,7 +26,7 @@ final class MsgpackReader {
         this.bytes = bytes;
     }
 
-    static Object read(byte[] bytes) {
+    public static Object read(byte[] bytes) {
         MsgpackReader reader = new MsgpackReader(bytes);
         Object value = reader.value();
         if (reader.position != bytes.length) {
@@ -36,7 +36,7 @@ final class MsgpackReader {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object value) {
+    public static Map<String, Object> map(Object value) {
         if (!(value instanceof Map<?, ?>)) {
             throw new AssertionError("expected a msgpack map, got " + value);
         }
@@ -44,7 +44,7 @@ final class MsgpackReader {
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> list(Object value) {
+    public static List<Object> list(Object value) {
         if (!(value instanceof List<?>)) {
             throw new AssertionError("expected a msgpack array, got " + value);
         }
