@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Time-boxed coverage-guided fuzzing (Jazzer) of every parser that reads input from outside: the DogStatsD grammar,
 # the task metadata and its stats, the configuration loader, the tracers' payloads and the APM obfuscators. Each
-# target runs for FUZZ_SECONDS (default 25) in its own JVM (Jazzer fuzzes one test per run); the whole script stays
+# target runs for FUZZ_SECONDS (default 20) in its own JVM (Jazzer fuzzes one test per run); the whole script stays
 # under five minutes on a 2-core machine.
 #
 #   scripts/fuzz.sh                 every target
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME="${JAVA_HOME:-$(scripts/find-java.sh)}"
 export JAVA_HOME
-seconds="${FUZZ_SECONDS:-25}"
+seconds="${FUZZ_SECONDS:-20}"
 
 targets=(
   "collectors/dogstatsd DogStatsdParserFuzzTest#packets"
@@ -27,6 +27,7 @@ targets=(
   "collectors/apm TraceDecoderFuzzTest#v05"
   "collectors/apm ObfuscatorsFuzzTest#anyText"
   "collectors/apm StatsDecodersFuzzTest#clientStats"
+  "collectors/apm GoRegexFuzzTest#patterns"
 )
 if [ "$#" -gt 0 ]; then
   selected=()

@@ -65,12 +65,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The trace-agent's HTTP API for tracers, on Vert.x (its own event loop: the SPI hands plugins no Vert.x): every trace
  * version, tracer-computed stats, {@code /info} and the intake proxies, on TCP (8126) and a Unix socket.
  *
- * <p>Memory is bounded by the decoder slots: a request holds one while its body is read (at most
- * {@code max-payload-bytes}, refused with 413 from its {@code Content-Length} before anything is read) and while it
- * is decoded (at most {@code max-decoded-bytes}) and processed. A request that finds no free slot within the decoder
- * timeout gets 429, as the Agent answers, and one whose body has not arrived within the receiver timeout gets 408; both
- * close the connection so that nothing more of them is read. Decoding and processing run on the decoder threads,
- * never on the event loop.
+ * <p>Memory is bounded by two budgets. A request reserves its body's bytes ({@code Content-Length}, at most
+ * {@code max-payload-bytes}: over it, 413 before anything is read) from {@code decoders × max-payload-bytes} before
+ * its body is read, and takes a decoder once the body is all in, to decode (at most {@code max-decoded-bytes}) and
+ * process it. A request that cannot have either within the decoder timeout gets 429, as the Agent answers, and one
+ * whose body has not arrived within the receiver timeout gets 408; both close the connection so that nothing more of
+ * them is read. A slow client therefore holds its body's bytes, never a decoder (the Agent holds a decoder while it
+ * reads). Decoding and processing run on the decoder threads, never on the event loop.
  */
 public final class ApmReceiver implements Receiver {
 
@@ -80,6 +81,7 @@ public final class ApmReceiver implements Receiver {
     private static final long STATS_FLUSH_SECONDS = 10;
     private static final long CLIENT_STATS_FLUSH_SECONDS = 2;
     private static final int STATSD_PORT = 8125;
+    private static final java.time.Duration QUEUE_WAIT = java.time.Duration.ofSeconds(2);
     private static final byte[] OK = "OK\n".getBytes(StandardCharsets.UTF_8);
     static final String HEADER_CONTAINER_TAGS = "_dd.tags.container";
     /** Profiles, telemetry and debugger payloads: tracers upload profiles of a few MB at most. */
@@ -107,8 +109,9 @@ public final class ApmReceiver implements Receiver {
     private Vertx vertx;
     private Context eventLoop;
     private ExecutorService decoderPool;
-    private DecoderSlots slots;
-    private DecoderSlots proxySlots;
+    private WaitingBudget bodyBytes;
+    private WaitingBudget decoders;
+    private WaitingBudget proxyBodyBytes;
     private TraceSampler sampler;
     private TraceObfuscator obfuscator;
     private Concentrator concentrator;
@@ -169,13 +172,16 @@ public final class ApmReceiver implements Receiver {
                         .setClassPathResolvingEnabled(false))
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         eventLoop = vertx.getOrCreateContext();
-        slots = new DecoderSlots(vertx, config.decoders(), MAX_WAITERS);
-        // A proxied request holds its body until the intake answers (up to its timeout): it has a slot of its own,
+        bodyBytes = new WaitingBudget(vertx, config.decoders() * config.maxPayloadBytes(), MAX_WAITERS);
+        decoders = new WaitingBudget(vertx, config.decoders(), MAX_WAITERS);
+        // A proxied request holds its body until the intake answers (up to its timeout): it has a budget of its own,
         // so that a slow intake never keeps traces waiting.
-        proxySlots = new DecoderSlots(vertx, 1, MAX_WAITERS);
-        decoderPool = Executors.newFixedThreadPool(config.decoders(), daemonThreads(THREAD_PREFIX + "-decoder-"));
-        context.telemetry().gauge("apm.decoders.busy", slots::inUse);
-        context.telemetry().gauge("apm.decoders.waiting", slots::waiting);
+        proxyBodyBytes = new WaitingBudget(vertx, PROXY_MAX_BYTES, MAX_WAITERS);
+        // Proxied requests are sent from here too (their answers come back asynchronously): one thread more.
+        decoderPool = Executors.newFixedThreadPool(config.decoders() + 1, daemonThreads(THREAD_PREFIX + "-decoder-"));
+        context.telemetry().gauge("apm.decoders.busy", decoders::inUse);
+        context.telemetry().gauge("apm.decoders.waiting", decoders::waiting);
+        context.telemetry().gauge("apm.body_bytes", bodyBytes::inUse);
 
         statsFlush = context.scheduler().scheduleAtFixedRate(() -> flushStats(false), STATS_FLUSH_SECONDS,
                 STATS_FLUSH_SECONDS, TimeUnit.SECONDS);
@@ -347,16 +353,20 @@ public final class ApmReceiver implements Receiver {
 
     // ------------------------------------------------------------------ one request
 
-    /** One request from its headers to its answer: limits, a decoder slot, the body, then the work off the loop. */
+    /**
+     * One request from its headers to its answer: its body's bytes reserved and read, a decoder taken once the body is
+     * all in (so that a client trickling its body holds memory, never a decoder), then the work off the loop.
+     */
     private final class Exchange {
 
         private final HttpServerRequest req;
         private final Endpoint endpoint;
         private final IntakeProxy.Route route;
-        private final DecoderSlots pool;
+        private final WaitingBudget bodies;
         private final long maxBytes;
         private long timer = -1;
-        private boolean slotHeld;
+        private long reserved;
+        private boolean decoderHeld;
         private boolean working;
         private boolean answered;
         private byte[] body;
@@ -366,7 +376,7 @@ public final class ApmReceiver implements Receiver {
             this.req = req;
             this.endpoint = endpoint;
             this.route = route;
-            this.pool = endpoint == Endpoint.PROXY ? proxySlots : slots;
+            this.bodies = endpoint == Endpoint.PROXY ? proxyBodyBytes : bodyBytes;
             this.maxBytes = endpoint == Endpoint.PROXY ? PROXY_MAX_BYTES : config.maxPayloadBytes();
         }
 
@@ -386,7 +396,7 @@ public final class ApmReceiver implements Receiver {
                         + maxBytes);
                 return;
             }
-            long initial = declared >= 0 ? declared : INITIAL_BODY_BYTES;
+            long initial = declared >= 0 ? declared : Math.min(INITIAL_BODY_BYTES, maxBytes);
             req.pause();
             req.exceptionHandler(e -> abandon());
             timer = vertx.setTimer(config.receiverTimeout().toMillis(), id -> {
@@ -396,10 +406,10 @@ public final class ApmReceiver implements Receiver {
                             + config.receiverTimeout().toSeconds() + " s");
                 }
             });
-            pool.acquire(config.decoderTimeout().toMillis(), granted -> {
+            bodies.acquire(initial, config.decoderTimeout().toMillis(), granted -> {
                 if (answered) {
                     if (granted) {
-                        pool.release();
+                        bodies.release(initial);
                     }
                     return;
                 }
@@ -407,10 +417,10 @@ public final class ApmReceiver implements Receiver {
                     overloaded();
                     return;
                 }
-                slotHeld = true;
-                body = new byte[(int) Math.min(initial, maxBytes)];
+                reserved = initial;
+                body = new byte[(int) initial];
                 req.handler(this::append);
-                req.endHandler(v -> finished());
+                req.endHandler(v -> bodyIn());
                 if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
                     req.response().writeContinue();
                 }
@@ -428,19 +438,46 @@ public final class ApmReceiver implements Receiver {
                 return;
             }
             if (length + n > body.length) {
-                long grown = Math.max((long) body.length * 2, (long) length + n);
-                body = java.util.Arrays.copyOf(body, (int) Math.min(grown, maxBytes));
+                // A body without Content-Length (chunked) grows: its memory must be free now, or it is refused.
+                long grown = Math.min(Math.max((long) body.length * 2, (long) length + n), maxBytes);
+                if (!bodies.tryAcquire(grown - reserved)) {
+                    overloaded();
+                    return;
+                }
+                reserved = grown;
+                body = java.util.Arrays.copyOf(body, (int) grown);
             }
             chunk.getBytes(0, n, body, length);
             length += n;
         }
 
-        private void finished() {
+        private void bodyIn() {
             if (answered) {
                 return;
             }
             working = true;
             cancelTimer();
+            if (endpoint == Endpoint.PROXY) {
+                work(); // forwarded as it is: no decoding
+                return;
+            }
+            decoders.acquire(1, config.decoderTimeout().toMillis(), granted -> {
+                if (answered) {
+                    if (granted) {
+                        decoders.release(1);
+                    }
+                    return;
+                }
+                if (!granted) {
+                    overloaded();
+                    return;
+                }
+                decoderHeld = true;
+                work();
+            });
+        }
+
+        private void work() {
             MultiMap headers = req.headers();
             Map<String, String> copied = new LinkedHashMap<>();
             for (Map.Entry<String, String> h : headers) {
@@ -506,7 +543,6 @@ public final class ApmReceiver implements Receiver {
             } else {
                 resp.end(Buffer.buffer(answer.body()));
             }
-            body = null;
         }
 
         private void overloaded() {
@@ -527,18 +563,22 @@ public final class ApmReceiver implements Receiver {
             if (!working && !answered) {
                 telemetry.payloadError(endpoint.tag, "connection_closed");
                 answered = true;
-                cancelTimer();
                 release();
-                body = null;
             }
         }
 
+        /** Frees the body's bytes and the decoder; the work, if any, has finished with them. */
         private void release() {
             cancelTimer();
-            if (slotHeld) {
-                slotHeld = false;
-                pool.release();
+            if (decoderHeld) {
+                decoderHeld = false;
+                decoders.release(1);
             }
+            if (reserved > 0) {
+                bodies.release(reserved);
+                reserved = 0;
+            }
+            body = null;
         }
 
         private void cancelTimer() {
@@ -627,6 +667,10 @@ public final class ApmReceiver implements Receiver {
         telemetry.sampled(chunks.size() - outcome.tracesDropped(), outcome.tracesDropped());
         Emitter out = emitter;
         if (out != null && !outcome.kept().isEmpty()) {
+            // On a decoder thread: waiting here for the sinks' queue (while they succeed) holds the decoder, so that
+            // under more load than the intake takes, tracers get 429 and keep their payload, instead of the agent
+            // taking it in only to drop it.
+            out.awaitCapacity(QUEUE_WAIT);
             out.emitAll(outcome.kept());
             telemetry.chunksSent(outcome.kept().size());
         }

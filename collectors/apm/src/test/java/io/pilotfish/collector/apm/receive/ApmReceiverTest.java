@@ -280,20 +280,37 @@ class ApmReceiverTest {
     }
 
     @Test
-    void moreConcurrentPayloadsThanDecodersGet429WithTheRates() throws Exception {
+    void aTricklingClientHoldsItsBytesNotTheDecoder() throws Exception {
         start(Map.of("receiver-timeout", "10s", "decoders", "1", "decoder-timeout", "200ms"));
+        try (Socket trickler = connect()) {
+            trickler.getOutputStream().write(("PUT /v0.4/traces HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/msgpack\r\nContent-Length: 1000\r\n\r\n\u0091")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            await("the trickler's body reserved", () -> gauge("apm.body_bytes") >= 1000);
+            assertEquals(200, post("/v0.4/traces", "application/msgpack", webTraceWithSql(4, 0)).statusCode(),
+                    "the only decoder is free for others while a client trickles");
+        }
+    }
+
+    @Test
+    void whenTheBodyBudgetIsTakenPayloadsGet429WithTheRates() throws Exception {
+        start(Map.of("receiver-timeout", "10s", "decoders", "1", "decoder-timeout", "200ms",
+                "max-payload-bytes", "65536"));
         try (Socket holder = connect()) {
-            OutputStream out = holder.getOutputStream();
-            out.write(("PUT /v0.4/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/msgpack\r\n"
-                    + "Content-Length: 1000\r\n\r\n\u0091").getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            await("the first payload holding the only decoder", () -> context.telemetrySnapshot().entrySet()
-                    .stream().anyMatch(e -> e.getKey().contains("apm.decoders.busy") && e.getValue() >= 1));
+            holder.getOutputStream().write(("PUT /v0.4/traces HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/msgpack\r\nContent-Length: 65536\r\n\r\n\u0091")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            await("the whole body budget reserved", () -> gauge("apm.body_bytes") >= 65536);
             HttpResponse<String> refused = post("/v0.4/traces", "application/msgpack", webTraceWithSql(4, 0));
             assertEquals(429, refused.statusCode());
             assertTrue(refused.body().startsWith("{\"rate_by_service\""), refused.body());
         }
         assertEquals(1, context.counter("apm.payload_errors", "endpoint:v0.4", "reason:overloaded"));
+    }
+
+    private double gauge(String name) {
+        return context.telemetrySnapshot().entrySet().stream().filter(e -> e.getKey().startsWith(name + "{"))
+                .mapToDouble(Map.Entry::getValue).sum();
     }
 
     @Test
