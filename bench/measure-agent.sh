@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Measures the packaged agent in JVM mode: time-to-ready and idle RSS, over several runs.
 #
-#   bench/measure-agent.sh [--runs N] [--idle SECONDS] [--out DIR]
+#   bench/measure-agent.sh [--runs N] [--idle SECONDS] [--agent-root DIR] [--agent-env VAR=VALUE]... [--out DIR]
+#
+#   --agent-root  a directory holding a copy of the launcher `pilotfish`, scripts/find-java.sh and
+#                 runtime/agent/target/quarkus-app (default: this checkout), so that rebuilds do not change the agent
+#                 between runs
+#   --agent-env   a variable for the agent, e.g. DD_APM_ENABLED=false (repeatable)
 #
 # Starts the testkit's EcsMetadataSimulator (the 3-container Fargate demo task) and IntakeRecorder once, as plain
 # java processes on the benchmarks jar (it bundles the testkit and its dependencies), both bound to 127.0.0.1. Then,
-# N times, starts `./pilotfish run` (the launcher and JVM flags a user gets) against them, with a clean environment:
+# N times, starts `./pilotfish run` (the launcher and JVM flags a user gets) against them, with a clean environment
+# (the metadata URIs, a throwaway API key, DD_DD_URL and DD_APM_DD_URL = the recorder, DD_APM_RECEIVER_PORT and
+# DD_DOGSTATSD_PORT on free ports unless --agent-env sets them, so that an agent already on 8126/8125 does not fail
+# the run, and the --agent-env variables):
 #   time-to-ready  from spawning ./pilotfish until the timestamp of its "pilotfish <version> ready in" log line
 #                  (includes the launcher's JDK lookup, measured on its own as well); Quarkus' "started in" and the
 #                  agent's own "ready in N ms" are recorded beside it
@@ -23,6 +31,8 @@ root="$(dirname "$here")"
 runs=5
 idle=30
 out="$here/target/measure-agent"
+agent_root="$root"
+agent_env=()
 ready_timeout=30
 stop_timeout=25   # above the agent's 20 s shutdown deadline, so a slow final flush is not cut short
 api_key="pilotfish-bench-key-0000"   # not a secret: only the local recorder accepts it
@@ -32,21 +42,27 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift 2 ;;
     --idle) idle="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --agent-root) agent_root="$(cd "$2" && pwd)"; shift 2 ;;
+    --agent-env) agent_env+=("$2"); shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "measure-agent: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "measure-agent: --runs needs a whole number >= 1" >&2; exit 2; }
 [[ "$idle" =~ ^[0-9]+$ ]] || { echo "measure-agent: --idle needs whole seconds" >&2; exit 2; }
+for kv in ${agent_env[@]+"${agent_env[@]}"}; do
+  [[ "$kv" =~ ^[A-Z_][A-Z0-9_]*=.*$ ]] || { echo "measure-agent: --agent-env needs VAR=VALUE, got $kv" >&2; exit 2; }
+done
 
 bench_jar="$here/target/pilotfish-bench.jar"
-agent_jar="$root/runtime/agent/target/quarkus-app/quarkus-run.jar"
+launcher="$agent_root/pilotfish"
+agent_jar="$agent_root/runtime/agent/target/quarkus-app/quarkus-run.jar"
 if [ ! -f "$bench_jar" ]; then
   echo "measure-agent: $bench_jar is missing; build it: ./mvnw -q -B -pl bench package" >&2; exit 2
 fi
-if [ ! -f "$agent_jar" ]; then
+if [ ! -x "$launcher" ] || [ ! -f "$agent_jar" ]; then
   # ./pilotfish would build it, but that build must not land inside the first measured start.
-  echo "measure-agent: the packaged agent is missing; build it: ./mvnw -q -B -DskipTests -pl runtime/agent -am install" >&2
+  echo "measure-agent: the packaged agent is missing under $agent_root; build it: ./mvnw -q -B -DskipTests -pl runtime/agent -am install" >&2
   exit 2
 fi
 JAVA_HOME="$("$root/scripts/find-java.sh")"
@@ -91,6 +107,8 @@ for _ in 1 2 3; do
 done
 
 # ---------------------------------------------------------------- the runs
+started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+read -r load_before _ </proc/loadavg
 log_epoch_ms() { # the ISO-8601 timestamp that starts a log line, in epoch ms
   date -d "${1%% *}" +%s%3N
 }
@@ -99,17 +117,24 @@ log_epoch_ms() { # the ISO-8601 timestamp that starts a log line, in epoch ms
 quarkus_started='-Dquarkus.log.category."io.quarkus".level=INFO'
 passed_env=("PILOTFISH_JAVA_OPTS=${PILOTFISH_JAVA_OPTS:+$PILOTFISH_JAVA_OPTS }$quarkus_started")
 series_accepted() { grep -c 'POST /api/v2/series -> 2' "$out/intake.log" || true; }
+free_port() { # udp|tcp: a free port on 127.0.0.1 (bound and released)
+  python3 -c 'import socket,sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
+}
 
 echo "run,spawn_to_ready_ms,quarkus_started_ms,agent_ready_ms,rss_kib,hwm_kib,series_requests,verdict" >"$out/runs.csv"
 for run in $(seq 1 "$runs"); do
   log="$out/agent-$run.log"
   : >"$log"
   accepted_before="$(series_accepted)"
+  run_env=(DD_APM_RECEIVER_PORT="$(free_port tcp)" DD_DOGSTATSD_PORT="$(free_port udp)" DD_APM_DD_URL="$intake_uri")
+  run_env+=(${agent_env[@]+"${agent_env[@]}"})   # later wins: env keeps the last of a repeated name
   clock; spawn_ms="$now_ms"
   env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 JAVA_HOME="$JAVA_HOME" "${passed_env[@]}" \
       ECS_CONTAINER_METADATA_URI_V4="$v4_uri" ECS_CONTAINER_METADATA_URI="$v3_uri" \
-      DD_API_KEY="$api_key" DD_DD_URL="$intake_uri" \
-      "$root/pilotfish" run >"$log" 2>&1 &
+      DD_API_KEY="$api_key" DD_DD_URL="$intake_uri" "${run_env[@]}" \
+      "$launcher" run >"$log" 2>&1 &
   agent_pid="$!"   # the launcher execs java, so this becomes the JVM's pid
   started_pids+=("$agent_pid")
 
@@ -171,7 +196,8 @@ read -r lookup_med lookup_min lookup_max <<<"$(printf '%s\n' "${lookup_ms[@]}" |
 {
   echo "## Packaged agent, JVM mode: $ok_runs of $runs runs ok (idle ${idle}s)"
   echo
-  echo "JDK: $("$java" -version 2>&1 | head -1); launcher: ./pilotfish run${PILOTFISH_JAVA_OPTS:+ (PILOTFISH_JAVA_OPTS=$PILOTFISH_JAVA_OPTS)}"
+  echo "JDK: $("$java" -version 2>&1 | head -1); launcher: $launcher run${PILOTFISH_JAVA_OPTS:+ (PILOTFISH_JAVA_OPTS=$PILOTFISH_JAVA_OPTS)}$(for kv in ${agent_env[@]+"${agent_env[@]}"}; do printf ' %s' "$kv"; done)"
+  echo "Started $started_at; load average before: $load_before"
   echo
   echo "| figure | median | min | max |"
   echo "|---|---|---|---|"

@@ -69,12 +69,15 @@ public final class Aggregator {
         }
 
         /**
-         * A fifth of the heap (9.3 MiB of the launcher's 48 MiB), at most 64 MiB: 500,000 lines a second over 2,000
-         * contexts (200 timers, 100 distributions) need about 8 MiB while one bucket closes and the next fills.
+         * A fifth of the heap (9.3 MiB of the launcher's 48 MiB), at most 12 MiB: 500,000 lines a second over 2,000
+         * contexts (200 timers, 100 distributions) need about 8 MiB while one bucket closes and the next fills. The
+         * cap keeps the heap the launcher adds for APM for traces (the trace sink's queue is what it lacked).
          */
         public static long defaultMaxBytes(long heapBytes) {
-            return Math.max(MIN_BYTES, Math.min(64L * 1024 * 1024, heapBytes / 5));
+            return Math.max(MIN_BYTES, Math.min(DEFAULT_CAP_BYTES, heapBytes / 5));
         }
+
+        static final long DEFAULT_CAP_BYTES = 12L * 1024 * 1024;
 
         public static final long MIN_BYTES = 256 * 1024;
 

@@ -82,6 +82,8 @@ public final class ApmReceiver implements Receiver {
     private static final long CLIENT_STATS_FLUSH_SECONDS = 2;
     private static final int STATSD_PORT = 8125;
     private static final java.time.Duration QUEUE_WAIT = java.time.Duration.ofSeconds(2);
+    /** Chunks handed to the sinks between two waits for their queue's room. */
+    private static final int EMIT_SLICE = 32;
     private static final byte[] OK = "OK\n".getBytes(StandardCharsets.UTF_8);
     static final String HEADER_CONTAINER_TAGS = "_dd.tags.container";
     /** Profiles, telemetry and debugger payloads: tracers upload profiles of a few MB at most. */
@@ -666,13 +668,18 @@ public final class ApmReceiver implements Receiver {
         outcome.filteredSpans().forEach((reason, spans) -> telemetry.dropped(reason, 0, spans));
         telemetry.sampled(chunks.size() - outcome.tracesDropped(), outcome.tracesDropped());
         Emitter out = emitter;
-        if (out != null && !outcome.kept().isEmpty()) {
+        List<TraceChunk> kept = outcome.kept();
+        if (out != null && !kept.isEmpty()) {
             // On a decoder thread: waiting here for the sinks' queue (while they succeed) holds the decoder, so that
             // under more load than the intake takes, tracers get 429 and keep their payload, instead of the agent
-            // taking it in only to drop it.
-            out.awaitCapacity(QUEUE_WAIT);
-            out.emitAll(outcome.kept());
-            telemetry.chunksSent(outcome.kept().size());
+            // taking it in only to drop it. In slices: a whole payload at once would push out what the queue holds.
+            long deadline = System.nanoTime() + QUEUE_WAIT.toNanos();
+            for (int from = 0; from < kept.size(); from += EMIT_SLICE) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                out.awaitCapacity(java.time.Duration.ofNanos(left));
+                out.emitAll(kept.subList(from, Math.min(kept.size(), from + EMIT_SLICE)));
+            }
+            telemetry.chunksSent(kept.size());
         }
         if (endpoint == Endpoint.V02_TRACES || endpoint == Endpoint.V03_TRACES) {
             return new Answer(200, "text/plain; charset=utf-8", OK, Map.of(), false, null);
