@@ -1,32 +1,20 @@
 package io.pilotfish.collector.apm.receive;
 
 import io.pilotfish.collector.apm.ApmConfig;
-import io.pilotfish.collector.apm.decode.DecodedTracerPayload;
-import io.pilotfish.collector.apm.decode.DecodedTraces;
-import io.pilotfish.collector.apm.decode.TraceDecodeException;
-import io.pilotfish.collector.apm.decode.TraceDecoder;
-import io.pilotfish.collector.apm.normalize.SpanFlags;
 import io.pilotfish.collector.apm.normalize.SpanTruncator;
 import io.pilotfish.collector.apm.normalize.TraceNormalizer;
 import io.pilotfish.collector.apm.obfuscate.TraceObfuscator;
-import io.pilotfish.collector.apm.sample.RatesResponse;
 import io.pilotfish.collector.apm.sample.SamplingConfig;
 import io.pilotfish.collector.apm.sample.TraceSampler;
-import io.pilotfish.collector.apm.stats.ClientStats;
 import io.pilotfish.collector.apm.stats.ClientStatsAggregator;
-import io.pilotfish.collector.apm.stats.ClientStatsDecoder;
 import io.pilotfish.collector.apm.stats.Concentrator;
 import io.pilotfish.collector.apm.stats.StatsClock;
 import io.pilotfish.collector.apm.stats.StatsConfig;
 import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.PluginContext;
 import io.pilotfish.spi.Receiver;
-import io.pilotfish.spi.ecs.Cardinality;
-import io.pilotfish.spi.ecs.TaskSnapshot;
 import io.pilotfish.spi.signal.TagSet;
 import io.pilotfish.spi.trace.ApmStats;
-import io.pilotfish.spi.trace.TraceChunk;
-import io.pilotfish.spi.trace.TracerInfo;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -45,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -81,11 +68,6 @@ public final class ApmReceiver implements Receiver {
     private static final long STATS_FLUSH_SECONDS = 10;
     private static final long CLIENT_STATS_FLUSH_SECONDS = 2;
     private static final int STATSD_PORT = 8125;
-    private static final java.time.Duration QUEUE_WAIT = java.time.Duration.ofSeconds(2);
-    /** Chunks handed to the sinks between two waits for their queue's room. */
-    private static final int EMIT_SLICE = 32;
-    private static final byte[] OK = "OK\n".getBytes(StandardCharsets.UTF_8);
-    static final String HEADER_CONTAINER_TAGS = "_dd.tags.container";
     /** Profiles, telemetry and debugger payloads: tracers upload profiles of a few MB at most. */
     public static final long PROXY_MAX_BYTES = 10L * 1024 * 1024;
 
@@ -105,8 +87,6 @@ public final class ApmReceiver implements Receiver {
     private final PluginContext context;
     private final ApmTelemetry telemetry;
     private final List<HttpServer> servers = new ArrayList<>();
-    private final ThreadLocal<TraceDecoder> traceDecoders;
-    private final ThreadLocal<ClientStatsDecoder> statsDecoders;
     private volatile Emitter emitter;
     private Vertx vertx;
     private Context eventLoop;
@@ -118,7 +98,7 @@ public final class ApmReceiver implements Receiver {
     private TraceObfuscator obfuscator;
     private Concentrator concentrator;
     private ClientStatsAggregator clientStats;
-    private TraceProcessor processor;
+    private PayloadWork payloads;
     private IntakeProxy proxy;
     private InfoDocument info;
     private String agentEnv;
@@ -131,8 +111,6 @@ public final class ApmReceiver implements Receiver {
         this.config = config;
         this.context = context;
         this.telemetry = new ApmTelemetry(context.telemetry());
-        this.traceDecoders = ThreadLocal.withInitial(() -> new TraceDecoder(config.maxDecodedBytes()));
-        this.statsDecoders = ThreadLocal.withInitial(() -> new ClientStatsDecoder(config.maxDecodedBytes()));
     }
 
     @Override
@@ -160,8 +138,10 @@ public final class ApmReceiver implements Receiver {
                 .withMaxHeapBytes(config.statsMaxBytes());
         concentrator = new Concentrator(statsConfig, StatsClock.system(), new SplittableRandom());
         clientStats = new ClientStatsAggregator(StatsClock.system(), config.clientStatsMaxBytes());
-        processor = new TraceProcessor(new TraceNormalizer(), config.filters(), obfuscator, new SpanTruncator(),
-                concentrator, sampler, agentEnv, hostname);
+        TraceProcessor processor = new TraceProcessor(new TraceNormalizer(), config.filters(), obfuscator,
+                new SpanTruncator(), concentrator, sampler, agentEnv, hostname);
+        payloads = new PayloadWork(config.maxDecodedBytes(), telemetry, processor, sampler, obfuscator, clientStats,
+                context.metadata(), agentEnv, () -> emitter);
         proxy = new IntakeProxy(context.httpClient(), context.agent(), config.intake(), agentEnv, isFargate());
         info = InfoDocument.build(version, endpoints(), config, sampling, agentEnv, STATSD_PORT,
                 statsConfig.peerTagKeys(), config.filters().describe());
@@ -308,7 +288,7 @@ public final class ApmReceiver implements Receiver {
                 }
             }
             case "/services", "/v0.1/services", "/v0.2/services", "/v0.3/services", "/v0.4/services" ->
-                    discard(req, 200, OK); // services are no longer sent on; the Agent answers OK
+                    discard(req, 200, PayloadWork.OK); // services are no longer sent on; the Agent answers OK
             case "/v0.6/stats" -> new Exchange(req, Endpoint.STATS, null).begin();
             case "/profiling/v1/input" -> new Exchange(req, Endpoint.PROXY, IntakeProxy.Route.PROFILING).begin();
             case "/debugger/v1/input" -> new Exchange(req, Endpoint.PROXY, IntakeProxy.Route.DEBUGGER_LOGS).begin();
@@ -513,9 +493,10 @@ public final class ApmReceiver implements Receiver {
 
         private Answer work(Map<String, String> headers, String path, String query, String method) {
             return switch (endpoint) {
-                case STATS -> stats(headers, body, length);
+                case STATS -> payloads.stats(headers, body, length);
                 case PROXY -> Answer.pending(proxy.forward(new IntakeProxy.Forward(route, path, query, method,
-                        headers, body, length, containerId(headers), containerTags(containerId(headers))))
+                        headers, body, length, PayloadWork.containerId(headers),
+                        payloads.containerTags(PayloadWork.containerId(headers))))
                         .thenApply(a -> {
                             telemetry.proxied(route.tag, a.status());
                             if (a.status() >= 500) {
@@ -523,7 +504,7 @@ public final class ApmReceiver implements Receiver {
                             }
                             return new Answer(a.status(), a.contentType(), a.body(), Map.of(), false, null);
                         }));
-                default -> traces(endpoint, headers, body, length);
+                default -> payloads.traces(endpoint, headers, body, length);
             };
         }
 
@@ -549,9 +530,11 @@ public final class ApmReceiver implements Receiver {
 
         private void overloaded() {
             telemetry.payloadError(endpoint.tag, "overloaded");
-            Answer answer = isTraceEndpoint(endpoint) && endpoint != Endpoint.V02_TRACES
-                    && endpoint != Endpoint.V03_TRACES ? rates(req.getHeader(TraceSampler.ratesVersionHeader()), 429)
-                    : Answer.text(429, "too many payloads at once: retry later");
+            // The Agent's bodies: the rates for v0.4 and later, "OK" for the older versions.
+            Answer answer = !isTraceEndpoint(endpoint) ? Answer.text(429, "too many payloads at once: retry later")
+                    : endpoint == Endpoint.V02_TRACES || endpoint == Endpoint.V03_TRACES
+                    ? new Answer(429, "text/plain; charset=utf-8", PayloadWork.OK, Map.of(), false, null)
+                    : payloads.rates(req.getHeader(TraceSampler.ratesVersionHeader()), 429);
             reply(answer.closing());
         }
 
@@ -593,239 +576,6 @@ public final class ApmReceiver implements Receiver {
 
     private static boolean isTraceEndpoint(Endpoint endpoint) {
         return endpoint != Endpoint.STATS && endpoint != Endpoint.PROXY;
-    }
-
-    /** An answer, or one still to come from the intake (proxies). */
-    record Answer(int status, String contentType, byte[] body, Map<String, String> headers, boolean close,
-                  CompletionStage<Answer> pending) {
-
-        static Answer text(int status, String message) {
-            return new Answer(status, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8),
-                    Map.of(), false, null);
-        }
-
-        static Answer pending(CompletionStage<Answer> later) {
-            return new Answer(0, null, new byte[0], Map.of(), false, later);
-        }
-
-        Answer closing() {
-            return new Answer(status, contentType, body, headers, true, pending);
-        }
-    }
-
-    // ------------------------------------------------------------------ the work (decoder threads)
-
-    private Answer traces(Endpoint endpoint, Map<String, String> headers, byte[] body, int length) {
-        String lang = header(headers, "Datadog-Meta-Lang");
-        String containerId = containerId(headers);
-        List<String> containerTags = containerTags(containerId);
-        Map<String, String> tracerTags = containerTags.isEmpty() ? Map.of()
-                : Map.of(HEADER_CONTAINER_TAGS, String.join(",", containerTags));
-        TracerInfo fromHeaders = new TracerInfo(containerId, lang, header(headers, "Datadog-Meta-Lang-Version"),
-                header(headers, "Datadog-Meta-Tracer-Version"), "", tracerTags, "", "", "");
-        TraceDecoder decoder = traceDecoders.get();
-        List<TraceChunk> chunks;
-        TracerInfo tracer;
-        int traceCount;
-        int spanCount;
-        try {
-            switch (endpoint) {
-                case V07_TRACES -> {
-                    DecodedTracerPayload payload = decoder.decodeV07(body, 0, length);
-                    tracer = enrich(payload.tracer(), fromHeaders, tracerTags);
-                    chunks = payload.toChunks(tracer);
-                    traceCount = payload.chunks().size();
-                    spanCount = payload.spanCount();
-                }
-                case V05_TRACES -> {
-                    DecodedTraces decoded = decoder.decodeV05(body, 0, length);
-                    tracer = fromHeaders;
-                    chunks = decoded.toChunks(tracer);
-                    traceCount = decoded.traces().size();
-                    spanCount = decoded.spanCount();
-                }
-                default -> {
-                    DecodedTraces decoded = decodeV03V04(decoder, header(headers, "Content-Type"), body, length);
-                    tracer = fromHeaders;
-                    chunks = decoded.toChunks(tracer);
-                    traceCount = decoded.traces().size();
-                    spanCount = decoded.spanCount();
-                }
-            }
-        } catch (TraceDecodeException e) {
-            telemetry.payloadError(endpoint.tag, e.reason().tag());
-            boolean tooLarge = e.reason() == TraceDecodeException.Reason.TOO_LARGE;
-            return Answer.text(tooLarge ? 413 : 400, e.reason().tag() + ": " + e.getMessage());
-        }
-        telemetry.received(endpoint.tag, lang, traceCount, spanCount, length);
-        long droppedP0Traces = parseCount(header(headers, "Datadog-Client-Dropped-P0-Traces"));
-        telemetry.clientDropped(droppedP0Traces, parseCount(header(headers, "Datadog-Client-Dropped-P0-Spans")));
-        TraceProcessor.PayloadContext request = new TraceProcessor.PayloadContext(lang, containerId, containerTags,
-                SpanFlags.headerSaysYes(header(headers, "Datadog-Client-Computed-Top-Level")),
-                !header(headers, "Datadog-Client-Computed-Stats").isEmpty(), droppedP0Traces);
-        TraceProcessor.Outcome outcome = processor.process(chunks, tracer, request);
-        telemetry.normalization(outcome.normalization());
-        outcome.filteredSpans().forEach((reason, spans) -> telemetry.dropped(reason, 0, spans));
-        telemetry.sampled(chunks.size() - outcome.tracesDropped(), outcome.tracesDropped());
-        Emitter out = emitter;
-        List<TraceChunk> kept = outcome.kept();
-        if (out != null && !kept.isEmpty()) {
-            // On a decoder thread: waiting here for the sinks' queue (while they succeed) holds the decoder, so that
-            // under more load than the intake takes, tracers get 429 and keep their payload, instead of the agent
-            // taking it in only to drop it. In slices: a whole payload at once would push out what the queue holds.
-            long deadline = System.nanoTime() + QUEUE_WAIT.toNanos();
-            for (int from = 0; from < kept.size(); from += EMIT_SLICE) {
-                long left = Math.max(0, deadline - System.nanoTime());
-                out.awaitCapacity(java.time.Duration.ofNanos(left));
-                out.emitAll(kept.subList(from, Math.min(kept.size(), from + EMIT_SLICE)));
-            }
-            telemetry.chunksSent(kept.size());
-        }
-        if (endpoint == Endpoint.V02_TRACES || endpoint == Endpoint.V03_TRACES) {
-            return new Answer(200, "text/plain; charset=utf-8", OK, Map.of(), false, null);
-        }
-        return rates(headerOrNull(headers, TraceSampler.ratesVersionHeader()), 200);
-    }
-
-    private static DecodedTraces decodeV03V04(TraceDecoder decoder, String contentType, byte[] body, int length)
-            throws TraceDecodeException {
-        int semicolon = contentType.indexOf(';');
-        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim()
-                .toLowerCase(Locale.ROOT);
-        return switch (type) {
-            case "application/msgpack" -> decoder.decodeMsgpackTraces(body, 0, length);
-            case "application/json", "text/json", "" -> decoder.decodeJsonTraces(body, 0, length);
-            default -> {
-                // The Agent tries JSON, then msgpack, for a type it does not know.
-                try {
-                    yield decoder.decodeJsonTraces(body, 0, length);
-                } catch (TraceDecodeException json) {
-                    yield decoder.decodeMsgpackTraces(body, 0, length);
-                }
-            }
-        };
-    }
-
-    private Answer rates(String requestVersion, int status) {
-        RatesResponse rates = sampler.ratesResponse(requestVersion);
-        Map<String, String> headers = rates.versionHeader() == null ? Map.of()
-                : Map.of(TraceSampler.ratesVersionHeader(), rates.versionHeader());
-        return new Answer(status, "application/json", rates.body(), headers, false, null);
-    }
-
-    private Answer stats(Map<String, String> headers, byte[] body, int length) {
-        ApmStats decoded;
-        try {
-            decoded = statsDecoders.get().decode(body, 0, length);
-        } catch (TraceDecodeException e) {
-            telemetry.payloadError(Endpoint.STATS.tag, e.reason().tag());
-            boolean tooLarge = e.reason() == TraceDecodeException.Reason.TOO_LARGE;
-            return Answer.text(tooLarge ? 413 : 400, e.reason().tag() + ": " + e.getMessage());
-        }
-        String containerId = containerId(headers);
-        ApmStats prepared = ClientStats.prepare(decoded, header(headers, "Datadog-Meta-Lang"),
-                header(headers, "Datadog-Meta-Tracer-Version"), containerId, containerTags(containerId), agentEnv,
-                true);
-        clientStats.add(obfuscateResources(prepared));
-        telemetry.statsPayload(decoded.buckets().size());
-        return new Answer(200, null, new byte[0], Map.of(), false, null);
-    }
-
-    /** Tracers send raw SQL and Redis resources in their stats too; the Agent obfuscates them as span resources. */
-    private ApmStats obfuscateResources(ApmStats in) {
-        List<ApmStats.Bucket> buckets = new ArrayList<>(in.buckets().size());
-        for (ApmStats.Bucket bucket : in.buckets()) {
-            List<ApmStats.Group> groups = new ArrayList<>(bucket.groups().size());
-            for (ApmStats.Group g : bucket.groups()) {
-                String resource = obfuscator.obfuscateStatsResource(g.type(), g.resource());
-                groups.add(resource.equals(g.resource()) ? g : new ApmStats.Group(g.service(), g.name(), resource,
-                        g.httpStatusCode(), g.type(), g.dbType(), g.hits(), g.errors(), g.duration(), g.okSummary(),
-                        g.errorSummary(), g.synthetics(), g.topLevelHits(), g.spanKind(), g.peerTags(),
-                        g.isTraceRoot(), g.grpcStatusCode(), g.httpMethod(), g.httpEndpoint()));
-            }
-            buckets.add(new ApmStats.Bucket(bucket.start(), bucket.duration(), groups, bucket.agentTimeShift()));
-        }
-        return new ApmStats(in.hostname(), in.env(), in.version(), buckets, in.lang(), in.tracerVersion(),
-                in.runtimeId(), in.sequence(), in.agentAggregation(), in.service(), in.containerId(), in.tags(),
-                in.gitCommitSha(), in.imageTag(), in.clientComputed());
-    }
-
-    /** A v0.7 payload's own fields, with the container id from the headers when it has none and container tags. */
-    private static TracerInfo enrich(TracerInfo sent, TracerInfo fromHeaders, Map<String, String> containerTags) {
-        Map<String, String> tags = sent.tags();
-        if (!containerTags.isEmpty()) {
-            tags = new HashMap<>(sent.tags());
-            tags.putAll(containerTags);
-        }
-        return new TracerInfo(sent.containerId().isEmpty() ? fromHeaders.containerId() : sent.containerId(),
-                sent.languageName().isEmpty() ? fromHeaders.languageName() : sent.languageName(),
-                sent.languageVersion().isEmpty() ? fromHeaders.languageVersion() : sent.languageVersion(),
-                sent.tracerVersion().isEmpty() ? fromHeaders.tracerVersion() : sent.tracerVersion(),
-                sent.runtimeId(), tags, sent.env(), sent.hostname(), sent.appVersion());
-    }
-
-    /** {@code Datadog-Container-ID}, else the container of {@code Datadog-Entity-ID} ({@code ci-}/{@code cid-}). */
-    static String containerId(Map<String, String> headers) {
-        String id = header(headers, "Datadog-Container-ID").trim();
-        if (!id.isEmpty()) {
-            return id;
-        }
-        for (String part : header(headers, "Datadog-Entity-ID").split(",")) {
-            String p = part.trim();
-            if (p.startsWith("cid-")) {
-                return p.substring(4);
-            }
-            if (p.startsWith("ci-")) {
-                return p.substring(3);
-            }
-        }
-        return "";
-    }
-
-    /**
-     * The container's tags, as the Agent tags its traces (high cardinality); without a container id, the task's
-     * tags, so that traces from a tracer that could not read its container id still carry their task.
-     */
-    private List<String> containerTags(String containerId) {
-        try {
-            Optional<TaskSnapshot> snapshot = context.metadata().current();
-            if (snapshot.isEmpty()) {
-                return List.of();
-            }
-            TagSet tags = containerId.isEmpty() ? snapshot.get().taskTags(Cardinality.ORCHESTRATOR)
-                    : snapshot.get().containerTags(containerId, Cardinality.HIGH);
-            return tags.asList();
-        } catch (RuntimeException e) {
-            return List.of(); // a broken metadata source costs the tags, never the trace
-        }
-    }
-
-    /** The header's value, "" when it was sent empty, null when it was not sent. */
-    static String headerOrNull(Map<String, String> headers, String name) {
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            if (h.getKey().equalsIgnoreCase(name)) {
-                return h.getValue();
-            }
-        }
-        return null;
-    }
-
-    /** The header's value, "" when it was not sent. */
-    static String header(Map<String, String> headers, String name) {
-        String value = headers.get(name);
-        if (value != null) {
-            return value;
-        }
-        value = headerOrNull(headers, name);
-        return value == null ? "" : value;
-    }
-
-    private static long parseCount(String value) {
-        try {
-            return value.isEmpty() ? 0 : Math.max(0, Long.parseLong(value.trim()));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     // ------------------------------------------------------------------ stats flushes and stop

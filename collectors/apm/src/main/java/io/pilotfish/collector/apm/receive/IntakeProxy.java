@@ -247,7 +247,7 @@ final class IntakeProxy {
     }
 
     static String header(Forward request, String name) {
-        return ApmReceiver.headerOrNull(request.headers(), name);
+        return PayloadWork.headerOrNull(request.headers(), name);
     }
 
     private static URI join(URI base, String path) {
