@@ -5,20 +5,18 @@ import io.pilotfish.collector.apm.decode.TraceDecodeException;
 import io.pilotfish.collector.apm.decode.TraceDecoder;
 import io.pilotfish.collector.apm.filter.TraceFilters;
 import io.pilotfish.collector.apm.normalize.ChunkResult;
+import io.pilotfish.collector.apm.receive.TraceProcessor;
 import io.pilotfish.collector.apm.normalize.NormalizationStats;
 import io.pilotfish.collector.apm.normalize.SpanTruncator;
 import io.pilotfish.collector.apm.normalize.TraceNormalizer;
 import io.pilotfish.collector.apm.obfuscate.ObfuscationConfig;
 import io.pilotfish.collector.apm.obfuscate.TraceObfuscator;
 import io.pilotfish.collector.apm.sample.SamplingConfig;
-import io.pilotfish.collector.apm.sample.SamplingOutcome;
 import io.pilotfish.collector.apm.sample.TraceSampler;
 import io.pilotfish.collector.apm.stats.Concentrator;
 import io.pilotfish.collector.apm.stats.StatsClock;
 import io.pilotfish.collector.apm.stats.StatsConfig;
-import io.pilotfish.collector.apm.stats.StatsSource;
 import io.pilotfish.sink.datadog.traces.AgentPayloadEncoderAccess;
-import io.pilotfish.spi.trace.Span;
 import io.pilotfish.spi.trace.TraceChunk;
 import io.pilotfish.spi.trace.TracerInfo;
 import java.time.Instant;
@@ -83,7 +81,10 @@ public class TracePipelineBenchmark {
     private SpanTruncator truncator;
     private Concentrator concentrator;
     private TraceSampler sampler;
+    private TraceProcessor processor;
     private int payloads;
+    private static final TraceProcessor.PayloadContext REQUEST = new TraceProcessor.PayloadContext("java", "",
+            List.of(), false, false, 0);
 
     @Setup
     public void setUp() throws TraceDecodeException {
@@ -101,6 +102,8 @@ public class TracePipelineBenchmark {
         concentrator = new Concentrator(StatsConfig.defaults("none", "bench-host"), StatsClock.system(),
                 new SplittableRandom(1));
         sampler = new TraceSampler(SamplingConfig.defaults("none"));
+        processor = new TraceProcessor(normalizer, filters, obfuscator, truncator, concentrator, sampler, "none",
+                "bench-host");
 
         List<TraceChunk> chunks = decodeOnce();
         List<TraceChunk> normal = normalizeAll(chunks);
@@ -133,71 +136,9 @@ public class TracePipelineBenchmark {
         return kept;
     }
 
-    /** What {@code TraceProcessor.process} does with one payload (it is package-private: the same calls). */
+    /** The receiver's own {@link TraceProcessor} on one payload, from a tracer that computed no stats. */
     private List<TraceChunk> fullOnce() throws TraceDecodeException {
-        List<TraceChunk> chunks = decodeOnce();
-        NormalizationStats normalization = new NormalizationStats();
-        String env = tracer.env();
-        String appVersion = tracer.appVersion();
-        List<TraceChunk> kept = new ArrayList<>(chunks.size());
-        for (TraceChunk raw : chunks) {
-            if (!(normalizer.normalize(raw, "java", false, normalization) instanceof ChunkResult.Kept normal)) {
-                continue;
-            }
-            Span root = normal.root();
-            if (filters.check(root) != null) {
-                continue;
-            }
-            List<Span> spans = filters.replaceTags(scrub(normal.chunk().spans()));
-            root = spans.get(normal.rootIndex());
-            TraceChunk chunk = spans == normal.chunk().spans() ? normal.chunk()
-                    : new TraceChunk(tracer, normal.chunk().priority(), normal.chunk().origin(), spans,
-                            normal.chunk().tags(), normal.chunk().droppedTrace());
-            if (env.isEmpty()) {
-                String fromRoot = TraceNormalizer.env(root, spans);
-                env = fromRoot == null ? "" : fromRoot;
-            }
-            if (appVersion.isEmpty()) {
-                appVersion = root.meta().getOrDefault("version", "");
-            }
-            concentrator.add(new StatsSource(env, "", appVersion, "java", "", List.of(),
-                    root.meta().getOrDefault("_dd.git.commit.sha", ""), ""), spans, chunk.origin(), root);
-            SamplingOutcome outcome = sampler.sample(chunk, env, 0);
-            if (outcome.chunk() != null) {
-                kept.add(outcome.chunk());
-            }
-        }
-        TracerInfo resolved = new TracerInfo(tracer.containerId(), tracer.languageName(), tracer.languageVersion(),
-                tracer.tracerVersion(), tracer.runtimeId(), tracer.tags(), env, "", appVersion);
-        List<TraceChunk> out = new ArrayList<>(kept.size());
-        for (TraceChunk chunk : kept) {
-            out.add(new TraceChunk(resolved, chunk.priority(), chunk.origin(), chunk.spans(), chunk.tags(),
-                    chunk.droppedTrace()));
-        }
-        return out;
-    }
-
-    /** {@code TraceProcessor.scrub}: obfuscation, then truncation, of every span. */
-    private List<Span> scrub(List<Span> spans) {
-        Span[] changed = null;
-        for (int i = 0; i < spans.size(); i++) {
-            Span span = spans.get(i);
-            TraceObfuscator.ObfuscatedSpan clean = obfuscator.obfuscate(span.type(), span.resource(), span.meta());
-            Span next = span;
-            if (clean.resource() != span.resource() || clean.meta() != span.meta()) {
-                next = new Span(span.service(), span.name(), clean.resource(), span.traceId(), span.spanId(),
-                        span.parentId(), span.start(), span.duration(), span.error(), clean.meta(), span.metrics(),
-                        span.type(), span.metaStruct(), span.links(), span.events());
-            }
-            next = truncator.truncate(next);
-            if (next != span) {
-                if (changed == null) {
-                    changed = spans.toArray(new Span[0]);
-                }
-                changed[i] = next;
-            }
-        }
-        return changed == null ? spans : List.of(changed);
+        return processor.process(decodeOnce(), tracer, REQUEST).kept();
     }
 
     @Benchmark

@@ -28,15 +28,16 @@ import java.util.Objects;
  * sampling. What sampling keeps is returned, each chunk carrying the payload's final {@link TracerInfo}.
  *
  * <p>Thread-safe: every part is (the concentrator and samplers lock inside); one call per payload, on a decoder
- * thread.
+ * thread. Public for the benchmarks, which measure this very path.
  */
-final class TraceProcessor {
+public final class TraceProcessor {
 
     /** What the request said about itself, beyond the chunks. */
-    record PayloadContext(String lang, String containerId, List<String> containerTags, boolean clientComputedTopLevel,
-                          boolean clientComputedStats, long clientDroppedP0Traces) {
+    public record PayloadContext(String lang, String containerId, List<String> containerTags,
+                                 boolean clientComputedTopLevel, boolean clientComputedStats,
+                                 long clientDroppedP0Traces) {
 
-        PayloadContext {
+        public PayloadContext {
             lang = lang == null ? "" : lang;
             containerId = containerId == null ? "" : containerId;
             containerTags = containerTags == null ? List.of() : containerTags;
@@ -44,8 +45,8 @@ final class TraceProcessor {
     }
 
     /** What became of one payload: the chunks to send on, and what was dropped by whom. */
-    record Outcome(List<TraceChunk> kept, int tracesDropped, NormalizationStats normalization,
-                   Map<String, Integer> filteredSpans) {
+    public record Outcome(List<TraceChunk> kept, int tracesDropped, NormalizationStats normalization,
+                          Map<String, Integer> filteredSpans) {
     }
 
     private static final String TAG_ENV = "env";
@@ -62,7 +63,7 @@ final class TraceProcessor {
     private final String agentEnv;
     private final String agentHostname;
 
-    TraceProcessor(TraceNormalizer normalizer, TraceFilters filters, TraceObfuscator obfuscator,
+    public TraceProcessor(TraceNormalizer normalizer, TraceFilters filters, TraceObfuscator obfuscator,
                    SpanTruncator truncator, Concentrator concentrator, TraceSampler sampler, String agentEnv,
                    String agentHostname) {
         this.normalizer = Objects.requireNonNull(normalizer);
@@ -75,7 +76,7 @@ final class TraceProcessor {
         this.agentHostname = agentHostname;
     }
 
-    Outcome process(List<TraceChunk> chunks, TracerInfo tracer, PayloadContext request) {
+    public Outcome process(List<TraceChunk> chunks, TracerInfo tracer, PayloadContext request) {
         NormalizationStats normalization = new NormalizationStats();
         Map<String, Integer> filtered = new HashMap<>();
         String env = tracer.env();
