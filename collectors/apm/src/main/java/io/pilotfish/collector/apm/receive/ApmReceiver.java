@@ -64,6 +64,7 @@ public final class ApmReceiver implements Receiver {
 
     private static final String THREAD_PREFIX = "pilotfish-apm";
     private static final int MAX_WAITERS = 1024;
+    private static final java.util.regex.Pattern EVP_PATHS = java.util.regex.Pattern.compile("/evp_proxy/v[1-4]/.*");
     private static final int INITIAL_BODY_BYTES = 64 * 1024;
     private static final long STATS_FLUSH_SECONDS = 10;
     private static final long CLIENT_STATS_FLUSH_SECONDS = 2;
@@ -142,7 +143,7 @@ public final class ApmReceiver implements Receiver {
                 new SpanTruncator(), concentrator, sampler, agentEnv, hostname);
         payloads = new PayloadWork(config.maxDecodedBytes(), telemetry, processor, sampler, obfuscator, clientStats,
                 context.metadata(), agentEnv, () -> emitter);
-        proxy = new IntakeProxy(context.httpClient(), context.agent(), config.intake(), agentEnv, isFargate());
+        proxy = new IntakeProxy(context.httpClient(), context.agent(), config.intake(), agentEnv, this::isFargate);
         info = InfoDocument.build(version, endpoints(), config, sampling, agentEnv, STATSD_PORT,
                 statsConfig.peerTagKeys(), config.filters().describe());
 
@@ -297,7 +298,7 @@ public final class ApmReceiver implements Receiver {
             default -> {
                 if (path.startsWith("/telemetry/proxy/") && config.intake().telemetryEnabled()) {
                     new Exchange(req, Endpoint.PROXY, IntakeProxy.Route.TELEMETRY).begin();
-                } else if (path.matches("/evp_proxy/v[1-4]/.*")) {
+                } else if (EVP_PATHS.matcher(path).matches()) {
                     new Exchange(req, Endpoint.PROXY, IntakeProxy.Route.EVP).begin();
                 } else {
                     discard(req, 404, "404 page not found");
@@ -494,19 +495,24 @@ public final class ApmReceiver implements Receiver {
         private Answer work(Map<String, String> headers, String path, String query, String method) {
             return switch (endpoint) {
                 case STATS -> payloads.stats(headers, body, length);
-                case PROXY -> Answer.pending(proxy.forward(new IntakeProxy.Forward(route, path, query, method,
-                        headers, body, length, PayloadWork.containerId(headers),
-                        payloads.containerTags(PayloadWork.containerId(headers))))
-                        .thenApply(a -> {
-                            telemetry.proxied(route.tag, a.status());
-                            if (a.status() >= 500) {
-                                telemetry.proxyError(route.tag, "status_" + a.status());
-                            }
-                            return new Answer(a.status(), a.contentType(), a.body(), Map.of(), false, null);
-                        }));
+                case PROXY -> Answer.pending(forward(headers, path, query, method));
                 default -> payloads.traces(endpoint, headers, body, length);
             };
         }
+
+        private CompletionStage<Answer> forward(Map<String, String> headers, String path, String query,
+                                                String method) {
+            String containerId = PayloadWork.containerId(headers);
+            return proxy.forward(new IntakeProxy.Forward(route, path, query, method, headers, body, length,
+                    containerId, payloads.containerTags(containerId))).thenApply(a -> {
+                        telemetry.proxied(route.tag, a.status());
+                        if (a.status() >= 500) {
+                            telemetry.proxyError(route.tag, "status_" + a.status());
+                        }
+                        return new Answer(a.status(), a.contentType(), a.body(), Map.of(), false, null);
+                    });
+        }
+
 
         private void reply(Answer answer) {
             release();

@@ -69,9 +69,11 @@ final class IntakeProxy {
     private final AgentSettings agent;
     private final ApmConfig.Intake intake;
     private final String defaultEnv;
-    private final boolean fargate;
+    /** Asked per request: the task metadata may not be known yet when the receiver starts. */
+    private final java.util.function.BooleanSupplier fargate;
 
-    IntakeProxy(HttpClient http, AgentSettings agent, ApmConfig.Intake intake, String defaultEnv, boolean fargate) {
+    IntakeProxy(HttpClient http, AgentSettings agent, ApmConfig.Intake intake, String defaultEnv,
+                java.util.function.BooleanSupplier fargate) {
         this.http = http;
         this.agent = agent;
         this.intake = intake;
@@ -87,7 +89,7 @@ final class IntakeProxy {
     private String hostTags() {
         String tags = "host:" + nullToEmpty(agent.hostname()) + ",default_env:" + defaultEnv + ",agent_version:"
                 + agent.version();
-        return fargate ? tags + ",orchestrator:fargate_ecs" : tags;
+        return fargate.getAsBoolean() ? tags + ",orchestrator:fargate_ecs" : tags;
     }
 
     /** Where the request goes, or an answer refusing it. */

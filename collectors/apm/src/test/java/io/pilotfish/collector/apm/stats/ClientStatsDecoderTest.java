@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pilotfish.collector.apm.decode.MsgpackWriter;
 import io.pilotfish.collector.apm.decode.TraceDecodeException;
 import io.pilotfish.collector.apm.decode.TraceDecodeException.Reason;
 import io.pilotfish.spi.trace.ApmStats;
