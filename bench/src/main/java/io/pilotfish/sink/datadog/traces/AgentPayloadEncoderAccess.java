@@ -24,7 +24,9 @@ public final class AgentPayloadEncoderAccess {
     /** The protobuf {@code AgentPayload} of the batch and its gzip body; returns the compressed length. */
     public int encodeAndGzip(List<? extends Signal> batch) {
         AgentPayloadEncoder.Encoded encoded = encoded(batch);
-        return Gzip.compress(encoded.payload(), 0, encoded.length()).length();
+        int length = Gzip.compress(encoded.payload(), 0, encoded.length()).length();
+        AgentPayloadEncoder.releaseLarge();
+        return length;
     }
 
     /** The protobuf bytes of the batch, for checks. */

@@ -230,6 +230,18 @@ public final class ConfigLoader {
                 plan.collector(COLLECTORS + collector.name(), bytes);
             }
         }
+        for (SinkSpec sink : sinks) {
+            long bytes;
+            try {
+                bytes = sink.factory().memoryBytes(sink.config());
+            } catch (RuntimeException e) {
+                bytes = 0;
+            }
+            if (bytes > 0) {
+                // What a sink keeps beside its queue (encoding buffers, caches) is reserved like a collector's.
+                plan.collector(SINKS + sink.name(), bytes);
+            }
+        }
         String largestKey = null;
         long largest = -1;
         for (SinkSpec sink : sinks) {

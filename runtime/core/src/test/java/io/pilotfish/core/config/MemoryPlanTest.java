@@ -9,9 +9,14 @@ import io.pilotfish.spi.Collector;
 import io.pilotfish.spi.CollectorFactory;
 import io.pilotfish.spi.PluginConfig;
 import io.pilotfish.spi.PluginContext;
+import io.pilotfish.spi.ExportResult;
 import io.pilotfish.spi.Scraper;
+import io.pilotfish.spi.Sink;
+import io.pilotfish.spi.SinkFactory;
+import io.pilotfish.spi.signal.SignalKind;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -46,13 +51,41 @@ class MemoryPlanTest {
         }
     }
 
+    /** A sink that keeps encoding buffers beside its queue, as datadog-traces does: {@code keeps} bytes. */
+    static final class BufferingSinkFactory implements SinkFactory<Long> {
+        @Override
+        public String type() {
+            return "buffering-sink";
+        }
+
+        @Override
+        public Long configure(PluginConfig config) {
+            return config.number("keeps", 0, 0, Long.MAX_VALUE);
+        }
+
+        @Override
+        public Set<SignalKind> signals(Long config) {
+            return Set.of(SignalKind.METRIC);
+        }
+
+        @Override
+        public long memoryBytes(Long config) {
+            return config;
+        }
+
+        @Override
+        public Sink create(Long config, PluginContext context) {
+            return batch -> CompletableFuture.completedFuture(ExportResult.SUCCESS);
+        }
+    }
+
     private static LoadedConfig load(long heap, String... keyValues) {
         Map<String, ConfigValue> values = new TreeMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], new ConfigValue(keyValues[i + 1], "test.properties"));
         }
         return new ConfigLoader(PluginCatalog.of(List.of(new BufferingCollectorFactory()),
-                List.of(new ConfigLoaderTest.NullSinkFactory())), heap).load(values);
+                List.of(new ConfigLoaderTest.NullSinkFactory(), new BufferingSinkFactory())), heap).load(values);
     }
 
     @Test
@@ -85,6 +118,24 @@ class MemoryPlanTest {
         assertTrue(problem.contains("pilotfish.collectors.dogstatsd 19.0 MiB"), problem);
         assertTrue(problem.contains("pilotfish.sinks.metrics.queue.max-bytes 4096.0 MiB"), problem);
         assertTrue(problem.contains("-Xmx"), "names the fix: " + problem);
+    }
+
+    @Test
+    void whatASinkKeepsBesideItsQueueIsReservedBeforeTheSharesAreMade() {
+        LoadedConfig without = load(LAUNCHER_HEAP, "pilotfish.sinks.metrics.type", "buffering-sink",
+                "pilotfish.sinks.events.type", "null");
+        LoadedConfig with = load(LAUNCHER_HEAP, "pilotfish.sinks.metrics.type", "buffering-sink",
+                "pilotfish.sinks.metrics.keeps", String.valueOf(4 * MIB), "pilotfish.sinks.events.type", "null");
+        assertTrue(with.valid(), with.describeProblems());
+        long shareWithout = without.sinks().get(0).options().queueMaxBytes();
+        long shareWith = with.sinks().get(0).options().queueMaxBytes();
+        assertEquals(2 * MIB, shareWithout - shareWith, "4 MiB kept by one sink: 2 MiB less for each of two queues");
+
+        LoadedConfig tooMuch = load(LAUNCHER_HEAP, "pilotfish.sinks.metrics.type", "buffering-sink",
+                "pilotfish.sinks.metrics.keeps", String.valueOf(40 * MIB));
+        assertFalse(tooMuch.valid());
+        assertTrue(tooMuch.describeProblems().contains("pilotfish.sinks.metrics 40.0 MiB"),
+                tooMuch.describeProblems());
     }
 
     @Test

@@ -34,11 +34,19 @@ public record Span(String service, String name, String resource, long traceId, l
         name = name == null ? "" : name;
         resource = resource == null ? "" : resource;
         type = type == null ? "" : type;
-        meta = meta == null || meta.isEmpty() ? Map.of() : Collections.unmodifiableMap(meta);
-        metrics = metrics == null || metrics.isEmpty() ? Map.of() : Collections.unmodifiableMap(metrics);
-        metaStruct = metaStruct == null || metaStruct.isEmpty() ? Map.of() : Collections.unmodifiableMap(metaStruct);
+        meta = frozen(meta);
+        metrics = frozen(metrics);
+        metaStruct = frozen(metaStruct);
         links = links == null || links.isEmpty() ? List.of() : Collections.unmodifiableList(links);
         events = events == null || events.isEmpty() ? List.of() : Collections.unmodifiableList(events);
+    }
+
+    /** The map as the span keeps it: a {@link TagMap} as it is (already immutable), any other map wrapped. */
+    private static <V> Map<String, V> frozen(Map<String, V> map) {
+        if (map == null || map.isEmpty()) {
+            return Map.of();
+        }
+        return map instanceof TagMap<V> ? map : Collections.unmodifiableMap(map);
     }
 
     /** A span with only the common fields; the rest empty. */

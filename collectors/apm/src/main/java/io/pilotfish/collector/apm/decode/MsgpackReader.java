@@ -28,6 +28,7 @@ public final class MsgpackReader {
     private final int start;
     private final int limit;
     private final StringInterner interner;
+    private final DoubleBoxes boxes;
     private final DecodeBudget budget;
     private int pos;
     /** Set by {@link #readInteger}: the value read was a uint64 above {@code Long.MAX_VALUE}, kept as its bits. */
@@ -35,20 +36,23 @@ public final class MsgpackReader {
 
     /** A reader of {@code buf[offset, offset + length)} that keeps no strings and sets no heap budget. */
     public MsgpackReader(byte[] buf, int offset, int length) {
-        this(buf, offset, length, null, DecodeBudget.unlimited());
+        this(buf, offset, length, null, null, DecodeBudget.unlimited());
     }
 
     /**
      * @param interner where short strings are looked up and kept, or null
+     * @param boxes    where metric values are looked up and kept, or null
      * @param budget   charged for the strings and byte arrays made
      */
-    MsgpackReader(byte[] buf, int offset, int length, StringInterner interner, DecodeBudget budget) {
+    MsgpackReader(byte[] buf, int offset, int length, StringInterner interner, DoubleBoxes boxes,
+                  DecodeBudget budget) {
         Objects.checkFromIndexSize(offset, length, buf.length);
         this.buf = buf;
         this.start = offset;
         this.pos = offset;
         this.limit = offset + length;
         this.interner = interner;
+        this.boxes = boxes;
         this.budget = budget;
     }
 
@@ -271,6 +275,12 @@ public final class MsgpackReader {
         }
         long v = readInteger("a float");
         return largeUnsigned ? unsignedToDouble(v) : v;
+    }
+
+    /** {@link #readFloat64} boxed, in a box shared with the same value read before when the reader keeps boxes. */
+    Double readFloat64Boxed() throws TraceDecodeException {
+        double value = readFloat64();
+        return boxes != null ? boxes.box(value) : Double.valueOf(value);
     }
 
     /** A boolean; {@code nil} reads as false. */

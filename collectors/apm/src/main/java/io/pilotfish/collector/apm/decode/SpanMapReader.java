@@ -5,6 +5,7 @@ import io.pilotfish.spi.trace.SpanEvent;
 import io.pilotfish.spi.trace.SpanEvent.AttributeType;
 import io.pilotfish.spi.trace.SpanEvent.AttributeValue;
 import io.pilotfish.spi.trace.SpanLink;
+import io.pilotfish.spi.trace.TagMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,13 +92,13 @@ final class SpanMapReader {
             return null;
         }
         int n = r.readMapHeader();
-        Map<String, String> map = HashMap.newHashMap(Math.min(n, MAX_PRESIZE));
+        TagMap.Builder<String> map = TagMap.builder(n);
         for (; n > 0; n--) {
             String key = r.readString();
             map.put(key, r.readString());
             r.charge(DecodeBudget.MAP_ENTRY);
         }
-        return map;
+        return map.build();
     }
 
     private static Map<String, Double> readMetrics(MsgpackReader r) throws TraceDecodeException {
@@ -105,13 +106,13 @@ final class SpanMapReader {
             return null;
         }
         int n = r.readMapHeader();
-        Map<String, Double> map = HashMap.newHashMap(Math.min(n, MAX_PRESIZE));
+        TagMap.Builder<Double> map = TagMap.builder(n);
         for (; n > 0; n--) {
             String key = r.readString();
-            map.put(key, r.readFloat64());
+            map.put(key, r.readFloat64Boxed());
             r.charge(DecodeBudget.MAP_ENTRY);
         }
-        return map;
+        return map.build();
     }
 
     private static Map<String, byte[]> readMetaStruct(MsgpackReader r) throws TraceDecodeException {
@@ -119,13 +120,13 @@ final class SpanMapReader {
             return null;
         }
         int n = r.readMapHeader();
-        Map<String, byte[]> map = HashMap.newHashMap(Math.min(n, MAX_PRESIZE));
+        TagMap.Builder<byte[]> map = TagMap.builder(n);
         for (; n > 0; n--) {
             String key = r.readString();
             map.put(key, r.readBinary());
             r.charge(DecodeBudget.MAP_ENTRY);
         }
-        return map;
+        return map.build();
     }
 
     private static List<SpanLink> readLinks(MsgpackReader r) throws TraceDecodeException {

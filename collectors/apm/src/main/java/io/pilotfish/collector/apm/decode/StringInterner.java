@@ -22,12 +22,12 @@ final class StringInterner {
 
     /**
      * A key of up to 7 bytes is its slot's {@code words} entry: the bytes and the length in one long, compared in one
-     * load. A longer key's first 8 bytes are its {@code words} entry and the rest is in {@code tails}, slot after
-     * slot; its length tells the two kinds apart.
+     * load. A longer key's first 8 bytes are its {@code words} entry and the whole key is in {@code keyBytes}, slot
+     * after slot; its length tells the two kinds apart.
      */
     private final long[] words = new long[SLOTS];
     private final byte[] lengths = new byte[SLOTS];
-    private final byte[] tails = new byte[SLOTS * (MAX_LENGTH - 8)];
+    private final byte[] keyBytes = new byte[SLOTS * MAX_LENGTH];
     private final String[] values = new String[SLOTS];
 
     /**
@@ -59,8 +59,8 @@ final class StringInterner {
         String value = Utf8.decode(b, off, len);
         words[slot] = word;
         lengths[slot] = (byte) len;
-        if (len > 8) {
-            System.arraycopy(b, off + 8, tails, slot * (MAX_LENGTH - 8), len - 8);
+        if (len >= 8) {
+            System.arraycopy(b, off, keyBytes, slot * MAX_LENGTH, len);
         }
         values[slot] = value;
         return value;
@@ -68,22 +68,15 @@ final class StringInterner {
 
     /** Whether the slot's key, known to share its first 8 bytes and length, holds the rest of {@code b}'s. */
     private boolean sameTail(byte[] b, int off, int slot, int len) {
-        int base = slot * (MAX_LENGTH - 8) - 8; // key byte i is tails[base + i] for i >= 8
-        for (int i = 8; i < len - 8; i += 8) {
-            if ((long) LONGS.get(tails, base + i) != (long) LONGS.get(b, off + i)) {
+        int base = slot * MAX_LENGTH;
+        int i = 8;
+        for (; i < len - 8; i += 8) {
+            if ((long) LONGS.get(keyBytes, base + i) != (long) LONGS.get(b, off + i)) {
                 return false;
             }
         }
-        if (len == 8) {
-            return true;
-        }
-        // The last 8 bytes, overlapping what was compared; for len < 16 they reach into the first word.
-        for (int i = Math.max(8, len - 8); i < len; i++) {
-            if (tails[base + i] != b[off + i]) {
-                return false;
-            }
-        }
-        return true;
+        // The last 8 bytes, overlapping what was compared (the key is whole in keyBytes, its first word included).
+        return (long) LONGS.get(keyBytes, base + len - 8) == (long) LONGS.get(b, off + len - 8);
     }
 
     private static int mix(long v) {

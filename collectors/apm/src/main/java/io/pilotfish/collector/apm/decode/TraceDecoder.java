@@ -41,6 +41,7 @@ public final class TraceDecoder {
 
     private final long maxDecodedBytes;
     private final StringInterner interner = new StringInterner();
+    private final DoubleBoxes boxes = new DoubleBoxes();
     private final JsonTraceReader json;
 
     /**
@@ -152,7 +153,7 @@ public final class TraceDecoder {
     }
 
     private MsgpackReader reader(byte[] body, int offset, int length) {
-        return new MsgpackReader(body, offset, length, interner, new DecodeBudget(maxDecodedBytes));
+        return new MsgpackReader(body, offset, length, interner, boxes, new DecodeBudget(maxDecodedBytes));
     }
 
     /** A trace's spans; a {@code nil} span is left out. */

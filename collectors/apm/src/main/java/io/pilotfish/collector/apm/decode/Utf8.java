@@ -18,16 +18,20 @@ final class Utf8 {
 
     /** The text of {@code b[off, off + len)}, repaired as above. */
     static String decode(byte[] b, int off, int len) {
+        // The JDK's decoder scans for ASCII with vector instructions. Valid UTF-8 it reads exactly as Go does, and
+        // anything it had to replace shows as U+FFFD, so only text with a U+FFFD (replaced, or sent as such) takes
+        // the slow path below, which counts replacements as Go does.
+        String fast = new String(b, off, len, StandardCharsets.UTF_8);
+        if (fast.indexOf(REPLACEMENT) < 0) {
+            return fast;
+        }
         int end = off + len;
         int i = off;
         while (i < end && b[i] >= 0) {
             i++;
         }
-        if (i == end) {
-            return new String(b, off, len, StandardCharsets.ISO_8859_1); // ASCII: the cheapest copy
-        }
         if (firstInvalid(b, i, end) < 0) {
-            return new String(b, off, len, StandardCharsets.UTF_8); // valid: Java reads it exactly as Go does
+            return fast; // valid, with a U+FFFD of its own
         }
         StringBuilder out = new StringBuilder(len);
         out.append(new String(b, off, i - off, StandardCharsets.ISO_8859_1));

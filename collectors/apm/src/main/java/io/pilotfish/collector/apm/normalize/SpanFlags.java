@@ -1,7 +1,7 @@
 package io.pilotfish.collector.apm.normalize;
 
 import io.pilotfish.spi.trace.Span;
-import java.util.HashMap;
+import io.pilotfish.spi.trace.TagMap;
 import java.util.Map;
 
 /**
@@ -106,9 +106,7 @@ public final class SpanFlags {
         if (isOne(span.metrics().get(TOP_LEVEL))) {
             return span;
         }
-        Map<String, Double> metrics = HashMap.newHashMap(span.metrics().size() + 1);
-        metrics.putAll(span.metrics());
-        metrics.put(TOP_LEVEL, ONE);
+        Map<String, Double> metrics = TagMap.with(span.metrics(), TOP_LEVEL, ONE);
         return new Span(span.service(), span.name(), span.resource(), span.traceId(), span.spanId(), span.parentId(),
                 span.start(), span.duration(), span.error(), span.meta(), metrics, span.type(), span.metaStruct(),
                 span.links(), span.events());

@@ -4,6 +4,7 @@ import io.pilotfish.spi.signal.Signal;
 import io.pilotfish.spi.trace.Span;
 import io.pilotfish.spi.trace.SpanEvent;
 import io.pilotfish.spi.trace.SpanLink;
+import io.pilotfish.spi.trace.TagMap;
 import io.pilotfish.spi.trace.TraceChunk;
 import io.pilotfish.spi.trace.TracerInfo;
 import java.util.Arrays;
@@ -134,6 +135,54 @@ final class AgentPayloadEncoder {
     record OverLimit(String reason) implements Outcome {
     }
 
+    /**
+     * The most heap one thread's {@link Scratch} keeps between batches: its buffer up to {@link Scratch#KEEP_BYTES}
+     * (a larger one is let go after its batch) and the string cache.
+     */
+    static final long SCRATCH_BYTES_PER_THREAD = Scratch.KEEP_BYTES + 16 + StringBytes.MAX_BYTES;
+
+    /**
+     * Per thread, since the sink's batches are encoded on the platform's export threads, each batch on one: the
+     * protobuf buffer, reused so that a batch of a megabyte does not allocate and zero a megabyte each time, and the
+     * UTF-8 of the strings every span repeats.
+     */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        static final int KEEP_BYTES = 1 << 20;
+        /** Protobuf bytes a span takes, about: for sizing a new buffer so that it rarely regrows. */
+        private static final int BYTES_PER_SPAN = 640;
+        private final StringBytes strings = new StringBytes();
+        private ProtoBuffer buffer;
+
+        ProtoBuffer bufferFor(List<? extends Signal> batch, int maxPayloadBytes) {
+            if (buffer != null) {
+                buffer.reset();
+                return buffer;
+            }
+            long spans = 0;
+            for (Signal signal : batch) {
+                if (signal instanceof TraceChunk chunk) {
+                    spans += chunk.spans().size();
+                }
+            }
+            buffer = new ProtoBuffer((int) Math.min(maxPayloadBytes + 4096L, 4096L + spans * BYTES_PER_SPAN),
+                    strings);
+            return buffer;
+        }
+    }
+
+    /**
+     * Lets go of this thread's buffer if its last batch grew it past what is kept between batches; call once the
+     * last {@link Encoded} payload has been compressed.
+     */
+    static void releaseLarge() {
+        Scratch scratch = SCRATCH.get();
+        if (scratch.buffer != null && scratch.buffer.capacity() > Scratch.KEEP_BYTES) {
+            scratch.buffer = null;
+        }
+    }
+
     private final int maxPayloadBytes;
 
     /** @param maxPayloadBytes the largest {@code AgentPayload}, before compression */
@@ -141,9 +190,13 @@ final class AgentPayloadEncoder {
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
+    /**
+     * The batch's {@code AgentPayload}. An {@link Encoded} payload lives in this thread's buffer: it is good until the
+     * thread's next call, long enough to compress it.
+     */
     Outcome encode(List<? extends Signal> batch, AgentFields agent) {
-        // Room for a typical batch without regrowing; the buffer grows if a batch holds more.
-        ProtoBuffer out = new ProtoBuffer((int) Math.min(maxPayloadBytes + 4096L, 4096L + batch.size() * 2048L));
+        Scratch scratch = SCRATCH.get();
+        ProtoBuffer out = scratch.bufferFor(batch, maxPayloadBytes);
         out.stringField(AGENT_HOST_NAME, agent.hostname());
         out.stringField(AGENT_ENV, agent.env());
         int headerBytes = out.position();
@@ -275,7 +328,8 @@ final class AgentPayloadEncoder {
     }
 
     private static void writeChunk(ProtoBuffer out, TraceChunk chunk) {
-        long mark = out.beginMessage(TRACER_CHUNKS, 3);
+        // Room for a length under 16 KiB, as most chunks are (a web trace of tens of spans); a larger one costs a move.
+        long mark = out.beginMessage(TRACER_CHUNKS, 2);
         out.int32Field(CHUNK_PRIORITY, chunk.priority());
         out.stringField(CHUNK_ORIGIN, chunk.origin());
         for (Span span : chunk.spans()) {
@@ -298,22 +352,37 @@ final class AgentPayloadEncoder {
         out.varintField(SPAN_DURATION, span.duration());
         out.int32Field(SPAN_ERROR, span.error());
         writeStringMap(out, SPAN_META, span.meta());
-        for (Map.Entry<String, Double> metric : span.metrics().entrySet()) {
-            if (metric.getKey() != null && metric.getValue() != null) {
-                out.doubleEntry(SPAN_METRICS, metric.getKey(), metric.getValue());
+        if (span.metrics() instanceof TagMap<Double> metrics) {
+            for (int i = 0, n = metrics.size(); i < n; i++) {
+                Double value = metrics.valueAt(i);
+                if (value != null) {
+                    out.doubleEntry(SPAN_METRICS, metrics.keyAt(i), value);
+                }
             }
+        } else {
+            // forEach, not entrySet: the span's maps are unmodifiable views, whose iterators wrap every entry.
+            span.metrics().forEach((key, value) -> {
+                if (key != null && value != null) {
+                    out.doubleEntry(SPAN_METRICS, key, value);
+                }
+            });
         }
         out.stringField(SPAN_TYPE, span.type());
-        for (Map.Entry<String, byte[]> entry : span.metaStruct().entrySet()) {
-            if (entry.getKey() != null && entry.getValue() != null) {
-                out.bytesEntry(SPAN_META_STRUCT, entry.getKey(), entry.getValue());
-            }
+        if (!span.metaStruct().isEmpty()) { // most spans have none: no lambda for them
+            span.metaStruct().forEach((key, value) -> {
+                if (key != null && value != null) {
+                    out.bytesEntry(SPAN_META_STRUCT, key, value);
+                }
+            });
         }
-        for (SpanLink link : span.links()) {
-            writeLink(out, link);
+        // Indexed loops: an iterator per span over lists that are nearly always empty is allocation for nothing.
+        List<SpanLink> links = span.links();
+        for (int i = 0, n = links.size(); i < n; i++) {
+            writeLink(out, links.get(i));
         }
-        for (SpanEvent event : span.events()) {
-            writeEvent(out, event);
+        List<SpanEvent> events = span.events();
+        for (int i = 0, n = events.size(); i < n; i++) {
+            writeEvent(out, events.get(i));
         }
         out.endMessage(mark);
     }
@@ -387,10 +456,20 @@ final class AgentPayloadEncoder {
     }
 
     private static void writeStringMap(ProtoBuffer out, int field, Map<String, String> map) {
-        for (Map.Entry<String, String> entry : map.entrySet()) {
-            if (entry.getKey() != null && entry.getValue() != null) {
-                out.stringEntry(field, entry.getKey(), entry.getValue());
+        if (map instanceof TagMap<String> tags) {
+            // A span's tags as the receiver decoded them: a plain loop, no lambda per entry.
+            for (int i = 0, n = tags.size(); i < n; i++) {
+                String value = tags.valueAt(i);
+                if (value != null) {
+                    out.stringEntry(field, tags.keyAt(i), value);
+                }
             }
+            return;
         }
+        map.forEach((key, value) -> {
+            if (key != null && value != null) {
+                out.stringEntry(field, key, value);
+            }
+        });
     }
 }

@@ -91,6 +91,8 @@ final class DatadogTracesSink implements Sink {
             log.error("encoding_failed", "could not encode a batch of " + batch.size() + " trace chunks", e);
             return done(new ExportResult.Permanent("could not encode a batch of " + batch.size()
                     + " trace chunks: " + e));
+        } finally {
+            AgentPayloadEncoder.releaseLarge();
         }
         return intake.post(target, body.bytes(), body.length(), encoded.languages()).thenApply(result -> {
             // Counted only once the batch is final: a retried batch would count its dropped chunks again.

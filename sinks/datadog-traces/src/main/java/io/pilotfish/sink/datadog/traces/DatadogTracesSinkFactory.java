@@ -59,6 +59,18 @@ public final class DatadogTracesSinkFactory implements SinkFactory<DatadogTraces
     }
 
     /**
+     * The encoders' per-thread buffer and string cache ({@link AgentPayloadEncoder#SCRATCH_BYTES_PER_THREAD}) on each
+     * of the platform's export threads.
+     */
+    @Override
+    public long memoryBytes(DatadogTracesConfig config) {
+        return EXPORT_THREADS * AgentPayloadEncoder.SCRATCH_BYTES_PER_THREAD;
+    }
+
+    /** The agent's export pool (AgentRuntime): each thread may encode a batch of this sink and keep its scratch. */
+    static final int EXPORT_THREADS = 2;
+
+    /**
      * @throws IllegalArgumentException naming {@code DD_SITE} when no {@code url} is set and the site is unusable
      */
     @Override

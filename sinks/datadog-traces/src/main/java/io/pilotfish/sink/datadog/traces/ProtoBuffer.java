@@ -20,9 +20,25 @@ final class ProtoBuffer {
 
     private byte[] buffer;
     private int position;
+    /** The UTF-8 of short strings seen before, or null to encode every string afresh. */
+    private final StringBytes strings;
 
     ProtoBuffer(int initialCapacity) {
+        this(initialCapacity, null);
+    }
+
+    ProtoBuffer(int initialCapacity, StringBytes strings) {
         this.buffer = new byte[Math.max(64, initialCapacity)];
+        this.strings = strings;
+    }
+
+    /** Empties the buffer for the next payload, keeping its room. */
+    void reset() {
+        position = 0;
+    }
+
+    int capacity() {
+        return buffer.length;
     }
 
     byte[] buffer() {
@@ -100,11 +116,22 @@ final class ProtoBuffer {
     // ---- scalar fields ------------------------------------------------------------------------------------------
 
     void tag(int field, int wireType) {
-        varint((long) field << 3 | wireType);
+        if (field < 16) {
+            // Every field number here but the nested ones fits one byte: skip the varint loop.
+            ensure(1);
+            buffer[position++] = (byte) (field << 3 | wireType);
+        } else {
+            varint((long) field << 3 | wireType);
+        }
     }
 
     void varint(long value) {
         ensure(10);
+        uncheckedVarint(value);
+    }
+
+    /** A varint where the caller has made room for it. */
+    private void uncheckedVarint(long value) {
         while ((value & ~0x7FL) != 0) {
             buffer[position++] = (byte) ((value & 0x7F) | 0x80);
             value >>>= 7;
@@ -158,7 +185,8 @@ final class ProtoBuffer {
 
     void stringField(int field, String value) {
         if (!value.isEmpty()) {
-            bytesField(field, utf8(value));
+            tag(field, LENGTH_DELIMITED);
+            lengthAndBytes(utf8(value));
         }
     }
 
@@ -181,11 +209,17 @@ final class ProtoBuffer {
         byte[] k = utf8(key);
         int size = 1 + varintSize(k.length) + k.length + 1 + varintSize(value.length) + value.length;
         tag(field, LENGTH_DELIMITED);
-        varint(size);
-        tag(1, LENGTH_DELIMITED);
-        lengthAndBytes(k);
-        tag(2, LENGTH_DELIMITED);
-        lengthAndBytes(value);
+        // One room check for the whole entry: map entries are most of a span's bytes.
+        ensure(5 + size);
+        uncheckedVarint(size);
+        buffer[position++] = 1 << 3 | LENGTH_DELIMITED;
+        uncheckedVarint(k.length);
+        System.arraycopy(k, 0, buffer, position, k.length);
+        position += k.length;
+        buffer[position++] = 2 << 3 | LENGTH_DELIMITED;
+        uncheckedVarint(value.length);
+        System.arraycopy(value, 0, buffer, position, value.length);
+        position += value.length;
     }
 
     /** One entry of a {@code map<string, double>}: the value is a fixed64, written even when 0. */
@@ -216,8 +250,8 @@ final class ProtoBuffer {
      * UTF-8 of a Java string; a lone surrogate becomes {@code ?}, so the result is always valid UTF-8, which protobuf
      * strings must be.
      */
-    private static byte[] utf8(String value) {
-        return value.getBytes(StandardCharsets.UTF_8);
+    private byte[] utf8(String value) {
+        return strings != null ? strings.utf8(value) : value.getBytes(StandardCharsets.UTF_8);
     }
 
     private void ensure(int more) {

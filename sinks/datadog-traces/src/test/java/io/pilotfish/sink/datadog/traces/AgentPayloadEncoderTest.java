@@ -328,4 +328,45 @@ class AgentPayloadEncoderTest {
         assertEquals(List.of(20_000, 2_200_000, 5), chunks.stream().map(c -> c.spans().get(0).resource().length())
                 .toList());
     }
+
+    // ---- the thread's reused buffer and string cache -----------------------------------------------------------
+
+    @Test
+    void aBatchEncodedAfterALargerOneCarriesNothingOfIt() {
+        List<TraceChunk> large = new ArrayList<>();
+        for (int i = 1; i <= 40; i++) {
+            large.add(Traces.chunk(Traces.tracer("java"), i, 10));
+        }
+        byte[] first = copy(encoded(large, LIMIT));
+        byte[] small = copy(encoded(List.of(Traces.chunk(Traces.tracer("go"), 99, 1)), LIMIT));
+        byte[] again = copy(encoded(large, LIMIT));
+
+        assertArrayEquals(first, again, "the same batch encodes to the same bytes on a reused buffer");
+        AgentPayloadReader.Payload decoded = AgentPayloadReader.read(small);
+        assertEquals(1, decoded.tracerPayloads().size());
+        assertEquals(1, decoded.tracerPayloads().get(0).chunks().size());
+        assertEquals("go", decoded.tracerPayloads().get(0).languageName());
+    }
+
+    @Test
+    void stringsThatShareACacheSlotKeepTheirOwnBytes() {
+        // "Aa" and "BB" have the same String.hashCode, so they take the same slot of the string cache in turn.
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("Aa", "BB");
+        meta.put("BB", "Aa");
+        meta.put("AaAa", "BBBB");
+        meta.put("caf\u00e9", "\u65e5\u672c");
+        Span span = Span.of("Aa", "BB", "r", 1, 1, 0, 1, 1, 0, meta, null, "");
+        for (int round = 0; round < 3; round++) {
+            AgentPayloadReader.DecodedSpan decoded = roundTrip(List.of(new TraceChunk(Traces.tracer("go"), 1, "",
+                    List.of(span), null, false))).tracerPayloads().get(0).chunks().get(0).spans().get(0);
+            assertEquals("Aa", decoded.service());
+            assertEquals("BB", decoded.name());
+            assertEquals(meta, decoded.meta());
+        }
+    }
+
+    private static byte[] copy(AgentPayloadEncoder.Encoded encoded) {
+        return Arrays.copyOf(encoded.payload(), encoded.length());
+    }
 }
