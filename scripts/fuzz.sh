@@ -28,6 +28,7 @@ targets=(
   "collectors/apm ObfuscatorsFuzzTest#anyText"
   "collectors/apm StatsDecodersFuzzTest#clientStats"
   "collectors/apm GoRegexFuzzTest#patterns"
+  "collectors/fluent-forward ForwardFuzzTest#frames"
 )
 if [ "$#" -gt 0 ]; then
   selected=()
@@ -41,7 +42,7 @@ if [ "$#" -gt 0 ]; then
 fi
 
 # The fuzzed modules take their upstream modules from the local repository: install them once, without tests.
-./mvnw -B -ntp -q install -DskipTests -pl collectors/dogstatsd,collectors/container-stats,collectors/apm -am
+./mvnw -B -ntp -q install -DskipTests -pl collectors/dogstatsd,collectors/container-stats,collectors/apm,collectors/fluent-forward -am
 
 passed=0
 failed=0

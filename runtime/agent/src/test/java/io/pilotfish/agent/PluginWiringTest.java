@@ -22,9 +22,10 @@ class PluginWiringTest {
 
     @Test
     void everyPluginOfThisBuildIsDiscovered() {
-        assertEquals(List.of("apm", "container-stats", "dogstatsd", "ecs-metadata"), registry.collectorTypes());
-        assertTrue(registry.sinkTypes().containsAll(List.of("console", "datadog-metrics")), registry.sinkTypes()
-                .toString());
+        assertEquals(List.of("apm", "container-stats", "dogstatsd", "ecs-metadata", "file-tail", "fluent-forward"),
+                registry.collectorTypes());
+        assertTrue(registry.sinkTypes().containsAll(List.of("console", "datadog-metrics", "datadog-logs")),
+                registry.sinkTypes().toString());
     }
 
     @Test
@@ -38,6 +39,8 @@ class PluginWiringTest {
         assertTrue(config.sinks().stream().anyMatch(s -> s.name().equals("datadog-traces")), "APM is on by default");
         assertTrue(config.sinks().stream().anyMatch(s -> s.name().equals("datadog-apm-stats")));
         assertTrue(config.sinks().stream().noneMatch(s -> s.name().equals("console")), "console is off by default");
+        assertTrue(config.sinks().stream().noneMatch(s -> s.name().equals("datadog-logs")),
+                "logs are off by default, as in the Agent (no FireLens configuration, no DD_LOGS_ENABLED)");
         assertEquals("datadoghq.com", config.agent().site());
     }
 

@@ -9,6 +9,9 @@ import java.util.Map;
  */
 public final class DatadogEnvironment {
 
+    private static final String LOGS_COLLECTOR = "pilotfish.collectors.fluent-forward.";
+    private static final String LOGS_SINK = "pilotfish.sinks.datadog-logs.";
+
     /** Variable name to our key. */
     public static final Map<String, String> MAPPING;
 
@@ -62,6 +65,7 @@ public final class DatadogEnvironment {
         mapping.put("DD_APM_EVP_PROXY_CONFIG_DD_URL", apm + "evp-url");
         mapping.put("DD_APM_ENABLED", apm + "enabled");
         mapping.put("DD_APM_DD_URL", "pilotfish.sinks.datadog-traces.url");
+        mapping.put("DD_LOGS_ENABLED", LOGS_COLLECTOR + "enabled");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
 
         // One variable, more keys: APM off turns its two sinks off too, so they take no share of the heap; the
@@ -70,11 +74,14 @@ public final class DatadogEnvironment {
         also.put("DD_APM_ENABLED", java.util.List.of("pilotfish.sinks.datadog-traces.enabled",
                 "pilotfish.sinks.datadog-apm-stats.enabled"));
         also.put("DD_APM_DD_URL", java.util.List.of("pilotfish.sinks.datadog-apm-stats.url"));
+        also.put("DD_LOGS_ENABLED", java.util.List.of(LOGS_SINK + "enabled"));
         ALSO = java.util.Collections.unmodifiableMap(also);
 
         Map<String, String> later = new LinkedHashMap<>();
-        for (String variable : new String[] {"DD_LOGS_ENABLED", "DD_LOGS_CONFIG_LOGS_DD_URL"}) {
-            later.put(variable, "logs");
+        for (String variable : new String[] {"DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL",
+            "DD_LOGS_CONFIG_PROCESSING_RULES", "DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION"}) {
+            later.put(variable, "this part of log collection (the forward receiver and FireLens routing are there; "
+                    + "file tailing and processing rules are not)");
         }
         NOT_YET = java.util.Collections.unmodifiableMap(later);
 
@@ -108,6 +115,38 @@ public final class DatadogEnvironment {
     private DatadogEnvironment() {
     }
 
+    /** Where ECS mounts the generated Fluent Bit configuration in the task's FireLens log router. */
+    public static final String FIRELENS_CONFIG = "/fluent-bit/etc/fluent-bit.conf";
+    /** The environment variable of the forward collector's {@code firelens-config} key. */
+    static final String FIRELENS_CONFIG_VARIABLE = "PILOTFISH_COLLECTORS_FLUENT_FORWARD_FIRELENS_CONFIG";
+
+    /**
+     * Whether Pilotfish is the task's FireLens log router: ECS mounts the Fluent Bit configuration it generated into
+     * that container only. Then log collection is on unless {@code DD_LOGS_ENABLED} says otherwise, so that swapping
+     * the router's image is all a user changes; in any other container the receiver stays off, and cannot take port
+     * 24224 from a Fluent Bit router beside it.
+     */
+    public static boolean isFireLensRouter(Map<String, String> env) {
+        String path = env.getOrDefault(FIRELENS_CONFIG_VARIABLE, FIRELENS_CONFIG);
+        return !path.isBlank() && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path));
+    }
+
+    /**
+     * {@code DD_LOGS_CONFIG_LOGS_DD_URL} is {@code host:port} in the Agent, over TLS unless
+     * {@code DD_LOGS_CONFIG_LOGS_NO_SSL} is true. A value that is no {@code host:port} is passed on as it is, so the
+     * sink's check of its {@code url} refuses it, naming where it came from.
+     */
+    static String logsUrl(String hostPort, String noSsl) {
+        boolean plain = noSsl != null && java.util.Set.of("true", "1", "yes", "on").contains(
+                noSsl.trim().toLowerCase(java.util.Locale.ROOT));
+        try {
+            return io.pilotfish.sink.datadog.logs.DatadogLogsSinkFactory.fromAgentHostPort(hostPort.trim(), plain)
+                    .toString();
+        } catch (IllegalArgumentException e) {
+            return hostPort.trim();
+        }
+    }
+
     /** The keys the given environment sets; the first variable in {@link #MAPPING} order wins for a key. */
     public static Map<String, String> translate(Map<String, String> env) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -120,6 +159,14 @@ public final class DatadogEnvironment {
                 }
             }
         });
+        String logsUrl = env.get("DD_LOGS_CONFIG_LOGS_DD_URL");
+        if (logsUrl != null && !logsUrl.isBlank()) {
+            out.putIfAbsent(LOGS_SINK + "url", logsUrl(logsUrl, env.get("DD_LOGS_CONFIG_LOGS_NO_SSL")));
+        }
+        if (!out.containsKey(LOGS_COLLECTOR + "enabled") && isFireLensRouter(env)) {
+            out.put(LOGS_COLLECTOR + "enabled", "true");
+            out.put(LOGS_SINK + "enabled", "true");
+        }
         return out;
     }
 }

@@ -2,9 +2,12 @@ package io.pilotfish.agent.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DatadogEnvironmentTest {
 
@@ -17,7 +20,7 @@ class DatadogEnvironmentTest {
                 "DD_URL", "https://ignored.example",
                 "DD_TAGS", "team:a tier:1",
                 "DD_ENV", "prod",
-                "DD_LOGS_ENABLED", "true",
+                "DD_CHECKS_TAG_CARDINALITY", "low",
                 "HOME", "/root"));
         assertEquals("key-from-secret", keys.get("pilotfish.datadog.api-key"));
         assertEquals("datadoghq.eu", keys.get("pilotfish.datadog.site"));
@@ -66,5 +69,41 @@ class DatadogEnvironmentTest {
         assertEquals("https://trace.proxy.internal", keys.get("pilotfish.sinks.datadog-apm-stats.url"));
         assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_APM_ENABLED", "true")),
                 "APM variables are honoured, so none is reported as ignored");
+    }
+
+    @Test
+    void theLogsVariablesSetTheForwardReceiverAndTheLogsSink() {
+        Map<String, String> keys = DatadogEnvironment.translate(Map.of(
+                "DD_LOGS_ENABLED", "true",
+                "DD_LOGS_CONFIG_LOGS_DD_URL", "logs-relay.internal:10516",
+                "DD_LOGS_CONFIG_LOGS_NO_SSL", "true",
+                DatadogEnvironment.FIRELENS_CONFIG_VARIABLE, "/nonexistent/fluent-bit.conf"));
+        assertEquals("true", keys.get("pilotfish.collectors.fluent-forward.enabled"));
+        assertEquals("true", keys.get("pilotfish.sinks.datadog-logs.enabled"));
+        assertEquals("http://logs-relay.internal:10516", keys.get("pilotfish.sinks.datadog-logs.url"),
+                "host:port as the Agent reads it, without TLS as NO_SSL asks");
+        assertEquals("https://logs-relay.internal", DatadogEnvironment.translate(Map.of(
+                "DD_LOGS_CONFIG_LOGS_DD_URL", "logs-relay.internal:443")).get("pilotfish.sinks.datadog-logs.url"));
+        assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_LOGS_ENABLED", "true")));
+    }
+
+    @Test
+    void aFireLensConfigurationTurnsLogsOnUnlessDdLogsEnabledSaysOtherwise(@TempDir Path dir) throws Exception {
+        Path conf = Files.writeString(dir.resolve("fluent-bit.conf"), "[OUTPUT]\n    Name datadog\n    Match *\n");
+        String variable = DatadogEnvironment.FIRELENS_CONFIG_VARIABLE;
+
+        Map<String, String> router = DatadogEnvironment.translate(Map.of(variable, conf.toString()));
+        assertEquals("true", router.get("pilotfish.collectors.fluent-forward.enabled"));
+        assertEquals("true", router.get("pilotfish.sinks.datadog-logs.enabled"));
+
+        Map<String, String> off = DatadogEnvironment.translate(Map.of(variable, conf.toString(),
+                "DD_LOGS_ENABLED", "false"));
+        assertEquals("false", off.get("pilotfish.collectors.fluent-forward.enabled"));
+        assertEquals("false", off.get("pilotfish.sinks.datadog-logs.enabled"));
+
+        Map<String, String> notRouter = DatadogEnvironment.translate(Map.of(variable,
+                dir.resolve("absent.conf").toString()));
+        assertEquals(null, notRouter.get("pilotfish.collectors.fluent-forward.enabled"),
+                "no FireLens configuration, no DD_LOGS_ENABLED: the packaged default (off) holds");
     }
 }

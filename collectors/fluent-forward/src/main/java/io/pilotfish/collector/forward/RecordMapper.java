@@ -1,0 +1,178 @@
+package io.pilotfish.collector.forward;
+
+import io.pilotfish.collector.forward.firelens.EcsProviderTags;
+import io.pilotfish.collector.forward.firelens.FireLensRoutes;
+import io.pilotfish.spi.signal.LogRecord;
+import io.pilotfish.spi.signal.TagSet;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Turns one forward record (a map) into a {@link LogRecord}, reading the fields FireLens's {@code awsfirelens} driver
+ * and Docker's {@code fluentd} driver write.
+ *
+ * <ul>
+ *   <li>route: the FireLens output whose {@code Match} takes the record's tag ({@link FireLensRoutes}); a record no
+ *       datadog output takes is not sent, as in Fluent Bit. Without a FireLens configuration every record is sent.</li>
+ *   <li>message: the route's {@code dd_message_key} field; without one the {@code log} field (what the drivers write
+ *       the line to), else {@code message}, else the whole record as JSON. Datadog's Fluent Bit output renames the
+ *       {@code dd_message_key} field to {@code message}; ECS's Datadog guide sets it to {@code log}. The field taken
+ *       is not repeated in the attributes.</li>
+ *   <li>status: {@code error} for {@code source: stderr}, {@code info} for {@code stdout}, else "" (the intake
+ *       decides from the line); service, source and hostname from the route ({@code dd_service}, {@code dd_source},
+ *       {@code dd_hostname}).</li>
+ *   <li>tags: the ECS tags the Datadog Agent's tagger gives the container, from the FireLens fields
+ *       ({@code container_name}, {@code container_id}, {@code task_arn}, {@code task_family}, {@code task_name},
+ *       {@code task_version}, {@code ecs_cluster_name}, {@code cluster_name}), {@code ecs_container_name} from a tag
+ *       of the form {@code <container>-firelens-<task id>}, then the route's {@code dd_tags}. With
+ *       {@code provider ecs} the ECS fields leave the attributes and add Fluent Bit's own tags ({@code task_id},
+ *       {@code region}, {@code container_image}), as its datadog output does.</li>
+ *   <li>attributes: every other field, as sent. The fluent tag is not sent (Fluent Bit's output sends it only with
+ *       {@code include_tag_key}).</li>
+ * </ul>
+ * A message longer than {@code maxLineBytes} is cut there, at a character boundary. Stateless; thread-safe.
+ */
+final class RecordMapper {
+
+    static final String FIRELENS_INFIX = "-firelens-";
+
+    private final int maxLineBytes;
+    private final FireLensRoutes routes;
+    private final Function<String, TagSet> containerTags;
+
+    /**
+     * @param containerTags the tags the task metadata gives a container id (the Agent's tagger, high cardinality);
+     *                      for "" or an unknown id, the task's
+     */
+    RecordMapper(int maxLineBytes, FireLensRoutes routes, Function<String, TagSet> containerTags) {
+        this.maxLineBytes = maxLineBytes;
+        this.routes = routes;
+        this.containerTags = containerTags;
+    }
+
+    RecordMapper(int maxLineBytes, FireLensRoutes routes) {
+        this(maxLineBytes, routes, id -> TagSet.EMPTY);
+    }
+
+    /**
+     * What one record became, and whether its message was cut; no record when a FireLens filter dropped it
+     * ({@link #filtered}) or no datadog output takes its tag.
+     */
+    record Mapped(LogRecord record, boolean cut, boolean filtered) {
+        static final Mapped UNROUTED = new Mapped(null, false, false);
+        static final Mapped FILTERED = new Mapped(null, false, true);
+    }
+
+    Mapped map(String tag, long timestampMillis, Map<String, Object> received) {
+        Optional<FireLensRoutes.DatadogRoute> found = routes.route(tag);
+        if (found.isEmpty()) {
+            return Mapped.UNROUTED;
+        }
+        Map<String, Object> fields = routes.filter(tag, received);
+        if (fields == null) {
+            return Mapped.FILTERED;
+        }
+        FireLensRoutes.DatadogRoute route = found.get();
+        String messageKey = !route.messageKey().isEmpty() ? route.messageKey()
+                : fields.get("log") instanceof String ? "log"
+                : fields.get("message") instanceof String ? "message" : null;
+        byte[] message;
+        Map<String, Object> attributes = new LinkedHashMap<>(fields.size() + 1);
+        if (messageKey != null && fields.get(messageKey) != null) {
+            Object value = fields.get(messageKey);
+            message = (value instanceof String text ? text : Json.write(value)).getBytes(StandardCharsets.UTF_8);
+            fields.forEach((k, v) -> {
+                if (!k.equals(messageKey)) {
+                    attributes.put(k, v);
+                }
+            });
+        } else {
+            message = Json.write(fields).getBytes(StandardCharsets.UTF_8);
+            attributes.putAll(fields);
+        }
+        boolean cut = false;
+        if (message.length > maxLineBytes) {
+            message = cut(message, maxLineBytes);
+            cut = true;
+        }
+        String status = switch (String.valueOf(fields.get("source"))) {
+            case "stderr" -> "error";
+            case "stdout" -> "info";
+            default -> "";
+        };
+        Set<String> tags = new LinkedHashSet<>(containerTags.apply(text(fields, "container_id")));
+        tags.addAll(tags(tag, fields));
+        tags.addAll(route.tags());
+        Map<String, Object> sent = attributes;
+        if (route.ecsProvider()) {
+            EcsProviderTags.Remapped remapped = EcsProviderTags.remap(attributes);
+            tags.addAll(remapped.tags());
+            sent = remapped.attributes();
+        }
+        return new Mapped(new LogRecord(message, timestampMillis, status, route.service(), route.source(),
+                route.hostname(), tags.isEmpty() ? TagSet.EMPTY : TagSet.of(tags), sent), cut, false);
+    }
+
+    /** The ECS tags the FireLens fields and the fluent tag give. */
+    static TagSet tags(String tag, Map<String, Object> fields) {
+        List<String> tags = new ArrayList<>(12);
+        String definition = text(fields, "ecs_task_definition");
+        int colon = definition.lastIndexOf(':');
+        if (colon > 0) {
+            String family = definition.substring(0, colon);
+            add(tags, "task_name", family); // the Agent keeps task_name (= family) beside task_family
+            add(tags, "task_family", family);
+            add(tags, "task_version", definition.substring(colon + 1));
+        } else {
+            add(tags, "task_name", definition);
+            add(tags, "task_family", definition);
+        }
+        String cluster = text(fields, "ecs_cluster");
+        // FireLens writes the cluster's name; an ARN (some setups) is cut to its name, as the Agent's tag holds.
+        int slash = cluster.lastIndexOf('/');
+        if (cluster.startsWith("arn:") && slash >= 0) {
+            cluster = cluster.substring(slash + 1);
+        }
+        add(tags, "cluster_name", cluster);
+        add(tags, "ecs_cluster_name", cluster);
+        add(tags, "task_arn", text(fields, "ecs_task_arn"));
+        int firelens = tag.lastIndexOf(FIRELENS_INFIX);
+        if (firelens > 0) {
+            add(tags, "ecs_container_name", tag.substring(0, firelens));
+        }
+        add(tags, "container_name", stripSlash(text(fields, "container_name")));
+        add(tags, "container_id", text(fields, "container_id"));
+        return tags.isEmpty() ? TagSet.EMPTY : TagSet.of(tags);
+    }
+
+    /** Docker's fluentd driver writes the name with its leading slash ({@code /ecs-web-1-app-...}). */
+    private static String stripSlash(String name) {
+        return name.startsWith("/") ? name.substring(1) : name;
+    }
+
+    private static String text(Map<String, Object> fields, String key) {
+        return fields.get(key) instanceof String s ? s.trim() : "";
+    }
+
+    private static void add(List<String> tags, String key, String value) {
+        if (!value.isEmpty()) {
+            tags.add(key + ":" + value);
+        }
+    }
+
+    /** The first {@code max} bytes or fewer, ending on a whole UTF-8 character. */
+    static byte[] cut(byte[] utf8, int max) {
+        int end = max;
+        while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
+            end--; // utf8[end] continues a character that starts before it: cut before that character
+        }
+        return java.util.Arrays.copyOf(utf8, end);
+    }
+}
