@@ -23,7 +23,9 @@ if ! answers; then
   rm -f "$socket"
   log="${TMPDIR:-/tmp}/pilotfish-podman-service.log"
   echo "ensure-podman: starting podman system service at $socket (log: $log)" >&2
-  setsid nohup podman system service --time=0 "unix://$socket" >"$log" 2>&1 < /dev/null &
+  # From /: the service outlives this checkout, and conmon fails every container start once the service's working
+  # directory is deleted ("Failed to get working directory").
+  (cd / && setsid nohup podman system service --time=0 "unix://$socket" >"$log" 2>&1 < /dev/null &)
   for _ in $(seq 1 60); do
     answers && break
     sleep 0.5
