@@ -24,8 +24,9 @@ if ! answers; then
   log="${TMPDIR:-/tmp}/pilotfish-podman-service.log"
   echo "ensure-podman: starting podman system service at $socket (log: $log)" >&2
   # From /: the service outlives this checkout, and conmon fails every container start once the service's working
-  # directory is deleted ("Failed to get working directory").
-  (cd / && setsid nohup podman system service --time=0 "unix://$socket" >"$log" 2>&1 < /dev/null &)
+  # directory is deleted ("Failed to get working directory"). The redirections are the subshell's own, so that
+  # nothing left running holds the caller's output open (Maven's exec waits for its end).
+  (cd / && exec setsid nohup podman system service --time=0 "unix://$socket") >"$log" 2>&1 < /dev/null &
   for _ in $(seq 1 60); do
     answers && break
     sleep 0.5
