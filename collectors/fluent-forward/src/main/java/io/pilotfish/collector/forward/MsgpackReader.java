@@ -1,5 +1,6 @@
 package io.pilotfish.collector.forward;
 
+import io.pilotfish.spi.Utf8;
 import io.pilotfish.collector.forward.ForwardException.Reason;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

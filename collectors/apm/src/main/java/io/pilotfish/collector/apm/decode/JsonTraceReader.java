@@ -1,5 +1,6 @@
 package io.pilotfish.collector.apm.decode;
 
+import io.pilotfish.spi.Utf8;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,5 +1,6 @@
 package io.pilotfish.collector.apm.decode;
 
+import io.pilotfish.spi.Utf8;
 import io.pilotfish.collector.apm.decode.TraceDecodeException.Reason;
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.pilotfish.collector.apm.decode;
 
+import io.pilotfish.spi.Utf8;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

@@ -1,23 +1,23 @@
-package io.pilotfish.collector.forward;
+package io.pilotfish.spi;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * UTF-8 as the Datadog Agent repairs it: text that is not valid UTF-8 is repaired, not refused, and every byte that does
- * not start a valid sequence becomes one U+FFFD (Go's {@code utf8.DecodeRune} steps over one byte on an error, and
+ * UTF-8 as the Datadog Agent reads it, for the trace decoders and the log receivers alike: text that is not valid
+ * UTF-8 is repaired, not refused, and every byte that does not start a valid sequence becomes one U+FFFD (Go's {@code utf8.DecodeRune} steps over one byte on an error, and
  * the agent's decoders, msgpack and JSON alike, write one replacement per step). So a truncated three-byte sequence
  * gives two replacements, where Java's decoder would give one.
  */
-final class Utf8 {
+public final class Utf8 {
 
-    static final char REPLACEMENT = '\uFFFD';
+    public static final char REPLACEMENT = '\uFFFD';
     private static final byte[] REPLACEMENT_BYTES = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
 
     private Utf8() {
     }
 
     /** The text of {@code b[off, off + len)}, repaired as above. */
-    static String decode(byte[] b, int off, int len) {
+    public static String decode(byte[] b, int off, int len) {
         // The JDK's decoder scans for ASCII with vector instructions. Valid UTF-8 it reads exactly as Go does, and
         // anything it had to replace shows as U+FFFD, so only text with a U+FFFD (replaced, or sent as such) takes
         // the slow path below, which counts replacements as Go does.
@@ -49,7 +49,7 @@ final class Utf8 {
     }
 
     /** The index of the first byte of {@code b[from, to)} that does not start a valid sequence, or -1. */
-    static int firstInvalid(byte[] b, int from, int to) {
+    public static int firstInvalid(byte[] b, int from, int to) {
         int i = from;
         while (i < to) {
             if (b[i] >= 0) {
@@ -66,7 +66,7 @@ final class Utf8 {
     }
 
     /** How many bytes of {@code b[from, to)} are each replaced by U+FFFD. */
-    static int invalidBytes(byte[] b, int from, int to) {
+    public static int invalidBytes(byte[] b, int from, int to) {
         int count = 0;
         for (int i = firstInvalid(b, from, to); i >= 0 && i < to; ) {
             int n = sequenceLength(b, i, to);
@@ -81,7 +81,7 @@ final class Utf8 {
     }
 
     /** {@code b[from, to)} with every invalid byte replaced by the three bytes of U+FFFD. */
-    static byte[] repair(byte[] b, int from, int to, int invalidBytes) {
+    public static byte[] repair(byte[] b, int from, int to, int invalidBytes) {
         byte[] out = new byte[to - from + 2 * invalidBytes];
         int o = 0;
         for (int i = from; i < to; ) {
@@ -103,7 +103,7 @@ final class Utf8 {
      * {@code s} with every unpaired surrogate replaced by U+FFFD: a JSON escape such as <code>"&#92;ud800"</code>
      * decodes to one, and Go's JSON decoder replaces them so that all text stays valid UTF-8.
      */
-    static String replaceLoneSurrogates(String s) {
+    public static String replaceLoneSurrogates(String s) {
         int n = s.length();
         int i = 0;
         while (i < n && !Character.isSurrogate(s.charAt(i))) {
@@ -128,7 +128,7 @@ final class Utf8 {
      * The length of the valid sequence that starts at {@code b[i]} (1 to 4), or 0: Go's rules, which are Unicode's
      * (no overlong forms, no surrogates, nothing above U+10FFFF, no sequence cut short by {@code end}).
      */
-    static int sequenceLength(byte[] b, int i, int end) {
+    public static int sequenceLength(byte[] b, int i, int end) {
         int b0 = b[i] & 0xFF;
         if (b0 < 0x80) {
             return 1;
