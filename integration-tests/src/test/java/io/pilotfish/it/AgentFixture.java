@@ -33,6 +33,12 @@ final class AgentFixture implements AutoCloseable {
     /** One client, so polling the figures holds one connection, well within the status listener's cap. */
     private static final java.net.http.HttpClient STATUS_CLIENT = java.net.http.HttpClient.newHttpClient();
 
+    /**
+     * The simulated apps run for ever, so a stopping agent would wait {@code shutdown.linger} for them each time; the
+     * tests stop it on purpose, and LogRouterStopIT tests the wait itself.
+     */
+    static final String NO_LINGER = "0s";
+
     private AgentFixture(EcsMetadataSimulator task) {
         this.task = task;
         this.intake = IntakeRecorder.builder().acceptKeys(apiKey).start();
@@ -53,6 +59,7 @@ final class AgentFixture implements AutoCloseable {
     /** The agent with only what a task definition gives it: the metadata URI, the key and the intake URL. */
     AgentProcess.Builder agent() {
         return AgentProcess.builder()
+                .property("pilotfish.shutdown.linger", NO_LINGER)
                 .env("ECS_CONTAINER_METADATA_URI_V4", task.v4Uri().toString())
                 .env("DD_API_KEY", apiKey)
                 .env("DD_DOGSTATSD_PORT", Integer.toString(dogstatsdPort))
@@ -69,6 +76,7 @@ final class AgentFixture implements AutoCloseable {
         AgentProcess.Builder builder = AgentProcess.builder();
         task.environmentWithCredentials().forEach(builder::env);
         return builder
+                .property("pilotfish.shutdown.linger", NO_LINGER)
                 .property("pilotfish.status.port", Integer.toString(statusPort))
                 .env("AWS_ENDPOINT_URL_SSM", ssmEndpoint.toString())
                 .env("AWS_REGION", "us-east-1")

@@ -28,7 +28,8 @@ class ReloadWithoutSsmIT {
     private static AgentProcess.Builder agentFrom(AgentFixture fixture, Sources sources) {
         AgentProcess.Builder builder = AgentProcess.builder()
                 .env("ECS_CONTAINER_METADATA_URI_V4", fixture.task.v4Uri().toString())
-                .property("pilotfish.status.port", Integer.toString(fixture.statusPort));
+                .property("pilotfish.status.port", Integer.toString(fixture.statusPort))
+                .property("pilotfish.shutdown.linger", AgentFixture.NO_LINGER);
         String port = Integer.toString(fixture.dogstatsdPort);
         String url = fixture.intake.uri().toString();
         return switch (sources) {

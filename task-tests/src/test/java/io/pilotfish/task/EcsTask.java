@@ -115,6 +115,7 @@ final class EcsTask implements AutoCloseable {
     private final List<Future<?>> monitors = new ArrayList<>();
     private volatile boolean stopping;
     private StartHook onStarted = r -> { };
+    private java.util.function.Consumer<Running> onStopped = r -> { };
 
     /** Called right after a container started (to register it where ECS would list it). */
     interface StartHook {
@@ -137,6 +138,11 @@ final class EcsTask implements AutoCloseable {
 
     void onStarted(StartHook hook) {
         this.onStarted = hook;
+    }
+
+    /** Called once a container stopped (ECS then shows it {@code STOPPED} in the task metadata). */
+    void onStopped(java.util.function.Consumer<Running> hook) {
+        this.onStopped = hook;
     }
 
     TaskDefinition definition() {
@@ -414,6 +420,7 @@ final class EcsTask implements AutoCloseable {
         InspectContainerResponse.ContainerState state = inspect(r).getState();
         r.exitCode = state.getExitCodeLong();
         r.oomKilled = state.getOOMKilled();
+        onStopped.accept(r);
     }
 
     InspectContainerResponse inspect(Running r) {

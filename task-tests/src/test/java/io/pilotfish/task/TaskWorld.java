@@ -105,6 +105,12 @@ final class TaskWorld implements AutoCloseable {
         }
         this.task = new EcsTask(definition, launches);
         this.task.onStarted(this::registerApp);
+        // The agent waits at its SIGTERM while the task's other containers run: ECS shows them stopped as they stop.
+        this.task.onStopped(r -> {
+            if (!r.definition.name().equals(AGENT) && r.exitCode != null) {
+                metadata.stopContainer(r.definition.name(), r.exitCode.intValue());
+            }
+        });
     }
 
     /**

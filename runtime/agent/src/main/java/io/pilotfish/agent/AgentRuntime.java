@@ -196,10 +196,21 @@ public final class AgentRuntime {
         return io.pilotfish.agent.status.Health.of(running(), pipeline.deadParts(), config.agent().degradedIsHealthy());
     }
 
-    /** Flushes within the configured deadline, then stops the threads. Returns items dropped at the deadline. */
+    /**
+     * Keeps accepting while the task's other containers run ({@link ShutdownLinger}, at most
+     * {@code shutdown.linger} and half the deadline), then flushes within what is left of the configured deadline and
+     * stops the threads. Returns items dropped at the deadline.
+     */
     public long shutdown() {
         stopping = true;
-        long dropped = pipeline.shutdown(config.agent().shutdownDeadline());
+        Duration deadline = config.agent().shutdownDeadline();
+        // Half the deadline at most, so what arrives while waiting still has time to be sent.
+        Duration lingerCap = deadline.dividedBy(2);
+        Duration linger = config.agent().shutdownLinger().compareTo(lingerCap) > 0 ? lingerCap
+                : config.agent().shutdownLinger();
+        Duration waited = new ShutdownLinger(metadata).await(linger);
+        long dropped = pipeline.shutdown(deadline.minus(waited).compareTo(Duration.ofMillis(100)) < 0
+                ? Duration.ofMillis(100) : deadline.minus(waited));
         scheduler.shutdownNow();
         exportExecutor.shutdown();
         try {

@@ -18,6 +18,9 @@ import java.util.Optional;
  * @param hostname          reported host, empty by default (a Fargate task has no host)
  * @param tags              global tags ({@code DD_TAGS} plus env/service/version)
  * @param shutdownDeadline  how long shutdown may take to flush, below ECS's default 30 s stop timeout
+ * @param shutdownLinger    the longest part of that deadline spent still accepting data while the task's other
+ *                          containers are running (they stop at the same SIGTERM, and send their last logs, metrics
+ *                          and traces as they do)
  * @param telemetryInterval how often the agent's own {@code pilotfish.*} metrics are shipped, when they are
  * @param shipTelemetry     send the agent's own {@code pilotfish.*} metrics to the sinks (Datadog bills them as custom
  *                          metrics); off by default: they stay in {@code pilotfish status} and on {@code /metrics}
@@ -27,8 +30,8 @@ import java.util.Optional;
  *                          check as degraded, with the reason, instead of failing it
  */
 public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> ddUrl, String hostname, TagSet tags,
-                          Duration shutdownDeadline, Duration telemetryInterval, boolean shipTelemetry,
-                          Optional<URI> httpsProxy, SsmOptions ssm, StatusOptions status, boolean degradedIsHealthy) {
+                          Duration shutdownDeadline, Duration shutdownLinger, Duration telemetryInterval,
+                          boolean shipTelemetry, Optional<URI> httpsProxy, SsmOptions ssm, StatusOptions status, boolean degradedIsHealthy) {
 
     /**
      * Where configuration comes from in SSM Parameter Store.
@@ -58,6 +61,8 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
     public static final int DEFAULT_STATUS_PORT = 5001;
 
     public static final String DEFAULT_SITE = "datadoghq.com";
+    /** Apps on SIGTERM flush and exit within seconds; half the 20 s deadline still leaves 10 s to send. */
+    public static final Duration DEFAULT_SHUTDOWN_LINGER = Duration.ofSeconds(10);
 
     static AgentConfig read(PluginConfig config) {
         String site = config.string("datadog.site", DEFAULT_SITE).toLowerCase(java.util.Locale.ROOT);
@@ -77,6 +82,11 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
         Duration deadline = config.duration("shutdown.deadline", Duration.ofSeconds(20));
         if (deadline.isZero()) {
             config.problem("shutdown.deadline", "must be longer than zero (ECS kills the task 30 s after SIGTERM by default)");
+        }
+        Duration linger = config.duration("shutdown.linger", DEFAULT_SHUTDOWN_LINGER);
+        if (linger.isNegative()) {
+            config.problem("shutdown.linger", "expected 0s (flush at once) or a positive duration; at most half of "
+                    + "shutdown.deadline is spent waiting for the task's other containers to stop");
         }
         Duration telemetryInterval = config.duration("telemetry.interval", Duration.ofSeconds(10));
         if (telemetryInterval.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -104,7 +114,7 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
             config.problem("health.degraded", "expected fail (a failed or stopped listener, collector or sink fails the "
                     + "health check) or report (the health check passes and says degraded, with the reason)");
         }
-        return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, telemetryInterval,
+        return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, linger, telemetryInterval,
                 shipTelemetry, proxy, ssm, status, degraded.equals("report"));
     }
 

@@ -129,6 +129,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theShutdownLingerDefaultsToTenSecondsAndANegativeOneIsRefusedByName() {
+        assertEquals(java.time.Duration.ofSeconds(10), loader.load(props()).agent().shutdownLinger());
+        assertEquals(java.time.Duration.ZERO,
+                loader.load(props("pilotfish.shutdown.linger", "0s")).agent().shutdownLinger());
+        LoadedConfig config = loader.load(props("pilotfish.shutdown.linger", "-5s"));
+        assertFalse(config.valid());
+        assertTrue(config.describeProblems().contains("pilotfish.shutdown.linger"), config.describeProblems());
+    }
+
+    @Test
     void theOldTelemetrySwitchNamesItsReplacementAndTheNewOnesAreChecked() {
         LoadedConfig config = loader.load(props("pilotfish.telemetry.enabled", "true",
                 "pilotfish.health.degraded", "ignore"));
