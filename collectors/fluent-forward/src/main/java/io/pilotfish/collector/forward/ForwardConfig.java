@@ -26,11 +26,13 @@ import java.util.Optional;
  * @param udpHeartbeat         whether UDP heartbeats on the same port are answered (key {@code udp-heartbeat})
  * @param routes               what the FireLens configuration (key {@code firelens-config}) asks per container; every
  *                             record goes to Datadog as it is when there is none
+ * @param containerCollectAll  records no FireLens datadog output takes are sent too, as the Agent's
+ *                             {@code DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL} (key {@code container-collect-all})
  */
 public record ForwardConfig(String bind, int port, Optional<Path> socket, Optional<Secret> sharedKey,
                             long maxFrameBytes, long maxDecompressedBytes, int maxLineBytes, int maxConnections,
                             long maxBufferedBytes, Duration idleTimeout, boolean udpHeartbeat,
-                            FireLensRoutes routes) {
+                            FireLensRoutes routes, boolean containerCollectAll) {
 
     public static final int DEFAULT_PORT = 24224;
     public static final String DEFAULT_BIND = "127.0.0.1";

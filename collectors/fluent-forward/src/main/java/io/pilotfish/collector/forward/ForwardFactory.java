@@ -64,7 +64,7 @@ public final class ForwardFactory implements CollectorFactory<ForwardConfig> {
         }
         boolean heartbeat = config.bool("udp-heartbeat", true);
         return new ForwardConfig(bind, port, socket, sharedKey, maxFrame, maxDecompressed, maxLine, maxConnections,
-                maxBuffered, idle, heartbeat, routes(config));
+                maxBuffered, idle, heartbeat, routes(config), config.bool("container-collect-all", false));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.pilotfish.collector.forward;
 
 import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.ecs.Cardinality;
+import io.pilotfish.spi.ecs.ContainerMetadata;
 import io.pilotfish.spi.PluginContext;
 import io.pilotfish.spi.Receiver;
 import io.pilotfish.spi.SelfTelemetry;
@@ -90,7 +91,10 @@ public final class ForwardReceiver implements Receiver {
     @Override
     public CompletionStage<Void> start(Emitter emitter) {
         this.emitter = emitter;
-        RecordMapper mapper = new RecordMapper(config.maxLineBytes(), config.routes(), this::containerTags);
+        RecordMapper mapper = new RecordMapper(config.maxLineBytes(), config.routes(), this::containerTags,
+                this::container, config.containerCollectAll())
+                .onLabelProblem((container, problem) -> context.log().warn("container_label",
+                        "container " + container + ": " + problem + "; its logs are sent without it"));
         decoders = ThreadLocal.withInitial(() -> new ForwardDecoder(config.maxFrameBytes(),
                 config.maxDecompressedBytes(), mapper, () -> context.clock().millis()));
         for (String ignored : config.routes().ignoredOutputs()) {
@@ -132,6 +136,16 @@ public final class ForwardReceiver implements Receiver {
     private TagSet containerTags(String containerId) {
         return context.metadata().current().map(task -> task.containerTags(containerId, Cardinality.HIGH))
                 .orElse(TagSet.EMPTY);
+    }
+
+    /** The container of the task with this Docker id, else this name; none before the task metadata is known. */
+    private Optional<ContainerMetadata> container(String dockerId, String name) {
+        return context.metadata().current().flatMap(task -> {
+            Optional<ContainerMetadata> byId = dockerId.isEmpty() ? Optional.empty()
+                    : task.task().container(dockerId);
+            return byId.isPresent() || name.isEmpty() ? byId : task.task().containers().stream()
+                    .filter(c -> c.name().equals(name)).findFirst();
+        });
     }
 
     /** The TCP port bound (the configured one, or the one the OS chose for port 0 in tests); -1 before. */

@@ -2,6 +2,7 @@ package io.pilotfish.collector.forward;
 
 import io.pilotfish.collector.forward.firelens.EcsProviderTags;
 import io.pilotfish.collector.forward.firelens.FireLensRoutes;
+import io.pilotfish.spi.ecs.ContainerMetadata;
 import io.pilotfish.spi.signal.LogRecord;
 import io.pilotfish.spi.signal.TagSet;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -43,43 +45,74 @@ final class RecordMapper {
 
     static final String FIRELENS_INFIX = "-firelens-";
 
+    private static final int MAX_CACHED_LABELS = 256;
+
     private final int maxLineBytes;
     private final FireLensRoutes routes;
     private final Function<String, TagSet> containerTags;
+    private final ContainerLookup containers;
+    private final boolean collectAll;
+    /** Parsed labels by container id, with the raw label they came from (a task's containers; cleared if it grows). */
+    private final Map<String, CachedLabels> labels = new ConcurrentHashMap<>();
+    private volatile java.util.function.BiConsumer<String, String> problems;
+
+    /** The task's containers as the metadata lists them, found by Docker id or by name. */
+    interface ContainerLookup {
+        ContainerLookup NONE = (id, name) -> Optional.empty();
+
+        Optional<ContainerMetadata> find(String dockerId, String name);
+    }
+
+    private record CachedLabels(Map<String, String> raw, ContainerLogLabels parsed) {
+    }
 
     /**
      * @param containerTags the tags the task metadata gives a container id (the Agent's tagger, high cardinality);
      *                      for "" or an unknown id, the task's
+     * @param containers    the container a record comes from, for its Datadog labels
+     * @param collectAll    {@code DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL}: records no datadog output takes are sent too
      */
-    RecordMapper(int maxLineBytes, FireLensRoutes routes, Function<String, TagSet> containerTags) {
+    RecordMapper(int maxLineBytes, FireLensRoutes routes, Function<String, TagSet> containerTags,
+                 ContainerLookup containers, boolean collectAll) {
         this.maxLineBytes = maxLineBytes;
         this.routes = routes;
         this.containerTags = containerTags;
+        this.containers = containers;
+        this.collectAll = collectAll;
     }
 
     RecordMapper(int maxLineBytes, FireLensRoutes routes) {
-        this(maxLineBytes, routes, id -> TagSet.EMPTY);
+        this(maxLineBytes, routes, id -> TagSet.EMPTY, ContainerLookup.NONE, false);
     }
 
     /**
      * What one record became, and whether its message was cut; no record when a FireLens filter dropped it
-     * ({@link #filtered}) or no datadog output takes its tag.
+     * ({@link #filtered}) or no datadog output takes its tag. {@code stream} names where the line came from (the
+     * container and its stdout or stderr), for multi-line aggregation; {@code labels} what its container's Datadog
+     * labels say.
      */
-    record Mapped(LogRecord record, boolean cut, boolean filtered) {
-        static final Mapped UNROUTED = new Mapped(null, false, false);
-        static final Mapped FILTERED = new Mapped(null, false, true);
+    record Mapped(LogRecord record, boolean cut, boolean filtered, String stream, ContainerLogLabels labels) {
+        static final Mapped UNROUTED = new Mapped(null, false, false, "", ContainerLogLabels.NONE);
+        static final Mapped FILTERED = new Mapped(null, false, true, "", ContainerLogLabels.NONE);
     }
 
     Mapped map(String tag, long timestampMillis, Map<String, Object> received) {
+        String containerId = text(received, "container_id");
+        int firelens = tag.lastIndexOf(FIRELENS_INFIX);
+        String containerName = firelens > 0 ? tag.substring(0, firelens) : "";
+        ContainerLogLabels container = labelsOf(containerId, containerName);
         Optional<FireLensRoutes.DatadogRoute> found = routes.route(tag);
-        if (found.isEmpty()) {
+        // As the Agent: a container with a logs label, or every container with collect-all, is collected even when
+        // no FireLens datadog output takes it.
+        boolean byLabelOrAll = found.isEmpty() && (container.labelled() || collectAll);
+        if (found.isEmpty() && !byLabelOrAll) {
             return Mapped.UNROUTED;
         }
         Map<String, Object> fields = routes.filter(tag, received);
         if (fields == null) {
             return Mapped.FILTERED;
         }
-        FireLensRoutes.DatadogRoute route = found.get();
+        FireLensRoutes.DatadogRoute route = found.orElseGet(FireLensRoutes.DatadogRoute::everything);
         String messageKey = !route.messageKey().isEmpty() ? route.messageKey()
                 : fields.get("log") instanceof String ? "log"
                 : fields.get("message") instanceof String ? "message" : null;
@@ -110,14 +143,60 @@ final class RecordMapper {
         Set<String> tags = new LinkedHashSet<>(containerTags.apply(text(fields, "container_id")));
         tags.addAll(tags(tag, fields));
         tags.addAll(route.tags());
+        tags.addAll(container.tags());
+        // The output's options first (what the user wrote for FireLens), then the labels; a container collected
+        // without either gets its short image name, as the Agent names a container's logs.
+        String service = first(route.service(), container.service(), byLabelOrAll ? container.shortImage() : "");
+        String source = first(route.source(), container.source(), byLabelOrAll ? container.shortImage() : "");
         Map<String, Object> sent = attributes;
         if (route.ecsProvider()) {
             EcsProviderTags.Remapped remapped = EcsProviderTags.remap(attributes);
             tags.addAll(remapped.tags());
             sent = remapped.attributes();
         }
-        return new Mapped(new LogRecord(message, timestampMillis, status, route.service(), route.source(),
-                route.hostname(), tags.isEmpty() ? TagSet.EMPTY : TagSet.of(tags), sent), cut, false);
+        String stream = (containerId.isEmpty() ? tag : containerId) + "/" + text(fields, "source");
+        return new Mapped(new LogRecord(message, timestampMillis, status, service, source,
+                route.hostname(), tags.isEmpty() ? TagSet.EMPTY : TagSet.of(tags), sent), cut, false, stream,
+                container);
+    }
+
+    private static String first(String... candidates) {
+        for (String candidate : candidates) {
+            if (!candidate.isEmpty()) {
+                return candidate;
+            }
+        }
+        return "";
+    }
+
+    private ContainerLogLabels labelsOf(String containerId, String containerName) {
+        if (containerId.isEmpty() && containerName.isEmpty()) {
+            return ContainerLogLabels.NONE;
+        }
+        Optional<ContainerMetadata> found = containers.find(containerId, containerName);
+        if (found.isEmpty()) {
+            return ContainerLogLabels.NONE;
+        }
+        ContainerMetadata container = found.get();
+        CachedLabels cached = labels.get(container.dockerId());
+        if (cached != null && cached.raw().equals(container.labels())) {
+            return cached.parsed();
+        }
+        ContainerLogLabels parsed = ContainerLogLabels.of(container);
+        if (labels.size() >= MAX_CACHED_LABELS) {
+            labels.clear();
+        }
+        labels.put(container.dockerId(), new CachedLabels(container.labels(), parsed));
+        if (!parsed.problem().isEmpty() && problems != null) {
+            problems.accept(container.name(), parsed.problem());
+        }
+        return parsed;
+    }
+
+    /** Told once per container (and label value) whose Datadog logs label could not be read. */
+    RecordMapper onLabelProblem(java.util.function.BiConsumer<String, String> listener) {
+        this.problems = listener;
+        return this;
     }
 
     /** The ECS tags the FireLens fields and the fluent tag give. */
@@ -143,9 +222,9 @@ final class RecordMapper {
         add(tags, "cluster_name", cluster);
         add(tags, "ecs_cluster_name", cluster);
         add(tags, "task_arn", text(fields, "ecs_task_arn"));
-        int firelens = tag.lastIndexOf(FIRELENS_INFIX);
-        if (firelens > 0) {
-            add(tags, "ecs_container_name", tag.substring(0, firelens));
+        int firelensInfix = tag.lastIndexOf(FIRELENS_INFIX);
+        if (firelensInfix > 0) {
+            add(tags, "ecs_container_name", tag.substring(0, firelensInfix));
         }
         add(tags, "container_name", stripSlash(text(fields, "container_name")));
         add(tags, "container_id", text(fields, "container_id"));

@@ -93,11 +93,98 @@ class RecordMapperTest {
     void theTaskMetadataGivesTheContainersTagsAsTheAgentsTaggerWould() {
         RecordMapper mapper = new RecordMapper(1024, FireLensRoutes.none(),
                 id -> id.startsWith("0f7c") ? TagSet.of("task_arn:arn:from-metadata", "container_id:" + id,
-                        "image_tag:1.4.2") : TagSet.of("task_arn:arn:from-metadata"));
+                        "image_tag:1.4.2") : TagSet.of("task_arn:arn:from-metadata"), RecordMapper.ContainerLookup.NONE,
+                false);
         LogRecord fromDriver = mapper.map("app", 1, driverRecord("x", "stdout")).record();
         assertTrue(fromDriver.tags().containsAll(List.of("task_arn:arn:from-metadata", "image_tag:1.4.2",
                 "container_name:checkout")), fromDriver.tags().toString());
         LogRecord fromLibrary = mapper.map("app.events", 1, Map.of("message", "hi")).record();
         assertEquals(TagSet.of("task_arn:arn:from-metadata"), fromLibrary.tags(), "no container: the task's tags");
+    }
+
+    private static final String WORKER_ID = "0f7c9d2e4b6a48d1a3c5e7f9b1d3f5a7-555";
+
+    private static io.pilotfish.spi.ecs.ContainerMetadata container(String dockerId, String name, String image,
+                                                                    Map<String, String> labels) {
+        return new io.pilotfish.spi.ecs.ContainerMetadata(dockerId, name, "ecs-" + name, image, "sha256:1", labels,
+                "RUNNING", "RUNNING", java.util.OptionalInt.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty(), "NORMAL", java.util.OptionalInt.empty(), java.util.Optional.empty(),
+                List.of());
+    }
+
+    private static RecordMapper.ContainerLookup only(io.pilotfish.spi.ecs.ContainerMetadata c) {
+        return (id, name) -> id.equals(c.dockerId()) || name.equals(c.name()) ? java.util.Optional.of(c)
+                : java.util.Optional.empty();
+    }
+
+    private static Map<String, Object> workerRecord(String line) {
+        Map<String, Object> fields = driverRecord(line, "stdout");
+        fields.put("container_id", WORKER_ID);
+        fields.put("container_name", "/worker");
+        return fields;
+    }
+
+    /**
+     * The generated configuration sends worker's logs to CloudWatch only. A com.datadoghq.ad.logs label makes the
+     * Agent collect a container anyway, with the label's source, service, tags and rules.
+     */
+    @Test
+    void aContainersDatadogLogsLabelCollectsItWithItsSourceServiceAndTags() throws Exception {
+        var worker = container(WORKER_ID, "worker", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/worker:2.0",
+                Map.of("com.datadoghq.ad.logs", "[{\"source\":\"python\",\"service\":\"billing\","
+                        + "\"tags\":[\"team:billing\"],\"log_processing_rules\":[{\"type\":\"exclude_at_match\","
+                        + "\"name\":\"no_health\",\"pattern\":\"health\"}]}]"));
+        RecordMapper.Mapped mapped = new RecordMapper(1024, generated(), id -> TagSet.EMPTY, only(worker), false)
+                .map("worker-firelens-1", 1, workerRecord("charged"));
+        LogRecord log = mapped.record();
+        assertEquals("python", log.source());
+        assertEquals("billing", log.service());
+        assertTrue(log.tags().contains("team:billing"), log.tags().toString());
+        assertTrue(mapped.labels().rulesJson().contains("no_health"), mapped.labels().toString());
+        assertEquals(WORKER_ID + "/stdout", mapped.stream());
+    }
+
+    @Test
+    void collectAllSendsEveryContainerNamedAfterItsImageUnlessUnifiedServiceTaggingNamesIt() throws Exception {
+        var plain = container(WORKER_ID, "worker", "public.ecr.aws/acme/worker:2.0@sha256:abc", Map.of());
+        LogRecord log = new RecordMapper(1024, generated(), id -> TagSet.EMPTY, only(plain), true)
+                .map("worker-firelens-1", 1, workerRecord("charged")).record();
+        assertEquals("worker", log.source(), "the short image name, as the Agent");
+        assertEquals("worker", log.service());
+
+        var tagged = container(WORKER_ID, "worker", "public.ecr.aws/acme/worker:2.0",
+                Map.of("com.datadoghq.tags.service", "billing-worker"));
+        assertEquals("billing-worker", new RecordMapper(1024, generated(), id -> TagSet.EMPTY, only(tagged), true)
+                .map("worker-firelens-1", 1, workerRecord("charged")).record().service());
+
+        assertNull(new RecordMapper(1024, generated(), id -> TagSet.EMPTY, only(plain), false)
+                .map("worker-firelens-1", 1, workerRecord("charged")).record(), "off by default, as the Agent");
+    }
+
+    @Test
+    void theOutputsOwnOptionsWinOverTheLabels() throws Exception {
+        var checkout = container("0f7c9d2e4b6a48d1a3c5e7f9b1d3f5a7-1234567890", "checkout", "acme/checkout:1",
+                Map.of("com.datadoghq.ad.logs", "[{\"source\":\"go\",\"service\":\"other\"}]"));
+        LogRecord log = new RecordMapper(1024, generated(), id -> TagSet.EMPTY, only(checkout), false)
+                .map(TAG, 1, driverRecord("x", "stdout")).record();
+        assertEquals("checkout", log.service(), "dd_service of the FireLens output");
+        assertEquals("java", log.source());
+    }
+
+    @Test
+    void anUnreadableLabelIsReportedOnceAndTheLogsStillGo() throws Exception {
+        var broken = container(WORKER_ID, "worker", "acme/worker:1",
+                Map.of("com.datadoghq.ad.logs", "[{\"source\": python}]"));
+        List<String> problems = new java.util.ArrayList<>();
+        RecordMapper mapper = new RecordMapper(1024, generated(), id -> TagSet.EMPTY, only(broken), true)
+                .onLabelProblem((name, problem) -> problems.add(name + ": " + problem));
+        for (int i = 0; i < 3; i++) {
+            assertEquals("charged", mapper.map("worker-firelens-1", 1, workerRecord("charged")).record()
+                    .messageText());
+        }
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("worker: label com.datadoghq.ad.logs ignored: not JSON"),
+                problems.toString());
     }
 }

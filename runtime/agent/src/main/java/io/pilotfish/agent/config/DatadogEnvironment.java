@@ -66,6 +66,7 @@ public final class DatadogEnvironment {
         mapping.put("DD_APM_ENABLED", apm + "enabled");
         mapping.put("DD_APM_DD_URL", "pilotfish.sinks.datadog-traces.url");
         mapping.put("DD_LOGS_ENABLED", LOGS_COLLECTOR + "enabled");
+        mapping.put("DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL", LOGS_COLLECTOR + "container-collect-all");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
 
         // One variable, more keys: APM off turns its two sinks off too, so they take no share of the heap; the
@@ -78,7 +79,7 @@ public final class DatadogEnvironment {
         ALSO = java.util.Collections.unmodifiableMap(also);
 
         Map<String, String> later = new LinkedHashMap<>();
-        for (String variable : new String[] {"DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL",
+        for (String variable : new String[] {
             "DD_LOGS_CONFIG_PROCESSING_RULES", "DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION"}) {
             later.put(variable, "this part of log collection (the forward receiver and FireLens routing are there; "
                     + "file tailing and processing rules are not)");

@@ -85,6 +85,9 @@ class DatadogEnvironmentTest {
         assertEquals("https://logs-relay.internal", DatadogEnvironment.translate(Map.of(
                 "DD_LOGS_CONFIG_LOGS_DD_URL", "logs-relay.internal:443")).get("pilotfish.sinks.datadog-logs.url"));
         assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_LOGS_ENABLED", "true")));
+        assertEquals("true", DatadogEnvironment.translate(Map.of("DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL", "true"))
+                .get("pilotfish.collectors.fluent-forward.container-collect-all"));
+        assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL", "true")));
     }
 
     @Test

@@ -237,7 +237,8 @@ public final class FireLensRoutes {
     public record DatadogRoute(String match, String service, String source, TagSet tags, String messageKey,
                                boolean ecsProvider, String hostname) {
 
-        static DatadogRoute everything() {
+        /** The route of a record no output names: every record, nothing set. */
+        public static DatadogRoute everything() {
             return new DatadogRoute("*", "", "", TagSet.EMPTY, "", false, "");
         }
 
