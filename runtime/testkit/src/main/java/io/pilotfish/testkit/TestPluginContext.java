@@ -95,7 +95,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         this.log = new CapturedLog(b.quietLog ? null : new RateLimitedLog("io.pilotfish.test." + b.instanceName,
                 b.instanceName + ": ", clock, Duration.ofSeconds(60)));
         AgentSettings agent = new AgentSettings(b.version, b.hostname, b.globalTags, b.site,
-                Optional.ofNullable(b.ddUrl), apiKey::get);
+                Optional.ofNullable(b.ddUrl), apiKey::get, b.logs);
         this.health = new PluginState("plugin", b.instanceName, "test");
         this.delegate = new DefaultPluginContext(b.instanceName, clock, scheduler, metadata, agent, httpClient,
                 telemetry.scoped(TagSet.EMPTY), log, health);
@@ -201,7 +201,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         DefaultPluginContext d = delegate;
         AgentSettings a = d.agent();
         AgentSettings changed = new AgentSettings(a.version(), a.hostname(), TagSet.of(tags), a.site(), a.ddUrl(),
-                a.apiKey());
+                a.apiKey(), a.logs());
         delegate = new DefaultPluginContext(d.instanceName(), d.clock(), d.scheduler(), d.metadata(), changed,
                 d.httpClient(), d.telemetry(), d.log(), d.health());
     }
@@ -267,6 +267,7 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
         private URI ddUrl;
         private String apiKey;
         private boolean quietLog;
+        private AgentSettings.Logs logs = AgentSettings.Logs.NONE;
 
         private Builder() {
         }
@@ -339,6 +340,12 @@ public final class TestPluginContext implements PluginContext, AutoCloseable {
 
         public Builder site(String value) {
             this.site = Objects.requireNonNull(value, "site");
+            return this;
+        }
+
+        /** The agent-wide log settings ({@code DD_LOGS_CONFIG_PROCESSING_RULES}, ...). */
+        public Builder logs(AgentSettings.Logs value) {
+            this.logs = Objects.requireNonNull(value, "logs");
             return this;
         }
 

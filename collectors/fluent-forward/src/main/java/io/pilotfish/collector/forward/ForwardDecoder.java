@@ -2,6 +2,7 @@ package io.pilotfish.collector.forward;
 
 import io.pilotfish.collector.forward.ForwardException.Reason;
 import io.pilotfish.collector.forward.firelens.FireLensRoutes;
+import io.pilotfish.spi.Utf8Interner;
 import io.pilotfish.spi.signal.LogRecord;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -52,6 +53,9 @@ final class ForwardDecoder {
         this(maxFrameBytes, maxDecompressedBytes, new RecordMapper(maxLineBytes, FireLensRoutes.none()), nowMillis);
     }
 
+    /** Field names and the ids repeated in every record, decoded once (about 160 KiB; one per decoder thread). */
+    private final Utf8Interner interner = new Utf8Interner();
+
     ForwardDecoder(long maxFrameBytes, long maxDecompressedBytes, RecordMapper mapper, LongSupplier nowMillis) {
         this.maxFrameBytes = maxFrameBytes;
         this.maxDecompressedBytes = maxDecompressedBytes;
@@ -61,7 +65,7 @@ final class ForwardDecoder {
 
     /** Decodes the frame in {@code buf[offset, offset + length)}, which the {@link FrameScanner} found whole. */
     Decoded decode(byte[] buf, int offset, int length, RecordConsumer out) throws ForwardException {
-        MsgpackReader in = new MsgpackReader(buf, offset, length);
+        MsgpackReader in = new MsgpackReader(buf, offset, length, interner);
         int elements = in.readArrayHeader("a frame");
         if (elements < 2 || elements > 4) {
             throw new ForwardException(Reason.WRONG_TYPE, "a frame has 2 to 4 elements, this one " + elements);
@@ -94,7 +98,7 @@ final class ForwardDecoder {
                     inflate(buf, start, size, tag, out, counts);
                 } else {
                     mode = ForwardMode.PACKED_FORWARD;
-                    MsgpackReader packed = new MsgpackReader(buf, start, size);
+                    MsgpackReader packed = new MsgpackReader(buf, start, size, interner);
                     while (packed.remaining() > 0) {
                         entry(packed, tag, out, counts);
                     }
@@ -289,7 +293,7 @@ final class ForwardDecoder {
                     if (end < 0) {
                         break;
                     }
-                    entry(new MsgpackReader(window, consumed, (int) end), tag, out, counts);
+                    entry(new MsgpackReader(window, consumed, (int) end, interner), tag, out, counts);
                     consumed += (int) end;
                 }
                 if (consumed > 0) {

@@ -458,28 +458,26 @@ public final class ForwardReceiver implements Receiver {
             List<Buffer> acks = new ArrayList<>();
             String failure = null;
             String failureMessage = null;
-            // [0]: records since the last wait for room; [1]: records emitted, counted once per frame
-            int[] emitted = {0, 0};
             Emitter out = emitter;
+            Batch batch = new Batch(out);
             for (long[] frame : found) {
                 try {
                     out.awaitCapacity(CAPACITY_WAIT);
                     ForwardDecoder.Decoded decoded = decoder.decode(frames, (int) frame[0], (int) frame[1],
-                            record -> emit(out, record, emitted));
-                    telemetry.records(emitted[1]);
-                    emitted[1] = 0;
+                            batch::add);
+                    telemetry.records(batch.flush());
                     telemetry.frame(decoded);
                     if (decoded.chunk() != null) {
                         acks.add(Buffer.buffer(MsgpackOut.ack(decoded.chunk())));
                     }
                 } catch (ForwardException e) {
-                    telemetry.records(emitted[1]); // those before the error were emitted
+                    telemetry.records(batch.flush()); // those before the error are sent
                     failure = e.reason().tag();
                     failureMessage = "a " + transport + " connection sent bad input and was closed: "
                             + e.getMessage();
                     break;
                 } catch (RuntimeException e) {
-                    telemetry.records(emitted[1]);
+                    telemetry.records(batch.flush());
                     context.log().error("forward-internal", "decoding a forward frame failed", e);
                     failure = "internal_error";
                     failureMessage = "decoding a forward frame failed: " + e;
@@ -491,14 +489,6 @@ public final class ForwardReceiver implements Receiver {
             eventLoop.runOnContext(v -> done(acks, consumed, reason, message));
         }
 
-        private void emit(Emitter out, LogRecord record, int[] emitted) {
-            out.emit(record);
-            emitted[1]++;
-            if (++emitted[0] >= RECORDS_PER_CAPACITY_CHECK) {
-                emitted[0] = 0;
-                out.awaitCapacity(CAPACITY_WAIT);
-            }
-        }
 
         private void done(List<Buffer> acks, int consumed, String failure, String message) {
             working = false;
@@ -572,6 +562,42 @@ public final class ForwardReceiver implements Receiver {
             open.decrementAndGet();
             buf = null;
             reserve(-reserved);
+        }
+    }
+
+    /**
+     * A frame's records, handed to the sinks {@value #RECORDS_PER_CAPACITY_CHECK} at a time (one hand-over each,
+     * not one per line), with a wait for the sinks' room between groups.
+     */
+    private static final class Batch {
+        private final Emitter out;
+        private final List<LogRecord> records = new ArrayList<>(RECORDS_PER_CAPACITY_CHECK);
+        private int sinceFlush;
+
+        Batch(Emitter out) {
+            this.out = out;
+        }
+
+        void add(LogRecord record) {
+            records.add(record);
+            if (records.size() >= RECORDS_PER_CAPACITY_CHECK) {
+                hand();
+                out.awaitCapacity(CAPACITY_WAIT);
+            }
+        }
+
+        private void hand() {
+            out.emitAll(records);
+            sinceFlush += records.size();
+            records.clear();
+        }
+
+        /** Hands over what is left; returns the records handed over since the last flush. */
+        int flush() {
+            hand();
+            int n = sinceFlush;
+            sinceFlush = 0;
+            return n;
         }
     }
 

@@ -1,7 +1,8 @@
 package io.pilotfish.collector.forward;
 
-import io.pilotfish.spi.Utf8;
 import io.pilotfish.collector.forward.ForwardException.Reason;
+import io.pilotfish.spi.Utf8;
+import io.pilotfish.spi.Utf8Interner;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,13 +29,23 @@ final class MsgpackReader {
 
     private final byte[] buf;
     private final int limit;
+    private final Utf8Interner interner;
     private int pos;
 
     MsgpackReader(byte[] buf, int offset, int length) {
+        this(buf, offset, length, null);
+    }
+
+    /**
+     * @param interner where short strings (field names, container ids, stream names: the same in every record) are
+     *                 looked up and kept, or null
+     */
+    MsgpackReader(byte[] buf, int offset, int length, Utf8Interner interner) {
         Objects.checkFromIndexSize(offset, length, buf.length);
         this.buf = buf;
         this.pos = offset;
         this.limit = offset + length;
+        this.interner = interner;
     }
 
     byte[] buffer() {
@@ -148,7 +159,8 @@ final class MsgpackReader {
     /** A string ({@code str} or {@code bin}), invalid UTF-8 repaired. */
     String readString(String what) throws ForwardException {
         int len = readBytesHeader(what);
-        String s = Utf8.decode(buf, pos, len);
+        String s = interner != null && len > 0 && len <= Utf8Interner.MAX_LENGTH ? interner.intern(buf, pos, len)
+                : Utf8.decode(buf, pos, len);
         pos += len;
         return s;
     }

@@ -46,6 +46,7 @@ final class RecordMapper {
     static final String FIRELENS_INFIX = "-firelens-";
 
     private static final int MAX_CACHED_LABELS = 256;
+    private static final int MAX_CACHED_TAG_SETS = 1024;
 
     private final int maxLineBytes;
     private final FireLensRoutes routes;
@@ -55,6 +56,7 @@ final class RecordMapper {
     /** Parsed labels by container id, with the raw label they came from (a task's containers; cleared if it grows). */
     private final Map<String, CachedLabels> labels = new ConcurrentHashMap<>();
     private volatile java.util.function.BiConsumer<String, String> problems;
+    private final Map<TagKey, TagSet> tagSets = new ConcurrentHashMap<>();
 
     /** The task's containers as the metadata lists them, found by Docker id or by name. */
     interface ContainerLookup {
@@ -140,24 +142,81 @@ final class RecordMapper {
             case "stdout" -> "info";
             default -> "";
         };
-        Set<String> tags = new LinkedHashSet<>(containerTags.apply(text(fields, "container_id")));
-        tags.addAll(tags(tag, fields));
-        tags.addAll(route.tags());
-        tags.addAll(container.tags());
+        TagSet tags = tagsOf(tag, route, container, fields, attributes);
         // The output's options first (what the user wrote for FireLens), then the labels; a container collected
         // without either gets its short image name, as the Agent names a container's logs.
         String service = first(route.service(), container.service(), byLabelOrAll ? container.shortImage() : "");
         String source = first(route.source(), container.source(), byLabelOrAll ? container.shortImage() : "");
-        Map<String, Object> sent = attributes;
-        if (route.ecsProvider()) {
-            EcsProviderTags.Remapped remapped = EcsProviderTags.remap(attributes);
-            tags.addAll(remapped.tags());
-            sent = remapped.attributes();
-        }
+        Map<String, Object> sent = route.ecsProvider() ? EcsProviderTags.remap(attributes).attributes() : attributes;
         String stream = (containerId.isEmpty() ? tag : containerId) + "/" + text(fields, "source");
         return new Mapped(new LogRecord(message, timestampMillis, status, service, source,
-                route.hostname(), tags.isEmpty() ? TagSet.EMPTY : TagSet.of(tags), sent), cut, false, stream,
+                route.hostname(), tags, sent), cut, false, stream,
                 container);
+    }
+
+    /**
+     * A record's tags: its container's from the task metadata, the ECS fields', the output's {@code dd_tags}, the
+     * labels' and, with {@code provider ecs}, Fluent Bit's own. The lines of one container carry the same fields, so
+     * the set is made once per container and stream and shared (the logs sink then writes its text once a batch).
+     */
+    private TagSet tagsOf(String tag, FireLensRoutes.DatadogRoute route, ContainerLogLabels container,
+                          Map<String, Object> fields, Map<String, Object> attributes) {
+        String containerId = text(fields, "container_id");
+        TagSet fromMetadata = containerTags.apply(containerId);
+        TagKey key = new TagKey(tag, route, container, fromMetadata, containerId, text(fields, "container_name"),
+                text(fields, "container_image"), text(fields, "ecs_task_definition"), text(fields, "ecs_cluster"),
+                text(fields, "ecs_task_arn"));
+        TagSet cached = tagSets.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Set<String> tags = new LinkedHashSet<>(fromMetadata);
+        tags.addAll(tags(tag, fields));
+        tags.addAll(route.tags());
+        tags.addAll(container.tags());
+        if (route.ecsProvider()) {
+            tags.addAll(EcsProviderTags.remap(attributes).tags());
+        }
+        TagSet made = tags.isEmpty() ? TagSet.EMPTY : TagSet.of(tags);
+        if (tagSets.size() >= MAX_CACHED_TAG_SETS) {
+            tagSets.clear(); // a task has a handful of containers: this many keys means changing fields, start over
+        }
+        tagSets.put(key, made);
+        return made;
+    }
+
+    /**
+     * What a record's tags are made of. The metadata's tag set, the route and the labels are compared by identity:
+     * each is one instance for as long as it holds (a new task metadata view makes new ones, and new keys).
+     */
+    private static final class TagKey {
+        private final String tag;
+        private final Object route;
+        private final Object labels;
+        private final Object fromMetadata;
+        private final String[] fields;
+        private final int hash;
+
+        TagKey(String tag, Object route, Object labels, Object fromMetadata, String... fields) {
+            this.tag = tag;
+            this.route = route;
+            this.labels = labels;
+            this.fromMetadata = fromMetadata;
+            this.fields = fields;
+            int h = tag.hashCode() * 31 + java.util.Arrays.hashCode(fields);
+            this.hash = h * 31 + System.identityHashCode(fromMetadata);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TagKey k && hash == k.hash && route == k.route && labels == k.labels
+                    && fromMetadata == k.fromMetadata && tag.equals(k.tag) && java.util.Arrays.equals(fields, k.fields);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     private static String first(String... candidates) {

@@ -24,6 +24,7 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -429,6 +430,12 @@ public final class Pipeline {
             }
 
             @Override
+            public void emitAll(Collection<? extends Signal> signals) {
+                emitted.add(signals.size());
+                routeAll(signals);
+            }
+
+            @Override
             public void awaitCapacity(Duration max) {
                 awaitSinkRoom(max);
             }
@@ -473,6 +480,31 @@ public final class Pipeline {
         }
         for (SinkRunner target : targets) {
             target.offer(signal);
+        }
+    }
+
+    /** Signals of one kind go to their sinks in one hand-over each; a mix goes one by one. */
+    private void routeAll(Collection<? extends Signal> signals) {
+        if (signals.isEmpty()) {
+            return;
+        }
+        SignalKind kind = null;
+        for (Signal signal : signals) {
+            if (kind == null) {
+                kind = signal.kind();
+            } else if (signal.kind() != kind) {
+                signals.forEach(this::route);
+                return;
+            }
+        }
+        SinkRunner[] targets = routes.get(kind);
+        if (targets == null) {
+            signals.forEach(this::route); // counted and reported there
+            return;
+        }
+        List<? extends Signal> list = signals instanceof List<? extends Signal> l ? l : List.copyOf(signals);
+        for (SinkRunner target : targets) {
+            target.offerAll(list);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.pilotfish.collector.apm.decode;
 
 import io.pilotfish.spi.Utf8;
+import io.pilotfish.spi.Utf8Interner;
 import io.pilotfish.collector.apm.decode.TraceDecodeException.Reason;
 import java.util.Arrays;
 import java.util.Objects;
@@ -28,7 +29,7 @@ public final class MsgpackReader {
     private final byte[] buf;
     private final int start;
     private final int limit;
-    private final StringInterner interner;
+    private final Utf8Interner interner;
     private final DoubleBoxes boxes;
     private final DecodeBudget budget;
     private int pos;
@@ -45,7 +46,7 @@ public final class MsgpackReader {
      * @param boxes    where metric values are looked up and kept, or null
      * @param budget   charged for the strings and byte arrays made
      */
-    MsgpackReader(byte[] buf, int offset, int length, StringInterner interner, DoubleBoxes boxes,
+    MsgpackReader(byte[] buf, int offset, int length, Utf8Interner interner, DoubleBoxes boxes,
                   DecodeBudget budget) {
         Objects.checkFromIndexSize(offset, length, buf.length);
         this.buf = buf;
@@ -184,8 +185,13 @@ public final class MsgpackReader {
         }
         int off = pos;
         pos += len;
-        if (interner != null && len <= StringInterner.MAX_LENGTH) {
-            return interner.intern(buf, off, len, budget);
+        if (interner != null && len <= Utf8Interner.MAX_LENGTH) {
+            long misses = interner.misses();
+            String s = interner.intern(buf, off, len);
+            if (interner.misses() != misses) {
+                budget.charge(DecodeBudget.STRING + (long) len); // only a new string was allocated
+            }
+            return s;
         }
         budget.charge(DecodeBudget.STRING + (long) len);
         return Utf8.decode(buf, off, len);

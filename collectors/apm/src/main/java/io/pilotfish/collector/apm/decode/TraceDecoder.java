@@ -1,6 +1,7 @@
 package io.pilotfish.collector.apm.decode;
 
 import io.pilotfish.collector.apm.decode.TraceDecodeException.Reason;
+import io.pilotfish.spi.Utf8Interner;
 import io.pilotfish.spi.trace.Span;
 import io.pilotfish.spi.trace.TracerInfo;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class TraceDecoder {
     private static final int MAX_PRESIZE = 1024;
 
     private final long maxDecodedBytes;
-    private final StringInterner interner = new StringInterner();
+    private final Utf8Interner interner = new Utf8Interner();
     private final DoubleBoxes boxes = new DoubleBoxes();
     private final JsonTraceReader json;
 

@@ -237,9 +237,11 @@ public final class FireLensRoutes {
     public record DatadogRoute(String match, String service, String source, TagSet tags, String messageKey,
                                boolean ecsProvider, String hostname) {
 
-        /** The route of a record no output names: every record, nothing set. */
+        private static final DatadogRoute EVERYTHING = new DatadogRoute("*", "", "", TagSet.EMPTY, "", false, "");
+
+        /** The route of a record no output names: every record, nothing set. One instance. */
         public static DatadogRoute everything() {
-            return new DatadogRoute("*", "", "", TagSet.EMPTY, "", false, "");
+            return EVERYTHING;
         }
 
         public boolean matches(String fluentTag) {

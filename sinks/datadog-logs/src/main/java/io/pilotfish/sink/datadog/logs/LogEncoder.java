@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The logs intake's body: a JSON array of the Agent's log records ({@code pkg/logs/processor/json.go}),
@@ -29,9 +28,6 @@ final class LogEncoder {
     static final String TRUNCATION_MARKER = "...TRUNCATED...";
     /** Attribute values nested deeper than this are written as {@code null}: a cyclic map must not loop forever. */
     static final int MAX_ATTRIBUTE_DEPTH = 32;
-    /** The record's own fields; an attribute of the same name would make a duplicate key, so it is left out. */
-    static final Set<String> STANDARD_FIELDS = Set.of("message", "status", "timestamp", "hostname", "service",
-            "ddsource", "ddtags");
 
     private static final byte[] MARKER_BYTES = TRUNCATION_MARKER.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -129,17 +125,26 @@ final class LogEncoder {
         TagSet tags = record.tags();
         if (!tags.isEmpty()) {
             out.raw(",\"ddtags\":\"");
-            for (int i = 0; i < tags.size(); i++) {
-                if (i > 0) {
-                    out.raw(',');
+            if (tags == out.lastTags) {
+                // The logs of one container share one tag set: its text is copied from the record before.
+                out.repeat(out.lastTagsFrom, out.lastTagsTo);
+            } else {
+                int from = out.size();
+                for (int i = 0; i < tags.size(); i++) {
+                    if (i > 0) {
+                        out.raw(',');
+                    }
+                    out.stringContent(tags.get(i));
                 }
-                out.stringContent(tags.get(i));
+                out.lastTags = tags;
+                out.lastTagsFrom = from;
+                out.lastTagsTo = out.size();
             }
             out.raw('"');
         }
         for (Map.Entry<String, Object> attribute : record.attributes().entrySet()) {
             String key = String.valueOf(attribute.getKey());
-            if (STANDARD_FIELDS.contains(key)) {
+            if (isStandardField(key)) {
                 continue;
             }
             out.raw(',');
@@ -161,6 +166,14 @@ final class LogEncoder {
             cut--;
         }
         return cut;
+    }
+
+    /** The record's own fields; an attribute of the same name would make a duplicate key, so it is left out. */
+    static boolean isStandardField(String key) {
+        return switch (key) {
+            case "message", "status", "timestamp", "hostname", "service", "ddsource", "ddtags" -> true;
+            default -> false;
+        };
     }
 
     private static void optionalField(String name, String value, JsonBytes out) {
@@ -241,6 +254,10 @@ final class LogEncoder {
     static final class JsonBytes {
         private byte[] buf;
         private int size;
+        /** The last tag set written, and where its text is in the buffer. */
+        private TagSet lastTags;
+        private int lastTagsFrom;
+        private int lastTagsTo;
 
         JsonBytes(int initialCapacity) {
             buf = new byte[Math.max(64, initialCapacity)];
@@ -290,7 +307,23 @@ final class LogEncoder {
          */
         void stringContent(String value) {
             int n = value.length();
-            for (int i = 0; i < n; i++) {
+            // Tags, names and ids are short printable ASCII: one room check, then a byte per character until the
+            // first character that needs more (escaping or a multi-byte sequence), from where the general loop goes on.
+            int i = 0;
+            if (size + (long) n <= buf.length) {
+                byte[] b = buf;
+                int at = size;
+                while (i < n) {
+                    char c = value.charAt(i);
+                    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                        break;
+                    }
+                    b[at++] = (byte) c;
+                    i++;
+                }
+                size = at;
+            }
+            for (; i < n; i++) {
                 char c = value.charAt(i);
                 if (c < 0x80) {
                     ascii(c);
@@ -344,6 +377,14 @@ final class LogEncoder {
                 run = i;
             }
             copy(bytes, run, to);
+        }
+
+        /** Bytes {@code [from, to)} written earlier, once more. */
+        void repeat(int from, int to) {
+            int n = to - from;
+            ensure(n);
+            System.arraycopy(buf, from, buf, size, n);
+            size += n;
         }
 
         private void copy(byte[] bytes, int from, int to) {

@@ -1,30 +1,28 @@
-package io.pilotfish.collector.apm.decode;
+package io.pilotfish.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class StringInternerTest {
+class Utf8InternerTest {
 
-    private final StringInterner interner = new StringInterner();
-    private final DecodeBudget budget = DecodeBudget.unlimited();
+    private final Utf8Interner interner = new Utf8Interner();
 
-    private String intern(byte[] b) throws TraceDecodeException {
-        return interner.intern(b, 0, b.length, budget);
+    private String intern(byte[] b) {
+        return interner.intern(b, 0, b.length);
     }
 
-    private String intern(String s) throws TraceDecodeException {
+    private String intern(String s) {
         return intern(s.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
     void aRepeatIsTheSameInstanceAtEveryLength() throws Exception {
-        for (int len = 1; len <= StringInterner.MAX_LENGTH; len++) {
+        for (int len = 1; len <= Utf8Interner.MAX_LENGTH; len++) {
             String s = "k".repeat(len - 1) + (char) ('a' + len % 26);
             String first = intern(s);
             assertEquals(s, first);
@@ -37,7 +35,7 @@ class StringInternerTest {
     void neverAnswersWithAnotherString() throws Exception {
         Random random = new Random(42);
         for (int i = 0; i < 200_000; i++) {
-            int len = 1 + random.nextInt(StringInterner.MAX_LENGTH);
+            int len = 1 + random.nextInt(Utf8Interner.MAX_LENGTH);
             byte[] b = new byte[len];
             for (int j = 0; j < len; j++) {
                 b[j] = (byte) ('a' + random.nextInt(3)); // few letters: many near-collisions
@@ -52,7 +50,7 @@ class StringInternerTest {
         // Same length, first, middle and last 8 bytes: same slot; they must not be confused.
         String a = "AAAAAAAA" + "x" + "BBBBBBBBBBBBBBBB" + "y" + "CCCCCCCC";
         String b = "AAAAAAAA" + "z" + "BBBBBBBBBBBBBBBB" + "w" + "CCCCCCCC";
-        assertEquals(StringInterner.hash(a.getBytes(), 0, a.length()), StringInterner.hash(b.getBytes(), 0,
+        assertEquals(Utf8Interner.hash(a.getBytes(), 0, a.length()), Utf8Interner.hash(b.getBytes(), 0,
                 b.length()));
         assertEquals(a, intern(a));
         assertEquals(b, intern(b));
@@ -77,14 +75,15 @@ class StringInternerTest {
     }
 
     @Test
-    void onlyNewStringsAreCharged() throws Exception {
-        DecodeBudget small = new DecodeBudget(DecodeBudget.STRING + 10);
+    void onlyNewStringsCountAsMisses() {
         byte[] name = "0123456789".getBytes(StandardCharsets.US_ASCII);
-        interner.intern(name, 0, name.length, small);
+        interner.intern(name, 0, name.length);
         for (int i = 0; i < 100; i++) {
-            interner.intern(name, 0, name.length, small);
+            interner.intern(name, 0, name.length);
         }
+        assertEquals(1, interner.misses());
         byte[] other = "abcdefghij".getBytes(StandardCharsets.US_ASCII);
-        assertThrows(TraceDecodeException.class, () -> interner.intern(other, 0, other.length, small));
+        interner.intern(other, 0, other.length);
+        assertEquals(2, interner.misses());
     }
 }

@@ -1,22 +1,22 @@
-package io.pilotfish.collector.apm.decode;
+package io.pilotfish.spi;
 
-import io.pilotfish.spi.Utf8;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
  * Short strings seen before, found by their bytes: tracers repeat the same services, names, tag keys and most tag
- * values in every span, so a repeat costs a hash and a compare instead of a new {@code String}, and downstream maps
- * hash each distinct string once (a {@code String} keeps its hash). Direct-mapped: a new string takes its slot from
+ * values in every span, log shippers the same field names, container ids and stream names in every record, so a
+ * repeat costs a hash and a compare instead of a new {@code String}, and downstream maps hash each distinct string
+ * once (a {@code String} keeps its hash). Strings are decoded with {@link Utf8#decode} (invalid UTF-8 repaired). Direct-mapped: a new string takes its slot from
  * whatever was there, so memory is fixed (about 160 KiB) whatever the input, and a hostile client costs only misses.
  * The keys' bytes live in one array, slot after slot, so that a lookup touches one place in memory, not a table and
  * then an array. Not thread-safe: one per decoder.
  */
-final class StringInterner {
+public final class Utf8Interner {
 
     /** Longer strings (URLs, queries, ids) rarely repeat: not worth a slot. */
-    static final int MAX_LENGTH = 64;
+    public static final int MAX_LENGTH = 64;
     private static final int SLOTS = 2048;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
@@ -30,12 +30,13 @@ final class StringInterner {
     private final byte[] lengths = new byte[SLOTS];
     private final byte[] keyBytes = new byte[SLOTS * MAX_LENGTH];
     private final String[] values = new String[SLOTS];
+    private long misses;
 
     /**
      * The string for {@code b[off, off + len)} (1 to {@link #MAX_LENGTH} bytes), decoded and kept if it was not
-     * there; {@code budget} is charged only for a new string.
+     * there (a miss, counted in {@link #misses}).
      */
-    String intern(byte[] b, int off, int len, DecodeBudget budget) throws TraceDecodeException {
+    public String intern(byte[] b, int off, int len) {
         long word;
         int slot;
         if (len < 8) {
@@ -56,7 +57,7 @@ final class StringInterner {
                 return value;
             }
         }
-        budget.charge(DecodeBudget.STRING + len);
+        misses++;
         String value = Utf8.decode(b, off, len);
         words[slot] = word;
         lengths[slot] = (byte) len;
@@ -65,6 +66,11 @@ final class StringInterner {
         }
         values[slot] = value;
         return value;
+    }
+
+    /** Lookups that decoded a new string: a caller that budgets allocations charges those. */
+    public long misses() {
+        return misses;
     }
 
     /** Whether the slot's key, known to share its first 8 bytes and length, holds the rest of {@code b}'s. */
