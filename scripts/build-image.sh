@@ -60,7 +60,7 @@ probe=("$app"/lib/main/io.pilotfish.pilotfish-health-probe-*.jar)
 [ -f "${probe[0]}" ] || { echo "build-image: the health probe is missing from $app/lib/main" >&2; exit 1; }
 cp "${probe[0]}" "$context/health-probe.jar"
 cp "$root/deploy/image/Containerfile" "$root/deploy/image/pilotfish" "$context/"
-mkdir -p "$context/run-datadog"
+mkdir -p "$context/run-datadog" "$context/buffer"
 if [ -z "$base" ]; then
   # extract unpacks the packages without running their scripts. Java brings its own time-zone data (the agent logs in
   # UTC), character sets and zlib, and needs nothing of glibc but libc, libm, libdl, libpthread, librt and the loader;

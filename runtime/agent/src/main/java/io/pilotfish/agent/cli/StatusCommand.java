@@ -163,6 +163,14 @@ public class StatusCommand implements Callable<Integer> {
                     sink.path("queue_bytes").asLong(), sink.path("sent").asLong(), sink.path("retried").asLong(),
                     sink.path("dropped").asLong(),
                     sink.path("last_failure").isNull() ? "" : "; last failure: " + sink.path("last_failure").asText());
+            JsonNode disk = sink.path("disk_buffer");
+            if (!disk.isMissingNode()) {
+                out.printf("  %-20s disk buffer %s: %d items (%d of %d bytes), spilled %d, replayed %d, "
+                                + "disk_full %d, corrupt %d%n", "", disk.path("path").asText(),
+                        disk.path("items").asLong(), disk.path("bytes").asLong(), disk.path("max_bytes").asLong(),
+                        disk.path("spilled").asLong(), disk.path("replayed").asLong(),
+                        disk.path("disk_full").asLong(), disk.path("corrupt").asLong());
+            }
         }
         printDrops(status.path("drops"), out);
         JsonNode telemetry = status.path("telemetry");

@@ -135,6 +135,24 @@ public final class StatusReport {
             node.put("sent", telemetry.total("sink.sent", scope));
             node.put("retried", telemetry.total("sink.retried", scope));
             node.put("dropped", telemetry.total("sink.dropped", scope));
+            if (sink != null) {
+                sink.diskBuffer().ifPresent(disk -> {
+                    ObjectNode diskNode = node.putObject("disk_buffer");
+                    diskNode.put("path", disk.path().toString());
+                    diskNode.put("open", disk.open());
+                    diskNode.put("bytes", disk.bytes());
+                    diskNode.put("max_bytes", disk.maxBytes());
+                    diskNode.put("items", disk.items());
+                    diskNode.put("spilled", telemetry.total("sink.disk_buffer.spilled", scope));
+                    diskNode.put("replayed", telemetry.total("sink.disk_buffer.replayed", scope));
+                    diskNode.put("corrupt", telemetry.total("sink.disk_buffer.corrupt", scope));
+                    diskNode.put("disk_full", telemetry.total("sink.dropped", scope, "reason:disk_full"));
+                    if (!disk.open()) {
+                        problems.add("sink " + name + ": the disk buffer at " + disk.path() + " could not be opened; "
+                                + "its queue is in memory only (see the log)");
+                    }
+                });
+            }
             String failure = sink == null ? "" : sink.lastFailure();
             node.put("last_failure", failure.isEmpty() ? null : failure);
             if (!failure.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.pilotfish.core.config;
 
+import io.pilotfish.core.pipeline.SinkRunner;
 import io.pilotfish.core.plugin.PluginCatalog;
 import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.CollectorFactory;
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  * pilotfish.collectors.&lt;name&gt;.type      plugin type (defaults to the instance name)
  * pilotfish.collectors.&lt;name&gt;.enabled   true/false, default true
  * pilotfish.collectors.&lt;name&gt;.interval  scrape interval, default 10s
- * pilotfish.sinks.&lt;name&gt;.type / .enabled / queue.* / batch.* / retry.* / request-timeout
+ * pilotfish.sinks.&lt;name&gt;.type / .enabled / queue.* / batch.* / retry.* / request-timeout / disk-buffer.*
  * </pre>
  */
 public final class ConfigLoader {
@@ -241,6 +242,10 @@ public final class ConfigLoader {
                 // What a sink keeps beside its queue (encoding buffers, caches) is reserved like a collector's.
                 plan.collector(SINKS + sink.name(), bytes);
             }
+            if (sink.options().diskBuffer().enabled()) {
+                // The disk buffer's fixed scratch: records being written, records read back ahead of sending.
+                plan.collector(SINKS + sink.name() + ".disk-buffer", SinkRunner.diskScratchBytes());
+            }
         }
         String largestKey = null;
         long largest = -1;
@@ -286,8 +291,7 @@ public final class ConfigLoader {
             }
             view.derived("queue.max-bytes", String.valueOf(share), "a share of the heap");
             planned.add(new SinkSpec(sink.name(), sink.factory(), sink.config(), sink.signals(),
-                    new SinkOptions(share, batch, options.batchTimeout(), options.initialBackoff(),
-                            options.maxBackoff(), options.maxAge(), options.requestTimeout())));
+                    options.withQueue(share, batch)));
         }
         return planned;
     }

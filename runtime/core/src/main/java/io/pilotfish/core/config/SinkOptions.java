@@ -14,9 +14,28 @@ import java.time.Duration;
  * @param maxBackoff         longest retry delay, and the cap on a destination's {@code Retry-After}
  * @param maxAge             data older than this is dropped instead of retried (the intake rejects it anyway)
  * @param requestTimeout     an export that takes longer counts as a retryable failure
+ * @param diskBuffer         where the queue continues on disk, if anywhere ({@code disk-buffer.*})
  */
 public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchTimeout, Duration initialBackoff,
-                          Duration maxBackoff, Duration maxAge, Duration requestTimeout) {
+                          Duration maxBackoff, Duration maxAge, Duration requestTimeout,
+                          DiskBufferOptions diskBuffer) {
+
+    public SinkOptions {
+        diskBuffer = diskBuffer == null ? DiskBufferOptions.OFF : diskBuffer;
+    }
+
+    /** Without a disk buffer. */
+    public SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchTimeout, Duration initialBackoff,
+                       Duration maxBackoff, Duration maxAge, Duration requestTimeout) {
+        this(queueMaxBytes, batch, batchTimeout, initialBackoff, maxBackoff, maxAge, requestTimeout,
+                DiskBufferOptions.OFF);
+    }
+
+    /** The same options with another queue budget and batch limits (the memory plan's share). */
+    public SinkOptions withQueue(long newQueueMaxBytes, BatchLimits newBatch) {
+        return new SinkOptions(newQueueMaxBytes, newBatch, batchTimeout, initialBackoff, maxBackoff, maxAge,
+                requestTimeout, diskBuffer);
+    }
 
     public static final long DEFAULT_QUEUE_BYTES = 32L * 1024 * 1024;
     private static final long MIN_QUEUE_BYTES = 64 * 1024;
@@ -71,7 +90,8 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
         if (maxBytes > queueBytes) {
             config.problem("batch.max-bytes", "must not exceed queue.max-bytes (" + queueBytes + ")");
         }
+        DiskBufferOptions disk = DiskBufferOptions.read(config);
         return new SinkOptions(queueBytes, new BatchLimits((int) maxItems, maxBytes), timeout, initial, max, maxAge,
-                request);
+                request, disk);
     }
 }

@@ -15,7 +15,12 @@ public enum DropReason {
     /** The shutdown deadline passed before the data could be sent. */
     SHUTDOWN,
     /** No sink takes this kind of signal. */
-    NO_SINK;
+    NO_SINK,
+    /**
+     * A sink's disk buffer was full ({@code disk-buffer.max-bytes}, or the file system had no room): its oldest
+     * segment was deleted, or a record could not be written.
+     */
+    DISK_FULL;
 
     public String tag() {
         return "reason:" + name().toLowerCase(Locale.ROOT);

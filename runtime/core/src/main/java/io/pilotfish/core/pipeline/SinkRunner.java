@@ -1,11 +1,15 @@
 package io.pilotfish.core.pipeline;
 
+import io.pilotfish.core.buffer.DiskBuffer;
+import io.pilotfish.core.config.DiskBufferOptions;
 import io.pilotfish.core.config.SinkOptions;
 import io.pilotfish.spi.ExportResult;
 import io.pilotfish.spi.PluginLog;
 import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.Sink;
 import io.pilotfish.spi.signal.Signal;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,7 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -30,10 +39,41 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>All state is guarded by {@code this}; exports run on {@code exportExecutor}, timers on {@code scheduler}.
  * Neither ever waits on the other.
+ *
+ * <p><b>Disk buffer</b> ({@code disk-buffer.path} set). Over the budget, the oldest of the memory queue is written to
+ * disk instead of dropped, on the sink's own disk thread ({@code offer} only hands it over: its caller may be an
+ * event loop). The data then lies in one order, oldest first: the batch being sent, batches to retry, records read
+ * back from disk, the records on disk, records being written to disk, the memory queue. Batches are taken in that
+ * order, so what one container logged is sent in the order it was logged; the memory queue waits while anything is
+ * on disk. Records come back from disk {@value #READ_WINDOW} bytes (estimated heap) at a time, ahead of sending;
+ * while they and the records being written push the memory above the budget, the newest go to disk, and only past
+ * the budget plus that fixed scratch ({@link #diskScratchBytes}) is the oldest dropped ({@code queue_full}), when
+ * the disk cannot keep up. At the shutdown deadline what is still in memory goes to disk in that order instead of
+ * being dropped, and is sent first at the next start.
  */
 public final class SinkRunner {
 
-    private record Entry(Signal signal, int bytes, long enqueuedAtMillis) {
+    /** @param origin where the record ends on disk, for one read back from it; null for one that never went there */
+    private record Entry(Signal signal, int bytes, long enqueuedAtMillis, DiskBuffer.Position origin) {
+        Entry(Signal signal, int bytes, long enqueuedAtMillis) {
+            this(signal, bytes, enqueuedAtMillis, null);
+        }
+    }
+
+    /** Records are written to disk this much (estimated heap) at a time. */
+    static final long SPILL_WINDOW = 1024 * 1024;
+    /** Records read back from disk are held up to this much (estimated heap) ahead of sending. */
+    static final long READ_WINDOW = 1024 * 1024;
+    /** At shutdown, sending stops this long before the deadline (at most a quarter of what is left) to write. */
+    static final long PERSIST_RESERVE_MILLIS = 2000;
+
+    /** The heap a disk buffer may hold beyond the queue budget: fixed, counted by the memory plan. */
+    public static long diskScratchBytes() {
+        return SPILL_WINDOW + READ_WINDOW + DiskBuffer.IO_BUFFER_BYTES;
+    }
+
+    /** A disk buffer as status shows it. */
+    public record DiskBufferView(Path path, long maxBytes, long bytes, long items, boolean open) {
     }
 
     private final String name;
@@ -51,9 +91,32 @@ public final class SinkRunner {
     private final ArrayDeque<Entry> queue = new ArrayDeque<>();
     /** Batches that failed or were split, oldest first; they go before anything in {@link #queue}. */
     private final ArrayDeque<List<Entry>> retries = new ArrayDeque<>();
+    /** Records read back from disk, oldest first; after {@link #retries}, before everything else. */
+    private final ArrayDeque<Entry> replay = new ArrayDeque<>();
+    /** Queue, retries and replay. */
     private long bufferedBytes;
+    /** The part of {@link #bufferedBytes} in {@link #replay}. */
+    private long replayBytes;
     private long inFlightBytes;
     private int inFlightItems;
+    private List<Entry> inFlight;
+    /** Taken from the queue and being written to disk by the disk thread. */
+    private long spillingBytes;
+    private int spillingItems;
+    private boolean spillScheduled;
+    private boolean readScheduled;
+    /** Whether the disk may hold records not read back yet: true until the buffer is open and says otherwise. */
+    private boolean diskUnread;
+    /** Set at the stop, once what memory held was written: the disk thread takes nothing more. */
+    private boolean persisted;
+
+    private final DiskBufferOptions diskOptions;
+    /** The disk thread: every call on {@link #disk} runs there. Null without a disk buffer. */
+    private final ExecutorService diskExecutor;
+    /** Used on the disk thread only; null until open (or when it could not be opened). */
+    private DiskBuffer disk;
+    /** For the gauges and status, from any thread. */
+    private volatile DiskBuffer openDisk;
     /** Set when the shutdown deadline passed during an export: its items were already counted as dropped. */
     private boolean abandoned;
     private boolean exporting;
@@ -75,6 +138,9 @@ public final class SinkRunner {
     private final SelfTelemetry.Counter splits;
     private final Map<DropReason, SelfTelemetry.Counter> dropped = new EnumMap<>(DropReason.class);
     private final Map<DropReason, SelfTelemetry.Counter> droppedBytes = new EnumMap<>(DropReason.class);
+    private final SelfTelemetry.Counter spilled;
+    private final SelfTelemetry.Counter replayed;
+    private final SelfTelemetry.Counter corrupt;
 
     public SinkRunner(String name, Sink sink, SinkOptions options, ScheduledExecutorService scheduler,
                       Executor exportExecutor, Clock clock, SelfTelemetry telemetry, PluginLog log) {
@@ -108,6 +174,242 @@ public final class SinkRunner {
         }
         telemetry.gauge("sink.queue.bytes", () -> queuedBytes());
         telemetry.gauge("sink.queue.items", () -> queuedItems());
+        this.diskOptions = options.diskBuffer();
+        this.spilled = telemetry.counter("sink.disk_buffer.spilled");
+        this.replayed = telemetry.counter("sink.disk_buffer.replayed");
+        this.corrupt = telemetry.counter("sink.disk_buffer.corrupt");
+        if (diskOptions.enabled()) {
+            Path dir = diskOptions.path().orElseThrow();
+            DiskBuffer.prepare(dir).ifPresent(why -> {
+                throw new IllegalStateException("pilotfish.sinks." + name + "." + DiskBufferOptions.PATH_KEY + " = "
+                        + dir + ": the directory " + why + ". Mount a writable volume there, or leave the key empty "
+                        + "to keep the queue in memory only");
+            });
+            this.diskExecutor = Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, "pilotfish-disk-" + name);
+                thread.setDaemon(true);
+                return thread;
+            });
+            this.diskUnread = true;
+            telemetry.gauge("sink.disk_buffer.bytes", () -> {
+                DiskBuffer current = openDisk;
+                return current == null ? 0 : current.bytes();
+            });
+            telemetry.gauge("sink.disk_buffer.items", () -> {
+                DiskBuffer current = openDisk;
+                return current == null ? 0 : current.unreadItems();
+            });
+            diskExecutor.execute(this::openDisk);
+        } else {
+            this.diskExecutor = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ disk buffer (disk thread)
+
+    private void openDisk() {
+        Path dir = diskOptions.path().orElseThrow();
+        try {
+            disk = DiskBuffer.open(dir, diskOptions.maxBytes(), new DiskEvents());
+            openDisk = disk;
+        } catch (IOException | RuntimeException e) {
+            log.error("disk_open", "cannot open the disk buffer at " + dir + " (" + e
+                    + "); the queue stays in memory only until the next start", e);
+        }
+        long waiting = disk == null ? 0 : disk.unreadItems();
+        synchronized (this) {
+            diskUnread = waiting > 0;
+        }
+        if (waiting > 0) {
+            log.info("disk buffer " + dir + ": " + waiting + " items kept from before; they are sent first");
+        }
+        schedulePump(0);
+    }
+
+    /** What the disk buffer reports, counted and logged (rate-limited) under this sink's name. */
+    private final class DiskEvents implements DiskBuffer.Listener {
+        @Override
+        public void droppedOldest(Path segment, long items, long bytes, String why) {
+            drop(DropReason.DISK_FULL, items, bytes);
+            log.warn("disk_full", "disk buffer " + diskOptions.path().orElseThrow() + " is full: " + why
+                    + "; dropped its oldest segment (" + items + " unsent items). Raise pilotfish.sinks." + name + "."
+                    + DiskBufferOptions.MAX_BYTES_KEY + " (now " + diskOptions.maxBytes()
+                    + ") or give the volume more space");
+        }
+
+        @Override
+        public void corrupt(Path segment, long offset, long bytes, String why) {
+            corrupt.increment();
+            log.warn("disk_corrupt", "disk buffer segment " + segment + " is unreadable from byte " + offset + " ("
+                    + why + "); its remaining " + bytes + " bytes are skipped, the rest of the buffer is kept");
+        }
+
+        @Override
+        public void refused(Path segment, String why) {
+            log.warn("disk_version", "disk buffer segment " + segment + " " + why);
+        }
+
+        @Override
+        public void ioFailure(String what, IOException e) {
+            log.warn("disk_io", "disk buffer: " + what + " failed: " + e);
+        }
+    }
+
+    /** Under the lock: asks the disk thread to write the oldest of the memory queue. */
+    private void scheduleSpill() {
+        if (spillScheduled || persisted) {
+            return;
+        }
+        spillScheduled = true;
+        try {
+            diskExecutor.execute(this::spill);
+        } catch (RejectedExecutionException e) {
+            spillScheduled = false;
+        }
+    }
+
+    /** On the disk thread: moves the head of the memory queue to disk until memory is under its budget again. */
+    private void spill() {
+        while (true) {
+            List<Entry> chunk = new ArrayList<>();
+            long chunkBytes = 0;
+            synchronized (this) {
+                long target = options.queueMaxBytes() - options.queueMaxBytes() / 8;
+                while (!persisted && !queue.isEmpty() && heldBytes() - chunkBytes > target
+                        && chunkBytes < SPILL_WINDOW) {
+                    Entry entry = queue.pollFirst();
+                    chunk.add(entry);
+                    chunkBytes += entry.bytes;
+                }
+                if (chunk.isEmpty()) {
+                    spillScheduled = false;
+                    notifyAll();
+                    return;
+                }
+                bufferedBytes -= chunkBytes;
+                spillingBytes += chunkBytes;
+                spillingItems += chunk.size();
+            }
+            List<DiskBuffer.Pending> pending = new ArrayList<>(chunk.size());
+            for (Entry entry : chunk) {
+                pending.add(new DiskBuffer.Pending(entry.signal, entry.enqueuedAtMillis));
+            }
+            List<DiskBuffer.Pending> refused = disk == null ? pending : disk.append(pending);
+            long unread = disk == null ? 0 : disk.unreadItems();
+            synchronized (this) {
+                spillingBytes -= chunkBytes;
+                spillingItems -= chunk.size();
+                spilled.add(chunk.size() - refused.size());
+                countRefused(refused, DropReason.QUEUE_FULL);
+                diskUnread = unread > 0;
+                notifyAll();
+            }
+            schedulePump(0);
+        }
+    }
+
+    /** Under the lock: counts what the disk did not take; kinds without a codec get {@code otherwise}. */
+    private void countRefused(List<DiskBuffer.Pending> refused, DropReason otherwise) {
+        for (DiskBuffer.Pending item : refused) {
+            int bytes = Math.max(1, item.signal().estimatedBytes());
+            boolean storable = disk != null && DiskBuffer.storable(item.signal());
+            drop(storable ? DropReason.DISK_FULL : otherwise, 1, bytes);
+        }
+        if (!refused.isEmpty() && disk != null && refused.stream().anyMatch(p -> DiskBuffer.storable(p.signal()))) {
+            log.warn("disk_full", "disk buffer " + diskOptions.path().orElseThrow() + " could not take "
+                    + refused.size() + " items (full, or a record larger than half of pilotfish.sinks." + name + "."
+                    + DiskBufferOptions.MAX_BYTES_KEY + " = " + diskOptions.maxBytes() + "); they are dropped");
+        } else if (!refused.isEmpty()) {
+            log.warn("queue_full", "queue over its budget of " + options.queueMaxBytes() + " bytes, dropping the "
+                    + "oldest data that the disk buffer cannot hold (no disk codec for its kind, or the buffer could "
+                    + "not be opened)");
+        }
+    }
+
+    /** Under the lock: asks the disk thread to read records back. */
+    private void scheduleRead() {
+        if (readScheduled || persisted || diskExecutor == null) {
+            return;
+        }
+        readScheduled = true;
+        try {
+            diskExecutor.execute(this::readBack);
+        } catch (RejectedExecutionException e) {
+            readScheduled = false;
+        }
+    }
+
+    /** On the disk thread: reads the oldest records back, up to {@link #READ_WINDOW} in memory. */
+    private void readBack() {
+        long room;
+        int maxItems;
+        synchronized (this) {
+            readScheduled = false;
+            room = READ_WINDOW - replayBytes;
+            maxItems = options.batch().maxItems() * 2;
+            if (room <= 0 || disk == null || persisted) {
+                return;
+            }
+        }
+        List<DiskBuffer.Stored> read = disk.read(room, maxItems);
+        long unread = disk.unreadItems();
+        synchronized (this) {
+            for (DiskBuffer.Stored stored : read) {
+                Entry entry = new Entry(stored.signal(), Math.max(1, stored.signal().estimatedBytes()),
+                        stored.enqueuedAtMillis(), stored.end());
+                replay.addLast(entry);
+                replayBytes += entry.bytes;
+                bufferedBytes += entry.bytes;
+            }
+            replayed.add(read.size());
+            diskUnread = unread > 0;
+            fitBudget();
+            notifyAll();
+        }
+        schedulePump(0);
+    }
+
+    /** Under the lock: acknowledges, on disk, the records of a batch that is done with. */
+    private void ackDisk(List<Entry> batch) {
+        DiskBuffer.Position last = null;
+        for (Entry entry : batch) {
+            if (entry.origin != null && (last == null || entry.origin.compareTo(last) > 0)) {
+                last = entry.origin;
+            }
+        }
+        if (last == null || diskExecutor == null) {
+            return;
+        }
+        DiskBuffer.Position position = last;
+        try {
+            diskExecutor.execute(() -> {
+                if (disk != null) {
+                    disk.ack(position);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopped: the stop wrote what was left
+        }
+    }
+
+    /** Under the lock: memory the queue holds now, data being sent and written included. */
+    private long heldBytes() {
+        return bufferedBytes + inFlightBytes + spillingBytes;
+    }
+
+    /**
+     * Under the lock: over the budget, a disk buffer takes the oldest of the memory queue; past the budget plus its
+     * scratch (or over the budget without one), the oldest data is dropped.
+     */
+    private void fitBudget() {
+        long hardLimit = diskExecutor == null || persisted ? options.queueMaxBytes()
+                : options.queueMaxBytes() + SPILL_WINDOW + READ_WINDOW;
+        while (heldBytes() > hardLimit && evictOldest()) {
+            // evictOldest counts each drop
+        }
+        if (diskExecutor != null && heldBytes() > options.queueMaxBytes()) {
+            scheduleSpill();
+        }
     }
 
     public String name() {
@@ -174,9 +476,7 @@ public final class SinkRunner {
         }
         queue.addLast(new Entry(signal, bytes, now));
         bufferedBytes += bytes;
-        while (bufferedBytes + inFlightBytes > options.queueMaxBytes() && evictOldest()) {
-            // evictOldest counts each drop
-        }
+        fitBudget();
     }
 
     /**
@@ -217,6 +517,9 @@ public final class SinkRunner {
             if (oldestBatch.isEmpty()) {
                 retries.pollFirst();
             }
+        } else if (!replay.isEmpty()) {
+            victim = replay.pollFirst();
+            replayBytes -= victim.bytes;
         } else {
             victim = queue.pollFirst();
         }
@@ -227,7 +530,8 @@ public final class SinkRunner {
         drop(DropReason.QUEUE_FULL, 1, victim.bytes);
         log.warn("queue_full", "queue over its budget of " + options.queueMaxBytes()
                 + " bytes, dropping the oldest data" + (lastFailure.isEmpty() ? "" : "; last failure: " + lastFailure)
-                + ". Raise queue.max-bytes or check the destination");
+                + (diskExecutor == null ? ". Raise queue.max-bytes or check the destination"
+                : ". The disk buffer does not keep up with the data; raise queue.max-bytes or check the destination"));
         return true;
     }
 
@@ -281,6 +585,7 @@ public final class SinkRunner {
             bufferedBytes -= bytes;
             inFlightBytes = bytes;
             inFlightItems = batch.size();
+            inFlight = batch;
         }
         List<Entry> toSend = batch;
         Sink target;
@@ -294,7 +599,28 @@ public final class SinkRunner {
 
     private List<Entry> nextBatch(long now) {
         List<Entry> batch = retries.pollFirst();
-        if (batch == null) {
+        if (batch == null && !replay.isEmpty()) {
+            // Read back from disk: older than anything in the queue, and waited long enough already.
+            batch = new ArrayList<>();
+            long bytes = 0;
+            while (!replay.isEmpty() && batch.size() < options.batch().maxItems()
+                    && (batch.isEmpty() || bytes + replay.peekFirst().bytes <= options.batch().maxBytes())) {
+                Entry entry = replay.pollFirst();
+                bytes += entry.bytes;
+                replayBytes -= entry.bytes;
+                batch.add(entry);
+            }
+            if (diskUnread && replayBytes < READ_WINDOW / 2) {
+                scheduleRead();
+            }
+        } else if (batch == null && diskExecutor != null && (diskUnread || spillingItems > 0)) {
+            // The queue is newer than what is on disk (or on its way there): it waits. The read, or the write
+            // that ends, pumps again.
+            if (diskUnread) {
+                scheduleRead();
+            }
+            return null;
+        } else if (batch == null) {
             Entry oldest = queue.peekFirst();
             if (oldest == null) {
                 return null;
@@ -376,6 +702,7 @@ public final class SinkRunner {
             exporting = false;
             inFlightBytes = 0;
             inFlightItems = 0;
+            inFlight = null;
             if (abandoned) {
                 notifyAll();
                 return;
@@ -385,6 +712,7 @@ public final class SinkRunner {
                 case ExportResult.Success success -> {
                     sent.add(batch.size());
                     sentBytes.add(bytesOf(batch));
+                    ackDisk(batch);
                     attempt = 0;
                     notBeforeMillis = 0;
                     lastFailure = "";
@@ -401,6 +729,7 @@ public final class SinkRunner {
                 }
                 case ExportResult.Permanent rejected -> {
                     drop(DropReason.REJECTED, batch.size(), bytesOf(batch));
+                    ackDisk(batch);
                     lastFailure = rejected.reason();
                     log.warn("rejected", "destination rejected " + batch.size() + " items: "
                             + rejected.reason());
@@ -408,6 +737,7 @@ public final class SinkRunner {
                 case ExportResult.TooLarge tooLarge -> {
                     if (batch.size() == 1) {
                         drop(DropReason.TOO_LARGE, 1, batch.get(0).bytes);
+                        ackDisk(batch);
                         log.warn("too_large", "one item is larger than the destination accepts ("
                                 + tooLarge.reason() + "); dropped");
                     } else {
@@ -416,10 +746,9 @@ public final class SinkRunner {
                         retries.addFirst(new ArrayList<>(batch.subList(half, batch.size())));
                         retries.addFirst(new ArrayList<>(batch.subList(0, half)));
                         // The halves are queued again: their bytes count against the budget until they are sent.
+                        // Data that arrived during the export may have filled the queue: oldest goes first.
                         bufferedBytes += bytesOf(batch);
-                        while (bufferedBytes > options.queueMaxBytes() && evictOldest()) {
-                            // data that arrived during the export may have filled the queue: oldest goes first
-                        }
+                        fitBudget();
                     }
                 }
             }
@@ -465,9 +794,11 @@ public final class SinkRunner {
         options = pendingOptions;
         pendingSink = null;
         pendingOptions = null;
-        while (bufferedBytes + inFlightBytes > options.queueMaxBytes() && evictOldest()) {
-            // the new budget is smaller: oldest data goes first, counted
+        if (!options.diskBuffer().equals(diskOptions)) {
+            log.warn("disk_buffer_reload", "the disk-buffer settings changed; they apply at the next start (the "
+                    + "buffer " + diskOptions.path().map(Path::toString).orElse("(none)") + " stays as it is)");
         }
+        fitBudget(); // a smaller budget: oldest data goes first, counted
         return old;
     }
 
@@ -512,9 +843,8 @@ public final class SinkRunner {
     private void requeue(List<Entry> batch) {
         retries.addFirst(new ArrayList<>(batch));
         bufferedBytes += bytesOf(batch);
-        while (bufferedBytes > options.queueMaxBytes() && evictOldest()) {
-            // over budget while failing: oldest data goes first
-        }
+        fitBudget(); // over budget while failing: to disk, or the oldest data goes
+
     }
 
     private long backoffMillis() {
@@ -527,7 +857,7 @@ public final class SinkRunner {
     }
 
     public synchronized long queuedBytes() {
-        return bufferedBytes + inFlightBytes;
+        return heldBytes();
     }
 
     /** Items waiting, retried or being sent: with {@link #queuedBytes}, what is neither sent nor dropped yet. */
@@ -536,7 +866,7 @@ public final class SinkRunner {
     }
 
     private long waitingItems() {
-        long items = queue.size();
+        long items = queue.size() + replay.size() + spillingItems;
         for (List<Entry> batch : retries) {
             items += batch.size();
         }
@@ -550,11 +880,14 @@ public final class SinkRunner {
 
     /**
      * Stops taking data and sends what is queued, retrying as allowed, until everything is sent or the deadline
-     * passes; what is left then is dropped and counted. Blocks the calling (shutdown) thread only.
+     * passes; what is left then is dropped and counted. With a disk buffer, sending stops a little earlier
+     * ({@link #PERSIST_RESERVE_MILLIS}) and what is left is written to disk instead, to be sent first at the next
+     * start; only what the disk refuses is dropped. Blocks the calling (shutdown) thread only.
      *
      * @return the number of items dropped at the deadline
      */
     public long drain(long deadlineMillis) {
+        long sendUntil;
         synchronized (this) {
             if (drained) {
                 return 0;
@@ -563,11 +896,15 @@ public final class SinkRunner {
             draining = true;
             // During shutdown a long backoff would only waste the deadline.
             notBeforeMillis = Math.min(notBeforeMillis, clock.millis());
+            long now = clock.millis();
+            sendUntil = diskExecutor == null ? deadlineMillis
+                    : deadlineMillis - Math.min(PERSIST_RESERVE_MILLIS, Math.max(0, deadlineMillis - now) / 4);
         }
         pump();
         synchronized (this) {
-            while (exporting || !queue.isEmpty() || !retries.isEmpty()) {
-                long left = deadlineMillis - clock.millis();
+            while (exporting || !queue.isEmpty() || !retries.isEmpty() || !replay.isEmpty()
+                    || (diskExecutor != null && (diskUnread || spillingItems > 0))) {
+                long left = sendUntil - clock.millis();
                 if (left <= 0) {
                     break;
                 }
@@ -581,29 +918,152 @@ public final class SinkRunner {
                     scheduler.execute(this::pump);
                 }
             }
-            long left = waitingItems();
-            long leftBytes = bufferedBytes;
-            if (exporting) {
-                abandoned = true;
-                left += inFlightItems;
-                leftBytes += inFlightBytes;
+        }
+        if (diskExecutor != null) {
+            Future<Long> persist;
+            try {
+                persist = diskExecutor.submit(this::persistAtStop);
+            } catch (RejectedExecutionException e) {
+                persist = null;
             }
-            if (left > 0) {
-                drop(DropReason.SHUTDOWN, left, leftBytes);
-                queue.clear();
-                retries.clear();
-                bufferedBytes = 0;
-                if (abandoned) {
-                    inFlightBytes = 0;
-                    inFlightItems = 0;
+            if (persist != null) {
+                try {
+                    // The disk thread finishes a write in progress first; then this is what is left to write.
+                    long wait = Math.max(0, deadlineMillis - clock.millis()) + PERSIST_RESERVE_MILLIS * 2;
+                    return persist.get(wait, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    log.warn("disk_stop", "writing the queue to the disk buffer did not finish in time; what it had "
+                            + "not written is lost");
+                    return 0;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 0;
+                } catch (ExecutionException e) {
+                    log.error("disk_stop", "writing the queue to the disk buffer failed", e.getCause());
                 }
             }
+        }
+        synchronized (this) {
+            return dropLeft(DropReason.SHUTDOWN);
+        }
+    }
+
+    /** Under the lock: drops everything still held, counted, and ends the drain. */
+    private long dropLeft(DropReason reason) {
+        long left = waitingItems() - spillingItems;
+        long leftBytes = bufferedBytes;
+        if (exporting) {
+            abandoned = true;
+            left += inFlightItems;
+            leftBytes += inFlightBytes;
+        }
+        if (left > 0) {
+            drop(reason, left, leftBytes);
+            queue.clear();
+            retries.clear();
+            replay.clear();
+            replayBytes = 0;
+            bufferedBytes = 0;
+            if (abandoned) {
+                inFlightBytes = 0;
+                inFlightItems = 0;
+                inFlight = null;
+            }
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        drained = true;
+        return left;
+    }
+
+    /**
+     * On the disk thread, at the stop: writes what memory still holds to disk, in order, and closes the buffer. A batch
+     * being sent is written too (its export is abandoned): if it still succeeds before the process ends, it is sent
+     * again at the next start.
+     *
+     * @return the items dropped (what the disk refused, and kinds without a codec)
+     */
+    private long persistAtStop() {
+        List<Entry> before = new ArrayList<>();
+        List<Entry> after;
+        synchronized (this) {
+            if (disk == null || drained) {
+                return dropLeft(DropReason.SHUTDOWN);
+            }
+            persisted = true;
+            if (exporting && inFlight != null) {
+                abandoned = true;
+                before.addAll(inFlight);
+                inFlightBytes = 0;
+                inFlightItems = 0;
+                inFlight = null;
+            }
+            for (List<Entry> batch : retries) {
+                before.addAll(batch);
+            }
+            before.addAll(replay);
+            after = new ArrayList<>(queue);
+            queue.clear();
+            retries.clear();
+            replay.clear();
+            replayBytes = 0;
+            bufferedBytes = 0;
             if (timer != null) {
                 timer.cancel(false);
             }
             drained = true;
-            return left;
         }
+        List<DiskBuffer.Pending> beforePending = pending(before);
+        List<DiskBuffer.Pending> afterPending = pending(after);
+        List<DiskBuffer.Pending> refused = disk.persist(beforePending, afterPending);
+        java.util.Set<DiskBuffer.Pending> refusedSet = java.util.Collections.newSetFromMap(
+                new java.util.IdentityHashMap<>());
+        refusedSet.addAll(refused);
+        long kept = before.size() + after.size() - refused.size();
+        // Counted as spilled: what goes to disk for the first time (a record read back is rewritten, not new).
+        long fresh = 0;
+        for (int i = 0; i < before.size(); i++) {
+            if (before.get(i).origin == null && !refusedSet.contains(beforePending.get(i))) {
+                fresh++;
+            }
+        }
+        for (DiskBuffer.Pending item : afterPending) {
+            if (!refusedSet.contains(item)) {
+                fresh++;
+            }
+        }
+        synchronized (this) {
+            spilled.add(fresh);
+            for (DiskBuffer.Pending item : refused) {
+                drop(DiskBuffer.storable(item.signal()) ? DropReason.DISK_FULL : DropReason.SHUTDOWN, 1,
+                        Math.max(1, item.signal().estimatedBytes()));
+            }
+            notifyAll();
+        }
+        if (kept > 0) {
+            log.info("wrote " + kept + " unsent items to the disk buffer " + disk.dir() + "; they are sent first at "
+                    + "the next start");
+        }
+        return refused.size();
+    }
+
+    private static List<DiskBuffer.Pending> pending(List<Entry> entries) {
+        List<DiskBuffer.Pending> out = new ArrayList<>(entries.size());
+        for (Entry entry : entries) {
+            out.add(new DiskBuffer.Pending(entry.signal, entry.enqueuedAtMillis));
+        }
+        return out;
+    }
+
+    /** The disk buffer, when this sink has one. */
+    public Optional<DiskBufferView> diskBuffer() {
+        if (diskExecutor == null) {
+            return Optional.empty();
+        }
+        DiskBuffer current = openDisk;
+        return Optional.of(new DiskBufferView(diskOptions.path().orElseThrow(), diskOptions.maxBytes(),
+                current == null ? 0 : current.bytes(), current == null ? 0 : current.unreadItems(), current != null));
     }
 
     public void close() {
@@ -619,6 +1079,23 @@ public final class SinkRunner {
             current.close();
         } catch (Exception e) {
             log.error("close", "close failed", e);
+        }
+        if (diskExecutor != null) {
+            try {
+                diskExecutor.execute(() -> {
+                    if (disk != null) {
+                        disk.close();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // already closed
+            }
+            diskExecutor.shutdown();
+            try {
+                diskExecutor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -102,6 +102,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aDiskBufferIsReadBesideTheQueueAndItsScratchCountsInTheMemoryPlan(@org.junit.jupiter.api.io.TempDir
+                                                                             java.nio.file.Path dir) {
+        Map<String, ConfigValue> keys = props(
+                "pilotfish.sinks.out.type", "null",
+                "pilotfish.sinks.out.queue.max-bytes", String.valueOf(4L * 1024 * 1024),
+                "pilotfish.sinks.out.disk-buffer.path", dir.toString(),
+                "pilotfish.sinks.out.disk-buffer.max-bytes", "2097152");
+        LoadedConfig roomy = new ConfigLoader(PluginCatalog.of(List.of(new ProbeCollectorFactory()),
+                List.of(new NullSinkFactory())), 64L * 1024 * 1024).load(keys);
+        assertTrue(roomy.valid(), roomy.describeProblems());
+        assertEquals(dir, roomy.sinks().get(0).options().diskBuffer().path().orElseThrow());
+        assertEquals(2097152, roomy.sinks().get(0).options().diskBuffer().maxBytes());
+        // 16 MiB for the agent and 4 MiB of queue fit 21 MiB; the buffer's scratch does not.
+        LoadedConfig tight = new ConfigLoader(PluginCatalog.of(List.of(new ProbeCollectorFactory()),
+                List.of(new NullSinkFactory())), 21L * 1024 * 1024).load(keys);
+        assertFalse(tight.valid());
+        assertTrue(tight.describeProblems().contains("pilotfish.sinks.out.disk-buffer"), tight.describeProblems());
+    }
+
+    @Test
     void everyProblemIsListedOnceWithKeyValueSourceAndExpectation() {
         LoadedConfig config = loader.load(props(
                 "pilotfish.collectors.probe.port", "eighty",

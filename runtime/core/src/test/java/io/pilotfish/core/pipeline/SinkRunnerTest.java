@@ -85,6 +85,24 @@ class SinkRunnerTest {
         assertEquals(0, count("sink.dropped"));
     }
 
+    /** A burst handed over at once is queued, counted and sent like the same items offered one by one. */
+    @Test
+    void aBurstHandedOverAtOnceIsSentWholeInOrderAndCounted() throws Exception {
+        SinkRunner runner = runner(fast(10, 1_000_000));
+        List<Signal> burst = new java.util.ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            burst.add(point(i));
+        }
+        runner.offerAll(burst);
+        runner.offerAll(List.of());
+        await(() -> sink.accepted.size() == 25);
+        assertEquals(25, count("sink.received"));
+        assertEquals(25, count("sink.sent"));
+        assertEquals(burst.stream().map(p -> ((Metric) p).value()).toList(),
+                sink.accepted.stream().map(p -> ((Metric) p).value()).toList(),
+                "every item once, in the order handed over");
+    }
+
     @Test
     void retryAfterIsHonoured() throws Exception {
         sink.then(new ExportResult.Retryable("HTTP 429", Optional.of(Duration.ofMillis(150))), 1);
