@@ -48,9 +48,11 @@ class LogsDiskBufferIT {
                 .property("pilotfish.status.port", Integer.toString(fixture.statusPort));
     }
 
+    /** The forward receiver listens and the agent is ready (its status endpoint answers from then on). */
     private static void awaitForwardReceiver(AgentProcess agent) throws InterruptedException {
         assertTrue(agent.awaitLine(l -> l.contains("forward receiver listening"), Duration.ofSeconds(60)),
                 agent.outputText());
+        assertTrue(agent.awaitLine(l -> l.contains(" ready in "), Duration.ofSeconds(60)), agent.outputText());
     }
 
     private static JsonNode diskBuffer(AgentFixture fixture) throws Exception {
