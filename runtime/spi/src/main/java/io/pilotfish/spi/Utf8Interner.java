@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  */
 public final class Utf8Interner {
 
-    /** Longer strings (URLs, queries, ids) rarely repeat: not worth a slot. */
+    /** Longer strings (URLs, queries, ids) rarely repeat in spans: not worth a slot. */
     public static final int MAX_LENGTH = 64;
     private static final int SLOTS = 2048;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
@@ -28,12 +28,35 @@ public final class Utf8Interner {
      */
     private final long[] words = new long[SLOTS];
     private final byte[] lengths = new byte[SLOTS];
-    private final byte[] keyBytes = new byte[SLOTS * MAX_LENGTH];
+    private final int maxLength;
+    private final byte[] keyBytes;
     private final String[] values = new String[SLOTS];
     private long misses;
 
+    /** Strings of up to {@value #MAX_LENGTH} bytes (about 160 KiB). */
+    public Utf8Interner() {
+        this(MAX_LENGTH);
+    }
+
     /**
-     * The string for {@code b[off, off + len)} (1 to {@link #MAX_LENGTH} bytes), decoded and kept if it was not
+     * Strings of up to {@code maxLength} bytes (8 to 255), for sources whose repeated values are longer (ARNs in
+     * log records); the table takes {@code 2048 * maxLength} bytes.
+     */
+    public Utf8Interner(int maxLength) {
+        if (maxLength < 8 || maxLength > 255) {
+            throw new IllegalArgumentException("maxLength must be 8 to 255, not " + maxLength);
+        }
+        this.maxLength = maxLength;
+        this.keyBytes = new byte[SLOTS * maxLength];
+    }
+
+    /** The longest string kept. */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /**
+     * The string for {@code b[off, off + len)} (1 to {@link #maxLength} bytes), decoded and kept if it was not
      * there (a miss, counted in {@link #misses}).
      */
     public String intern(byte[] b, int off, int len) {
@@ -46,14 +69,15 @@ public final class Utf8Interner {
             }
             slot = mix(word) & (SLOTS - 1);
             String value = values[slot];
-            if (value != null && words[slot] == word && lengths[slot] == len) {
+            if (value != null && words[slot] == word && (lengths[slot] & 0xFF) == len) {
                 return value;
             }
         } else {
             word = (long) LONGS.get(b, off);
             slot = hash(b, off, len) & (SLOTS - 1);
             String value = values[slot];
-            if (value != null && words[slot] == word && lengths[slot] == len && sameTail(b, off, slot, len)) {
+            if (value != null && words[slot] == word && (lengths[slot] & 0xFF) == len
+                    && sameTail(b, off, slot, len)) {
                 return value;
             }
         }
@@ -62,7 +86,7 @@ public final class Utf8Interner {
         words[slot] = word;
         lengths[slot] = (byte) len;
         if (len >= 8) {
-            System.arraycopy(b, off, keyBytes, slot * MAX_LENGTH, len);
+            System.arraycopy(b, off, keyBytes, slot * maxLength, len);
         }
         values[slot] = value;
         return value;
@@ -75,7 +99,7 @@ public final class Utf8Interner {
 
     /** Whether the slot's key, known to share its first 8 bytes and length, holds the rest of {@code b}'s. */
     private boolean sameTail(byte[] b, int off, int slot, int len) {
-        int base = slot * MAX_LENGTH;
+        int base = slot * maxLength;
         int i = 8;
         for (; i < len - 8; i += 8) {
             if ((long) LONGS.get(keyBytes, base + i) != (long) LONGS.get(b, off + i)) {

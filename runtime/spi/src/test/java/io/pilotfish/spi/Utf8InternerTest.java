@@ -3,6 +3,7 @@ package io.pilotfish.spi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -85,5 +86,18 @@ class Utf8InternerTest {
         byte[] other = "abcdefghij".getBytes(StandardCharsets.US_ASCII);
         interner.intern(other, 0, other.length);
         assertEquals(2, interner.misses());
+    }
+
+    @Test
+    void aLongerTableKeepsArnsUpToItsLength() {
+        Utf8Interner wide = new Utf8Interner(200);
+        for (int len = 1; len <= 200; len++) {
+            byte[] b = ("arn:aws:ecs:eu-west-1:123456789012:task/" + "x".repeat(200)).substring(0, len)
+                    .getBytes(StandardCharsets.US_ASCII);
+            String first = wide.intern(b, 0, len);
+            assertEquals(new String(b, StandardCharsets.US_ASCII), first);
+            assertSame(first, wide.intern(b.clone(), 0, len), "length " + len);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Utf8Interner(256));
     }
 }

@@ -49,12 +49,17 @@ final class ForwardDecoder {
     private final RecordMapper mapper;
     private final LongSupplier nowMillis;
 
+    static final int INTERNED_BYTES = 128;
+
     ForwardDecoder(long maxFrameBytes, long maxDecompressedBytes, int maxLineBytes, LongSupplier nowMillis) {
         this(maxFrameBytes, maxDecompressedBytes, new RecordMapper(maxLineBytes, FireLensRoutes.none()), nowMillis);
     }
 
-    /** Field names and the ids repeated in every record, decoded once (about 160 KiB; one per decoder thread). */
-    private final Utf8Interner interner = new Utf8Interner();
+    /**
+     * Field names and the ids and ARNs repeated in every record, decoded once (2048 slots of up to 128 bytes,
+     * 272 KiB; one per decoder thread).
+     */
+    private final Utf8Interner interner = new Utf8Interner(INTERNED_BYTES);
 
     ForwardDecoder(long maxFrameBytes, long maxDecompressedBytes, RecordMapper mapper, LongSupplier nowMillis) {
         this.maxFrameBytes = maxFrameBytes;

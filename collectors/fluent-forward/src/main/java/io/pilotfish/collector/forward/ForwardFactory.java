@@ -23,8 +23,8 @@ public final class ForwardFactory implements CollectorFactory<ForwardConfig> {
     public static final String TYPE = "fluent-forward";
     /** A Unix socket path must fit {@code sockaddr_un.sun_path} (108 bytes with its terminating zero). */
     static final int MAX_SOCKET_PATH_BYTES = 107;
-    /** Threads, read buffers and the decoders' inflate windows beside the budgets. */
-    static final long FIXED_MEMORY_BYTES = 2L * 1024 * 1024;
+    /** Threads, read buffers, the decoders' inflate windows and string tables beside the budgets. */
+    static final long FIXED_MEMORY_BYTES = 3L * 1024 * 1024;
     /** The most one socket read delivers. */
     static final long READ_BYTES = 64 * 1024;
 

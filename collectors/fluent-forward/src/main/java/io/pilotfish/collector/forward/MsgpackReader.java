@@ -159,7 +159,7 @@ final class MsgpackReader {
     /** A string ({@code str} or {@code bin}), invalid UTF-8 repaired. */
     String readString(String what) throws ForwardException {
         int len = readBytesHeader(what);
-        String s = interner != null && len > 0 && len <= Utf8Interner.MAX_LENGTH ? interner.intern(buf, pos, len)
+        String s = interner != null && len > 0 && len <= interner.maxLength() ? interner.intern(buf, pos, len)
                 : Utf8.decode(buf, pos, len);
         pos += len;
         return s;

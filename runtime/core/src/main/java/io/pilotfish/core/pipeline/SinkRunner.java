@@ -392,6 +392,12 @@ public final class SinkRunner {
         }
     }
 
+    /**
+     * {@link #heldBytes} as last seen under the lock, for {@link #awaitRoom}'s answer without it: written wherever
+     * the held bytes grow ({@link #fitBudget} follows every growth) and when an export ends.
+     */
+    private volatile long heldApprox;
+
     /** Under the lock: memory the queue holds now, data being sent and written included. */
     private long heldBytes() {
         return bufferedBytes + inFlightBytes + spillingBytes;
@@ -410,6 +416,7 @@ public final class SinkRunner {
         if (diskExecutor != null && heldBytes() > options.queueMaxBytes()) {
             scheduleSpill();
         }
+        heldApprox = heldBytes();
     }
 
     public String name() {
@@ -489,6 +496,9 @@ public final class SinkRunner {
      * @return false when the deadline passed with the queue still that full
      */
     public boolean awaitRoom(long deadlineNanos) {
+        if (heldApprox <= options.queueMaxBytes() / 4 * 3) {
+            return true; // the common case, answered without the lock that offers and exports share
+        }
         synchronized (this) {
             while (accepting && attempt == 0 && bufferedBytes + inFlightBytes > options.queueMaxBytes() / 4 * 3) {
                 long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
@@ -703,6 +713,7 @@ public final class SinkRunner {
             inFlightBytes = 0;
             inFlightItems = 0;
             inFlight = null;
+            heldApprox = heldBytes();
             if (abandoned) {
                 notifyAll();
                 return;

@@ -142,18 +142,33 @@ final class LogEncoder {
             }
             out.raw('"');
         }
-        for (Map.Entry<String, Object> attribute : record.attributes().entrySet()) {
-            String key = String.valueOf(attribute.getKey());
+        Map<String, Object> attributes = record.attributes();
+        if (!attributes.isEmpty()) {
+            attributes.forEach(out.attributeWriter);
+        }
+        out.raw('}');
+        return truncated;
+    }
+
+    /** Writes one attribute as a top-level field; the buffer keeps one, so a record's walk allocates nothing. */
+    private static final class AttributeWriter implements java.util.function.BiConsumer<String, Object> {
+        private final JsonBytes out;
+
+        AttributeWriter(JsonBytes out) {
+            this.out = out;
+        }
+
+        @Override
+        public void accept(String name, Object value) {
+            String key = String.valueOf(name);
             if (isStandardField(key)) {
-                continue;
+                return;
             }
             out.raw(',');
             out.string(key);
             out.raw(':');
-            writeValue(attribute.getValue(), 1, out);
+            writeValue(value, 1, out);
         }
-        out.raw('}');
-        return truncated;
     }
 
     /**
@@ -170,6 +185,10 @@ final class LogEncoder {
 
     /** The record's own fields; an attribute of the same name would make a duplicate key, so it is left out. */
     static boolean isStandardField(String key) {
+        int length = key.length();
+        if (length < 6 || length > 9) {
+            return false; // container_id, ecs_task_arn, source, ...: most attributes end here
+        }
         return switch (key) {
             case "message", "status", "timestamp", "hostname", "service", "ddsource", "ddtags" -> true;
             default -> false;
@@ -250,6 +269,8 @@ final class LogEncoder {
         }
     }
 
+    private static final int SEEN_SLOTS = 256;
+
     /** A growable byte buffer that never holds more than {@link #MAX_PAYLOAD_BYTES}, with JSON string escaping. */
     static final class JsonBytes {
         private byte[] buf;
@@ -258,6 +279,14 @@ final class LogEncoder {
         private TagSet lastTags;
         private int lastTagsFrom;
         private int lastTagsTo;
+        final AttributeWriter attributeWriter = new AttributeWriter(this);
+        /**
+         * Strings written before, by identity, with where their escaped text is in the buffer: a receiver that keeps
+         * one instance of a repeated string (an interned field name or container id) has it copied, not re-escaped.
+         */
+        private final String[] seen = new String[SEEN_SLOTS];
+        private final int[] seenFrom = new int[SEEN_SLOTS];
+        private final int[] seenTo = new int[SEEN_SLOTS];
 
         JsonBytes(int initialCapacity) {
             buf = new byte[Math.max(64, initialCapacity)];
@@ -297,7 +326,16 @@ final class LogEncoder {
 
         void string(String value) {
             raw('"');
-            stringContent(value);
+            int slot = System.identityHashCode(value) & (SEEN_SLOTS - 1);
+            if (seen[slot] == value) {
+                repeat(seenFrom[slot], seenTo[slot]);
+            } else {
+                int from = size;
+                stringContent(value);
+                seen[slot] = value;
+                seenFrom[slot] = from;
+                seenTo[slot] = size;
+            }
             raw('"');
         }
 
