@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Time-boxed coverage-guided fuzzing (Jazzer) of every parser that reads input from outside: the DogStatsD grammar,
-# the task metadata and its stats, the configuration loader, the tracers' payloads and the APM obfuscators. Each
-# target runs for FUZZ_SECONDS (default 20) in its own JVM (Jazzer fuzzes one test per run); the whole script stays
-# under five minutes on a 2-core machine.
+# the task metadata and its stats, the configuration loader, the tracers' payloads, the APM obfuscators, users' Go
+# regular expressions and the log processing chain. Each target runs for FUZZ_SECONDS (default 20) in its own JVM
+# (Jazzer fuzzes one test per run).
 #
 #   scripts/fuzz.sh                 every target
 #   FUZZ_SECONDS=300 scripts/fuzz.sh TaskMetadataParserFuzzTest#task
@@ -27,7 +27,8 @@ targets=(
   "collectors/apm TraceDecoderFuzzTest#v05"
   "collectors/apm ObfuscatorsFuzzTest#anyText"
   "collectors/apm StatsDecodersFuzzTest#clientStats"
-  "collectors/apm GoRegexFuzzTest#patterns"
+  "runtime/processing GoRegexFuzzTest#patterns"
+  "runtime/processing LogProcessorFuzzTest#lines"
   "collectors/fluent-forward ForwardFuzzTest#frames"
 )
 if [ "$#" -gt 0 ]; then
@@ -42,7 +43,7 @@ if [ "$#" -gt 0 ]; then
 fi
 
 # The fuzzed modules take their upstream modules from the local repository: install them once, without tests.
-./mvnw -B -ntp -q install -DskipTests -pl collectors/dogstatsd,collectors/container-stats,collectors/apm,collectors/fluent-forward -am
+./mvnw -B -ntp -q install -DskipTests -pl runtime/processing,collectors/dogstatsd,collectors/container-stats,collectors/apm,collectors/fluent-forward -am
 
 passed=0
 failed=0

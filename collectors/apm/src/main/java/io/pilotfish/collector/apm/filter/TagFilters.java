@@ -1,5 +1,6 @@
 package io.pilotfish.collector.apm.filter;
 
+import io.pilotfish.processing.regex.GoRegex;
 import io.pilotfish.spi.SafeText;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -2,6 +2,7 @@ package io.pilotfish.collector.apm.filter;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.pilotfish.processing.regex.GoRegex;
 import io.pilotfish.spi.SafeText;
 import io.pilotfish.spi.trace.Span;
 import io.pilotfish.spi.trace.SpanEvent;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pilotfish.processing.regex.GoRegex;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.pilotfish.collector.apm.filter;
+package io.pilotfish.processing.regex;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,14 +27,17 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@link #replaceAll} expands {@code $1}, {@code ${1}}, {@code $name} and {@code $$} as Go's
  *       {@code ReplaceAllString} does and skips an empty match right after a previous match.</li>
  * </ul>
- * Java's engine backtracks where RE2 does not, so matching is bounded: at most {@value #MAX_MATCHED_CHARS}
- * characters are looked at (the longest tag value the Agent keeps after truncation) and a match that reads the text
- * too many times, or recurses too deep, is abandoned ({@link Abandoned}) instead of stalling the pipeline.
+ * Java's engine backtracks where RE2 does not, so matching is bounded: only a text's first characters are looked
+ * at ({@value #MAX_MATCHED_CHARS} by {@link #compile(String)}, the longest tag value the Agent keeps after
+ * truncation; log rules pass the Agent's message size to {@link #compile(String, int)}) and a match that reads the
+ * text too many times, or recurses too deep, is abandoned ({@link Abandoned}) instead of stalling the pipeline.
+ *
+ * <p>Instances are immutable and thread-safe.
  */
-final class GoRegex {
+public final class GoRegex {
 
-    /** The longest text matched; the Agent truncates tag values to 25,000 bytes before filtering or replacing. */
-    static final int MAX_MATCHED_CHARS = 25_000;
+    /** The longest text matched by default; the Agent truncates tag values to 25,000 bytes before filtering. */
+    public static final int MAX_MATCHED_CHARS = 25_000;
     /**
      * Character reads allowed per character looked at (plus {@link #BASE_READS}) before a match is abandoned: room
      * for Java's quadratic retries on a few thousand characters (25 million reads, some 50 ms, at the cap), not
@@ -55,23 +58,46 @@ final class GoRegex {
     private final Map<String, Integer> groupNames;
     private final int groupCount;
     private final LeadingRun leadingRun; // null when the expression does not start with one
+    private final FirstChars firstChars; // null when unknown, or a match may be empty
+    private final int maxMatchedChars;
 
     private GoRegex(String source, Pattern pattern, Map<String, Integer> groupNames, int groupCount,
-                    LeadingRun leadingRun) {
+                    LeadingRun leadingRun, FirstChars firstChars, int maxMatchedChars) {
         this.source = source;
+        this.maxMatchedChars = maxMatchedChars;
         this.pattern = pattern;
         this.groupNames = groupNames;
         this.groupCount = groupCount;
         this.leadingRun = leadingRun;
+        this.firstChars = firstChars;
     }
 
     /**
-     * Compiles a Go regular expression.
+     * Compiles a Go regular expression that looks at up to {@value #MAX_MATCHED_CHARS} characters of a text.
      *
      * @throws IllegalArgumentException with a short reason when Go would not compile it or it uses syntax only
      *                                  Java has
      */
-    static GoRegex compile(String source) {
+    public static GoRegex compile(String source) {
+        return compile(source, MAX_MATCHED_CHARS);
+    }
+
+    /**
+     * Compiles a Go regular expression that looks at up to {@code maxMatchedChars} characters of a text (the rest is
+     * neither matched nor replaced).
+     *
+     * @throws IllegalArgumentException with a short reason when Go would not compile it or it uses syntax only
+     *                                  Java has, or when {@code maxMatchedChars} is not positive
+     */
+    public static GoRegex compile(String source, int maxMatchedChars) {
+        return compile(source, maxMatchedChars, true);
+    }
+
+    /** {@link #compile(String, int)}, with or without the first-character prefilter (the tests compare both). */
+    static GoRegex compile(String source, int maxMatchedChars, boolean prefilter) {
+        if (maxMatchedChars <= 0) {
+            throw new IllegalArgumentException("maxMatchedChars must be positive: " + maxMatchedChars);
+        }
         Translator translator = new Translator(source);
         String java = translator.translate();
         try {
@@ -81,19 +107,31 @@ final class GoRegex {
             }
             LeadingRun leadingRun = translator.leadingAtom == null || translator.topLevelAlternation ? null
                     : new LeadingRun(Pattern.compile(translator.leadingFlags + translator.leadingAtom, FLAGS));
-            return new GoRegex(source, pattern, Map.copyOf(translator.groupNames), translator.groups, leadingRun);
+            FirstChars firstChars = prefilter && leadingRun == null ? FirstChars.of(source) : null;
+            return new GoRegex(source, pattern, Map.copyOf(translator.groupNames), translator.groups, leadingRun,
+                    firstChars, maxMatchedChars);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(e.getDescription());
         }
     }
 
     /** The expression as written. */
-    String source() {
+    public String source() {
         return source;
     }
 
-    /** Go's {@code MatchString}: whether the expression matches anywhere in the text. */
-    boolean find(String text) {
+    /** The longest prefix of a text that is looked at. */
+    public int maxMatchedChars() {
+        return maxMatchedChars;
+    }
+
+    /**
+     * Go's {@code MatchString}: whether the expression matches anywhere in the text's first
+     * {@link #maxMatchedChars()} characters.
+     *
+     * @throws Abandoned when the match needed too much work
+     */
+    public boolean find(String text) {
         String head = head(text);
         try {
             return search(matcher(head), head, 0);
@@ -111,11 +149,25 @@ final class GoRegex {
      * The leftmost match starting at or after {@code from}, like {@code Matcher.find(from)}. An expression that
      * starts with a greedy run such as {@code .*}, {@code \w+} or {@code [^/]*} is tried once per run instead of at
      * every character: if it fails where a run starts, it fails at every later position of the run, which would
-     * see a subset of the same attempts. That keeps common expressions linear, as they are with RE2.
+     * see a subset of the same attempts. That keeps common expressions linear, as they are with RE2. Other
+     * expressions are tried only where their first character can start a match ({@link FirstChars}), when that is
+     * known: a card-number pattern then runs at the digits of a line, not at each of its characters.
      */
     private boolean search(Matcher matcher, String text, int from) {
-        if (leadingRun == null) {
+        if (leadingRun == null && firstChars == null) {
             return matcher.find(from);
+        }
+        if (leadingRun == null) {
+            int n = text.length();
+            int start = firstChars.next(text, from);
+            while (start < n) {
+                matcher.region(start, n);
+                if (matcher.lookingAt()) {
+                    return true;
+                }
+                start = firstChars.next(text, start + 1);
+            }
+            return false; // no match can be empty, so none starts at the end
         }
         int n = text.length();
         int start = from;
@@ -137,9 +189,11 @@ final class GoRegex {
 
     /**
      * Go's {@code ReplaceAllString}. Returns the text itself when nothing matched. Text past
-     * {@value #MAX_MATCHED_CHARS} characters is kept as it is.
+     * {@link #maxMatchedChars()} characters is kept as it is.
+     *
+     * @throws Abandoned when the match needed too much work
      */
-    String replaceAll(String text, Replacement replacement) {
+    public String replaceAll(String text, Replacement replacement) {
         String head = head(text);
         Matcher matcher = matcher(head);
         StringBuilder out = null;
@@ -180,7 +234,7 @@ final class GoRegex {
     }
 
     /** The replacement text for this expression, with its {@code $} references resolved. */
-    Replacement replacement(String template) {
+    public Replacement replacement(String template) {
         List<Object> parts = new ArrayList<>();
         StringBuilder literal = new StringBuilder();
         int i = 0;
@@ -218,11 +272,11 @@ final class GoRegex {
         return new Replacement(List.copyOf(parts));
     }
 
-    private static String head(String text) {
-        if (text.length() <= MAX_MATCHED_CHARS) {
+    private String head(String text) {
+        if (text.length() <= maxMatchedChars) {
             return text;
         }
-        int cut = MAX_MATCHED_CHARS;
+        int cut = maxMatchedChars;
         if (Character.isHighSurrogate(text.charAt(cut - 1))) {
             cut--;
         }
@@ -235,14 +289,14 @@ final class GoRegex {
     }
 
     /** A match given up because the expression needed too much work on this text. */
-    static final class Abandoned extends RuntimeException {
+    public static final class Abandoned extends RuntimeException {
         private Abandoned() {
             super("regular expression needed too much work", null, false, false);
         }
     }
 
     /** A replacement template, parsed once: literal text and group numbers. */
-    static final class Replacement {
+    public static final class Replacement {
         private final List<Object> parts;
 
         private Replacement(List<Object> parts) {
@@ -386,6 +440,8 @@ final class GoRegex {
         String leadingFlags = "";
         boolean topLevelAlternation;
         private boolean flagGroupJustRead;
+        /** Whether something precedes that a repetition could apply to (Java would repeat nothing silently). */
+        private boolean operand;
 
         Translator(String src) {
             this.src = src;
@@ -404,6 +460,8 @@ final class GoRegex {
                 }
                 flagGroupJustRead = false;
                 step(c);
+                // after a flag group Go would repeat what came before it, Java something else: refused too
+                operand = c != '|' && c != '(';
                 if (atStart && runAtom) {
                     if (i < src.length() && (src.charAt(i) == '*' || src.charAt(i) == '+')
                             && (i + 1 >= src.length() || src.charAt(i + 1) != '?')) {
@@ -450,6 +508,10 @@ final class GoRegex {
                         out.append("\\{"); // not a repetition: a literal brace in Go
                         i++;
                     } else {
+                        if (!operand) {
+                            throw new IllegalArgumentException("missing argument to repetition operator at offset "
+                                    + i);
+                        }
                         out.append(src, i, close + 1);
                         i = close + 1;
                         afterRepetition();

@@ -1,5 +1,6 @@
-package io.pilotfish.collector.apm.filter;
+package io.pilotfish.processing.regex;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The contract: a pattern compiles or is refused with {@link IllegalArgumentException} (which config reports with
  * the variable's name); a compiled one finds and replaces on any text without another exception than
- * {@link GoRegex.Abandoned} (a match over its work budget), and never hangs.
+ * {@link GoRegex.Abandoned} (a match over its work budget), never hangs, and answers as it would without its
+ * first-character prefilter.
  */
 class GoRegexFuzzTest {
 
@@ -31,9 +33,14 @@ class GoRegexFuzzTest {
         } catch (IllegalArgumentException refused) {
             return;
         }
+        GoRegex plain = GoRegex.compile(pattern, GoRegex.MAX_MATCHED_CHARS, false);
         try {
-            regex.find(text);
-            assertNotNull(regex.replaceAll(text, regex.replacement("<$1${name}$$>")));
+            boolean found = regex.find(text);
+            String replaced = regex.replaceAll(text, regex.replacement("<$1${name}$$>"));
+            assertNotNull(replaced);
+            // the first-character prefilter only skips work: the same answers as the engine at every position
+            assertEquals(plain.find(text), found);
+            assertEquals(plain.replaceAll(text, plain.replacement("<$1${name}$$>")), replaced);
         } catch (GoRegex.Abandoned overBudget) {
             // counted by the callers; the value is then treated as not matching (filters) or scrubbed (replacer)
         }

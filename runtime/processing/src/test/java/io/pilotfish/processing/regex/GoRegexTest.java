@@ -1,4 +1,4 @@
-package io.pilotfish.collector.apm.filter;
+package io.pilotfish.processing.regex;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -91,10 +91,17 @@ class GoRegexTest {
         assertTrue(find("^(?i:ab)c$", "ABc"));
     }
 
+    @Test
+    void aBraceWithNothingToRepeatIsRefusedButLiteralBracesAreText() {
+        assertTrue(find("^{x}$", "{x}"));
+        assertTrue(find("^(){2}a$", "a"));
+        assertTrue(find("^x|{$", "{"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"(a)\\1", "(?=a)", "(?!a)", "(?<=a)b", "(?<!a)b", "(?>a)", "a*+", "a++", "a?+", "a{2}+",
         "a**", "(?U)a*", "(?x)a", "\\Z", "\\h", "[a", "a)", "(a", "\\", "\\8", "(?P<n>a)(?P<n>b)", "(?P<>a)",
-        "x{1001}", "x{3,2}", "\\xZ", "\\C", "(?i-)a"})
+        "x{1001}", "x{3,2}", "\\xZ", "\\C", "(?i-)a", "{2,3}", "a|{2}", "({2})", "(?:{1})", "(?i){2}", "a(?i){2}"})
     void rejectsWhatGoRejectsOrJavaAloneAccepts(String pattern) {
         assertThrows(IllegalArgumentException.class, () -> GoRegex.compile(pattern));
     }

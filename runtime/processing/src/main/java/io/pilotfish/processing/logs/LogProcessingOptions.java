@@ -1,0 +1,68 @@
+package io.pilotfish.processing.logs;
+
+import io.pilotfish.spi.PluginConfig;
+import java.util.List;
+
+/**
+ * A log collector's processing keys, read the same way by every collector:
+ * <ul>
+ *   <li>{@code log-processing-rules}: the Agent's JSON list of rules ({@link ProcessingRule#parseJson}); none by
+ *       default;</li>
+ *   <li>{@code stack-trace-aggregation}: join stack-trace lines onto their log, {@code true} by default;</li>
+ *   <li>{@code auto-multi-line-detection}: the Agent's {@code auto_multi_line_detection}, {@code false} by default.</li>
+ * </ul>
+ *
+ * @param rules all the rules, {@code multi_line} ones included ({@link #logRules()} and {@link #multiLine()} split them)
+ */
+public record LogProcessingOptions(List<ProcessingRule> rules, boolean stackTraces, boolean autoMultiLine) {
+
+    public static final String RULES_KEY = "log-processing-rules";
+    public static final String STACK_TRACES_KEY = "stack-trace-aggregation";
+    public static final String AUTO_MULTI_LINE_KEY = "auto-multi-line-detection";
+
+    public LogProcessingOptions {
+        rules = List.copyOf(rules);
+    }
+
+    /** The defaults: no rules, stack traces joined, no auto-detection. */
+    public static LogProcessingOptions defaults() {
+        return new LogProcessingOptions(List.of(), true, false);
+    }
+
+    /**
+     * Reads the keys; a problem (rules that do not parse, a value that is not a boolean) is reported through
+     * {@link PluginConfig#problem} (or the reader's own report) and the key's default is used, so that validation
+     * goes on and lists every error.
+     */
+    public static LogProcessingOptions read(PluginConfig config) {
+        List<ProcessingRule> rules = List.of();
+        String json = config.string(RULES_KEY).orElse("");
+        if (!json.isBlank()) {
+            try {
+                rules = ProcessingRule.parseJson(json, RULES_KEY);
+            } catch (IllegalArgumentException e) {
+                config.problem(RULES_KEY, reason(e.getMessage()));
+            }
+        }
+        boolean stackTraces = config.bool(STACK_TRACES_KEY, true);
+        boolean auto = config.bool(AUTO_MULTI_LINE_KEY, false);
+        return new LogProcessingOptions(rules, stackTraces, auto);
+    }
+
+    /** The exclude, include and mask rules, compiled. */
+    public LogRules logRules() {
+        return LogRules.compile(rules);
+    }
+
+    /** How lines are joined: the first {@code multi_line} rule, stack traces, auto-detection. */
+    public MultiLineSettings multiLine() {
+        return MultiLineSettings.from(rules, stackTraces, autoMultiLine);
+    }
+
+    /** The parser's message without the key it starts with: {@code problem} names the key itself. */
+    private static String reason(String message) {
+        String prefix = RULES_KEY + ": ";
+        String rest = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+        return "a JSON list of the Agent's processing rules (" + rest + ")";
+    }
+}
