@@ -16,7 +16,8 @@
 // false); APP_LINES (default 100); APP_NAME (default app-go), written in each line: "line <i> of <APP_NAME>", i from
 // 1, every 5th line on stderr; APP_CONTAINER_NAME (default app), APP_CONTAINER_ID (default: 64 hex derived from the
 // name), ECS_CLUSTER, ECS_TASK_ARN, ECS_TASK_DEFINITION (family:revision); FLUENT_TAG overrides the FireLens tag;
-// APP_DEADLINE_SECONDS (default 60).
+// APP_DEADLINE_SECONDS (default 60); APP_INPUT: a file of what a container wrote, one line each prefixed with its
+// stream ("stdout " or "stderr "), sent line by line as the driver sends them instead of the numbered lines.
 // Prints "sent N records" and exits 0 once every record was written (with ack: acknowledged); exits 1 otherwise.
 package main
 
@@ -118,13 +119,33 @@ func main() {
 	if err != nil {
 		fail(1, "fluent.New: %v", err)
 	}
+	type line struct{ source, text string }
+	var input []line
+	if path := env("APP_INPUT", ""); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fail(2, "APP_INPUT: %v", err)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+			source, text, ok := strings.Cut(l, " ")
+			if !ok || (source != "stdout" && source != "stderr") {
+				fail(2, "APP_INPUT: a line must start with \"stdout \" or \"stderr \": %q", l)
+			}
+			input = append(input, line{source, text})
+		}
+		lines = len(input)
+	}
 	for i := 1; i <= lines; i++ {
 		source := "stdout"
 		if i%5 == 0 {
 			source = "stderr"
 		}
+		text := fmt.Sprintf("line %d of %s", i, name)
+		if input != nil {
+			source, text = input[i-1].source, input[i-1].text
+		}
 		record := map[string]string{
-			"log":            fmt.Sprintf("line %d of %s", i, name),
+			"log":            text,
 			"source":         source,
 			"container_id":   containerID,
 			"container_name": "/" + containerName,

@@ -73,7 +73,7 @@ public final class AgentRuntime {
     private static AgentSettings settingsOf(AgentConfig agent) {
         Optional<Secret> apiKey = agent.apiKey();
         return new AgentSettings(Version.VALUE, agent.hostname(), agent.tags(), agent.site(), agent.ddUrl(),
-                () -> apiKey);
+                () -> apiKey, agent.logs());
     }
 
     /**

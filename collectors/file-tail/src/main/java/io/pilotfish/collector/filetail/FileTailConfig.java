@@ -1,5 +1,6 @@
 package io.pilotfish.collector.filetail;
 
+import io.pilotfish.processing.logs.LogProcessingOptions;
 import io.pilotfish.spi.signal.TagSet;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +19,12 @@ import java.util.Optional;
  * @param maxLineBytes  a longer line is cut there, marked and counted; the rest of it is skipped
  * @param pollInterval  how often the globs are expanded and the files read
  * @param maxFiles      files followed at once; more are reported and left
+ * @param processing    rules, multi-line and stack-trace joining ({@code log-processing-rules},
+ *                      {@code stack-trace-aggregation}, {@code auto-multi-line-detection})
  */
 public record FileTailConfig(List<String> paths, String service, String source, TagSet tags,
-                             Optional<Path> checkpointDir, int maxLineBytes, Duration pollInterval, int maxFiles) {
+                             Optional<Path> checkpointDir, int maxLineBytes, Duration pollInterval, int maxFiles,
+                             LogProcessingOptions processing) {
 
     /** The Datadog Agent's largest log message ({@code DefaultMaxMessageSizeBytes}). */
     public static final int DEFAULT_MAX_LINE_BYTES = 256_000;

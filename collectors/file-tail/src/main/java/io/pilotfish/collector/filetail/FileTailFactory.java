@@ -1,5 +1,6 @@
 package io.pilotfish.collector.filetail;
 
+import io.pilotfish.processing.logs.LogProcessingOptions;
 import io.pilotfish.spi.Collector;
 import io.pilotfish.spi.CollectorFactory;
 import io.pilotfish.spi.PluginConfig;
@@ -26,6 +27,9 @@ public final class FileTailFactory implements CollectorFactory<FileTailConfig> {
     public String type() {
         return TYPE;
     }
+
+    /** What the files' unfinished multi-line messages may hold together. */
+    static final long MAX_PENDING_BYTES = 2L * 1024 * 1024;
 
     @Override
     public FileTailConfig configure(PluginConfig config) {
@@ -71,7 +75,8 @@ public final class FileTailFactory implements CollectorFactory<FileTailConfig> {
                 TagSet.of(config.list("tags")), checkpointDir,
                 (int) config.number("max-line-bytes", FileTailConfig.DEFAULT_MAX_LINE_BYTES, 1024, 1_000_000),
                 poll,
-                (int) config.number("max-files", FileTailConfig.DEFAULT_MAX_FILES, 1, 4096));
+                (int) config.number("max-files", FileTailConfig.DEFAULT_MAX_FILES, 1, 4096),
+                LogProcessingOptions.read(config));
     }
 
     /**
@@ -80,7 +85,7 @@ public final class FileTailFactory implements CollectorFactory<FileTailConfig> {
      */
     @Override
     public long memoryBytes(FileTailConfig config) {
-        return READ_CHUNK_BYTES + config.maxLineBytes() + 16L + config.maxFiles() * 512L;
+        return READ_CHUNK_BYTES + config.maxLineBytes() + 16L + config.maxFiles() * 512L + MAX_PENDING_BYTES;
     }
 
     @Override

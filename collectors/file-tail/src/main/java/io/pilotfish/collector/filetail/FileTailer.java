@@ -4,6 +4,10 @@ import io.pilotfish.spi.Emitter;
 import io.pilotfish.spi.PluginContext;
 import io.pilotfish.spi.Receiver;
 import io.pilotfish.spi.SelfTelemetry;
+import io.pilotfish.processing.logs.LogProcessingOptions;
+import io.pilotfish.processing.logs.LogProcessor;
+import io.pilotfish.processing.logs.LogRules;
+import io.pilotfish.processing.logs.MultiLineSettings;
 import io.pilotfish.spi.signal.LogRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,8 +33,10 @@ import java.util.stream.Stream;
 
 /**
  * Follows the files of {@link FileTailConfig#paths} on one thread of its own: every poll it expands the globs, reads
- * what each followed file gained since the last poll, and emits its complete lines. A line still being written stays in
- * the file and is read whole at a later poll, so no line is kept in memory between polls.
+ * what each followed file gained since the last poll, and hands its complete lines to the log processing (each file
+ * is a stream: stack traces and {@code multi_line} messages joined, then the rules). A line still being written stays
+ * in the file and is read whole at a later poll; a message being joined waits in the processor (bounded) until its
+ * next line, its flush timeout or the stop.
  * <ul>
  *   <li><b>Rotation by rename</b>: a file is followed by its identity (device and inode), through the channel opened
  *       on it. When its path shows another file, the old one is read to its end, its last line included, and closed;
@@ -71,6 +77,13 @@ final class FileTailer implements Receiver {
     private final SelfTelemetry.Counter overLimit;
     private final SelfTelemetry.Counter readErrors;
     private final SelfTelemetry.Counter checkpointErrors;
+
+    /** Joins each file's lines into messages and runs the rules (its own thread, or stop's). */
+    private final LogProcessor processor;
+    private final LogRules rules;
+    private final MultiLineSettings multiLine;
+    /** The file whose lines are being read: the stream they are joined in. */
+    private String stream = "";
 
     private volatile boolean running;
     private Thread thread;
@@ -118,6 +131,11 @@ final class FileTailer implements Receiver {
         readErrors = t.counter("errors", "reason:read");
         checkpointErrors = t.counter("errors", "reason:checkpoint");
         t.gauge("files.followed", () -> followed.size());
+        boolean agentAuto = LogProcessingOptions.agentAutoMultiLine(context.agent());
+        this.rules = config.processing().logRules();
+        this.multiLine = config.processing().multiLine(agentAuto);
+        this.processor = new LogProcessor(LogProcessingOptions.globalRules(context.agent()),
+                FileTailFactory.MAX_PENDING_BYTES, t, this::send);
     }
 
     static Glob glob(String pattern) {
@@ -167,6 +185,7 @@ final class FileTailer implements Receiver {
         while (running) {
             try {
                 pollOnce();
+                processor.flushIdle(System.nanoTime());
             } catch (RuntimeException e) {
                 readErrors.increment();
                 warn("poll_failed", "a poll of the files failed: " + e);
@@ -194,6 +213,7 @@ final class FileTailer implements Receiver {
         if (emitter != null && (t == null || !t.isAlive())) {
             // What the app wrote up to now, then the positions, so that the next start takes up from here.
             pollOnce();
+            processor.flushAll();
         }
         closeAll();
         return CompletableFuture.completedFuture(null);
@@ -315,6 +335,7 @@ final class FileTailer implements Receiver {
      * line too, newline or not.
      */
     private void read(Followed f, boolean toTheEnd) throws IOException {
+        stream = f.key;
         long readThisPoll = 0;
         while (readThisPoll < MAX_BYTES_PER_FILE_PER_POLL) {
             int filled = fill(f.channel, f.offset);
@@ -385,8 +406,13 @@ final class FileTailer implements Receiver {
         }
         message = validUtf8(message);
         linesRead.increment();
-        emitter.emit(new LogRecord(message, context.clock().millis(), "", config.service(), config.source(), "",
-                config.tags(), null));
+        processor.accept(stream, new LogRecord(message, context.clock().millis(), "", config.service(),
+                config.source(), "", config.tags(), null), rules, multiLine);
+    }
+
+    /** A finished message to the sinks, with a wait for their room every {@value #LINES_PER_SLICE}. */
+    private void send(LogRecord record) {
+        emitter.emit(record);
         if (++sinceWait >= LINES_PER_SLICE) {
             sinceWait = 0;
             emitter.awaitCapacity(MAX_WAIT_FOR_ROOM);

@@ -32,7 +32,9 @@ class FileTailerTest {
 
     private FileTailer tailer(String... extra) {
         Map<String, String> values = new HashMap<>(Map.of("paths", logs + "/*.log", "service", "checkout",
-                "source", "java", "tags", "team:payments", "checkpoint-dir", volume.toString()));
+                "source", "java", "tags", "team:payments", "checkpoint-dir", volume.toString(),
+                // Each line at once for the reading tests; the processing test below turns joining on.
+                "stack-trace-aggregation", "false"));
         for (int i = 0; i < extra.length; i += 2) {
             values.put(extra[i], extra[i + 1]);
         }
@@ -193,5 +195,26 @@ class FileTailerTest {
         MapPluginConfig none = MapPluginConfig.of("files", Map.of());
         new FileTailFactory().configure(none);
         assertTrue(none.problems().toString().contains("paths"), none.problems().toString());
+    }
+
+    /** A Python traceback written to a file arrives as one log; a masking rule applies to what the file holds. */
+    @Test
+    void aTracebackInAFileIsOneLogAndTheRulesApply() throws IOException {
+        Path app = logs.resolve("app.log");
+        append(app, "");
+        FileTailer tailer = tailer("stack-trace-aggregation", "true", "log-processing-rules",
+                "[{\"type\":\"mask_sequences\",\"name\":\"tokens\",\"replace_placeholder\":\"token=[masked]\","
+                        + "\"pattern\":\"token=\\\\w+\"}]");
+        tailer.pollOnce();
+        append(app, "login token=abc123 ok\n"
+                + "Traceback (most recent call last):\n"
+                + "  File \"/srv/app/main.py\", line 3, in <module>\n"
+                + "    charge()\n"
+                + "ValueError: card declined\n");
+        tailer.pollOnce();
+        tailer.stop(); // what is still being joined is sent at stop
+        assertEquals(List.of("login token=[masked] ok",
+                "Traceback (most recent call last):\\n  File \"/srv/app/main.py\", line 3, in <module>\\n"
+                        + "    charge()\\nValueError: card declined"), lines());
     }
 }

@@ -1,6 +1,7 @@
 package io.pilotfish.collector.forward;
 
 import io.pilotfish.collector.forward.firelens.FireLensRoutes;
+import io.pilotfish.processing.logs.LogProcessingOptions;
 import io.pilotfish.spi.Secret;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,11 +29,14 @@ import java.util.Optional;
  *                             record goes to Datadog as it is when there is none
  * @param containerCollectAll  records no FireLens datadog output takes are sent too, as the Agent's
  *                             {@code DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL} (key {@code container-collect-all})
+ * @param processing           rules, multi-line and stack-trace joining for every record (keys
+ *                             {@code log-processing-rules}, {@code stack-trace-aggregation},
+ *                             {@code auto-multi-line-detection}); a container's labels add their own rules
  */
 public record ForwardConfig(String bind, int port, Optional<Path> socket, Optional<Secret> sharedKey,
                             long maxFrameBytes, long maxDecompressedBytes, int maxLineBytes, int maxConnections,
                             long maxBufferedBytes, Duration idleTimeout, boolean udpHeartbeat,
-                            FireLensRoutes routes, boolean containerCollectAll) {
+                            FireLensRoutes routes, boolean containerCollectAll, LogProcessingOptions processing) {
 
     public static final int DEFAULT_PORT = 24224;
     public static final String DEFAULT_BIND = "127.0.0.1";
@@ -52,5 +56,6 @@ public record ForwardConfig(String bind, int port, Optional<Path> socket, Option
         Objects.requireNonNull(sharedKey, "sharedKey");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(routes, "routes");
+        Objects.requireNonNull(processing, "processing");
     }
 }

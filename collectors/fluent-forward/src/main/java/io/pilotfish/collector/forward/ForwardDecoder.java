@@ -34,6 +34,11 @@ final class ForwardDecoder {
     @FunctionalInterface
     interface RecordConsumer {
         void accept(LogRecord record);
+
+        /** A record with where it came from (its stream, its container's labels); the record alone by default. */
+        default void accept(RecordMapper.Mapped mapped) {
+            accept(mapped.record());
+        }
     }
 
     /**
@@ -212,7 +217,7 @@ final class ForwardDecoder {
         if (mapped.cut()) {
             counts.cut++;
         }
-        out.accept(mapped.record());
+        out.accept(mapped);
     }
 
     /**

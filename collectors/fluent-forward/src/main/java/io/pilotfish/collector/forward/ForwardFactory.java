@@ -3,6 +3,7 @@ package io.pilotfish.collector.forward;
 import io.pilotfish.collector.forward.firelens.FireLensRoutes;
 import io.pilotfish.collector.forward.firelens.FluentBitConfig;
 import io.pilotfish.collector.forward.firelens.FluentBitConfigException;
+import io.pilotfish.processing.logs.LogProcessingOptions;
 import io.pilotfish.spi.Collector;
 import io.pilotfish.spi.CollectorFactory;
 import io.pilotfish.spi.PluginConfig;
@@ -64,7 +65,8 @@ public final class ForwardFactory implements CollectorFactory<ForwardConfig> {
         }
         boolean heartbeat = config.bool("udp-heartbeat", true);
         return new ForwardConfig(bind, port, socket, sharedKey, maxFrame, maxDecompressed, maxLine, maxConnections,
-                maxBuffered, idle, heartbeat, routes(config), config.bool("container-collect-all", false));
+                maxBuffered, idle, heartbeat, routes(config), config.bool("container-collect-all", false),
+                LogProcessingOptions.read(config));
     }
 
     /**
@@ -100,7 +102,8 @@ public final class ForwardFactory implements CollectorFactory<ForwardConfig> {
      */
     @Override
     public long memoryBytes(ForwardConfig config) {
-        return config.maxBufferedBytes() + ForwardReceiver.WORKERS * config.maxFrameBytes() + FIXED_MEMORY_BYTES;
+        return config.maxBufferedBytes() + ForwardReceiver.WORKERS * config.maxFrameBytes() + FIXED_MEMORY_BYTES
+                + ForwardReceiver.MAX_PENDING_MESSAGE_BYTES;
     }
 
     @Override

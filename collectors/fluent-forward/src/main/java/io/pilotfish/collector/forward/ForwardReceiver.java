@@ -56,6 +56,8 @@ public final class ForwardReceiver implements Receiver {
 
     /** Decoder threads: decoding runs at hundreds of MB/s a thread, so two keep up with any local sender. */
     static final int WORKERS = 2;
+    /** Unfinished multi-line messages of all streams ({@link ForwardProcessing}). */
+    static final long MAX_PENDING_MESSAGE_BYTES = ForwardProcessing.MAX_PENDING_BYTES;
     private static final int INITIAL_BUFFER_BYTES = 16 * 1024;
     /** Between groups of this many records the worker waits for the sinks' room. */
     private static final int RECORDS_PER_CAPACITY_CHECK = 512;
@@ -71,6 +73,7 @@ public final class ForwardReceiver implements Receiver {
     private final List<NetServer> servers = new ArrayList<>();
     private final String serverHostname;
     private volatile Emitter emitter;
+    private volatile ForwardProcessing processing;
     private volatile boolean stopping;
     private Vertx vertx;
     private Context eventLoop;
@@ -97,6 +100,8 @@ public final class ForwardReceiver implements Receiver {
                         "container " + container + ": " + problem + "; its logs are sent without it"));
         decoders = ThreadLocal.withInitial(() -> new ForwardDecoder(config.maxFrameBytes(),
                 config.maxDecompressedBytes(), mapper, () -> context.clock().millis()));
+        processing = new ForwardProcessing(config.processing(), context, emitter::emit);
+        processing.start();
         for (String ignored : config.routes().ignoredOutputs()) {
             context.log().warn("firelens_output_ignored", ignored + ": Pilotfish sends logs to Datadog only; the "
                     + "records of this output are not sent");
@@ -460,11 +465,23 @@ public final class ForwardReceiver implements Receiver {
             String failureMessage = null;
             Emitter out = emitter;
             Batch batch = new Batch(out);
+            ForwardProcessing chain = processing;
+            ForwardDecoder.RecordConsumer records = new ForwardDecoder.RecordConsumer() {
+                @Override
+                public void accept(LogRecord record) {
+                    batch.add(record);
+                }
+
+                @Override
+                public void accept(RecordMapper.Mapped mapped) {
+                    chain.accept(mapped, batch::add);
+                }
+            };
             for (long[] frame : found) {
                 try {
                     out.awaitCapacity(CAPACITY_WAIT);
                     ForwardDecoder.Decoded decoded = decoder.decode(frames, (int) frame[0], (int) frame[1],
-                            batch::add);
+                            records);
                     telemetry.records(batch.flush());
                     telemetry.frame(decoded);
                     if (decoded.chunk() != null) {
@@ -611,6 +628,9 @@ public final class ForwardReceiver implements Receiver {
         stopping = true;
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         if (vertx == null) {
+            if (processing != null) {
+                processing.close();
+            }
             stopped.complete(null);
             return stopped;
         }
@@ -633,6 +653,9 @@ public final class ForwardReceiver implements Receiver {
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
+                    }
+                    if (processing != null) {
+                        processing.close(); // the last lines of every stream, joined or not, go now
                     }
                     config.socket().ifPresent(ForwardReceiver::deleteQuietly);
                     vertx.close().onComplete(x -> stopped.complete(null));

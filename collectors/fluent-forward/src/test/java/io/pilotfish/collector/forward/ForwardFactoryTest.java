@@ -78,7 +78,8 @@ class ForwardFactoryTest {
     @Test
     void theMemoryBoundCoversTheBuffersAndTheDecoders() {
         ForwardConfig c = configure(MapPluginConfig.of("fluent-forward", Map.of()));
-        assertEquals(16L * 1024 * 1024 + 2 * 6_144_000L + ForwardFactory.FIXED_MEMORY_BYTES,
+        assertEquals(16L * 1024 * 1024 + 2 * 6_144_000L + ForwardFactory.FIXED_MEMORY_BYTES
+                + ForwardReceiver.MAX_PENDING_MESSAGE_BYTES,
                 new ForwardFactory().memoryBytes(c));
     }
 }

@@ -72,6 +72,8 @@ class ForwardReceiverTest {
         Map<String, String> all = new HashMap<>(keys);
         all.putIfAbsent("port", Integer.toString(port));
         all.putIfAbsent("socket", "");
+        // The protocol tests see each line at once; the processing tests below keep the default (joining on).
+        all.putIfAbsent("stack-trace-aggregation", "false");
         MapPluginConfig pluginConfig = MapPluginConfig.of("fluent-forward", all);
         ForwardConfig config = new ForwardFactory().configure(pluginConfig);
         assertEquals(List.of(), pluginConfig.problems(), "the test's settings are valid");
@@ -468,5 +470,75 @@ class ForwardReceiverTest {
         assertEquals(1, context.counter("forward.errors", "reason:decompressed_too_large"));
         assertEquals(0, context.counter("forward.acks_sent"));
         assertTrue(messages().size() <= 1024 * 1024 / entry.length, "nothing past the limit: " + messages().size());
+    }
+
+    /**
+     * The awsfirelens driver sends each line of a container as its own frame: a Java stack trace on stderr arrives
+     * as one frame per line. By default its frames become one log, each frame is acked at once (the lines are in the
+     * agent's memory, as queued ones are, and sent at stop), and the last message goes once the stream is quiet.
+     */
+    @Test
+    void aStackTraceSentLineByLineArrivesAsOneLogAndEveryFrameIsAckedAtOnce() throws Exception {
+        start(Map.of("stack-trace-aggregation", "true"));
+        String[] trace = {
+            "Exception in thread \"main\" java.lang.IllegalStateException: card declined",
+            "\tat com.shop.Checkout.charge(Checkout.java:42)",
+            "\tat com.shop.Checkout.main(Checkout.java:12)",
+            "Caused by: java.io.IOException: timeout",
+            "\t... 2 more",
+        };
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            out.write(Frames.message(Frames.TAG, 1, Frames.fireLensRecord("order 7 started", "stdout"),
+                    Map.of("chunk", "before")));
+            for (int i = 0; i < trace.length; i++) {
+                out.write(Frames.message(Frames.TAG, 2, Frames.fireLensRecord(trace[i], "stderr"),
+                        Map.of("chunk", "t-" + i)));
+            }
+            out.flush();
+            expectAck(s.getInputStream(), "before");
+            for (int i = 0; i < trace.length; i++) {
+                expectAck(s.getInputStream(), "t-" + i);
+            }
+        }
+        await(() -> messages().size() == 2, "the line before and the trace, once the streams are quiet");
+        assertEquals(List.of("order 7 started", String.join("\\n", trace)), messages(),
+                "the trace's lines joined with the Agent's separator");
+        LogRecord joined = collected.ofType(LogRecord.class).get(1);
+        assertEquals("error", joined.status());
+        assertEquals(1, context.counter("logs.multiline.aggregated"));
+    }
+
+    @Test
+    void theCollectorsRulesMaskACardAndDropHealthChecksCounted() throws Exception {
+        start(Map.of("log-processing-rules", "[{\"type\":\"exclude_at_match\",\"name\":\"no_health\","
+                + "\"pattern\":\"GET /health\"},{\"type\":\"mask_sequences\",\"name\":\"cards\","
+                + "\"replace_placeholder\":\"[masked_card]\",\"pattern\":\"(?:4[0-9]{12}(?:[0-9]{3})?)\"}]"));
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            out.write(Frames.message(Frames.TAG, 1, Frames.fireLensRecord("GET /health 200", "stdout"), null));
+            out.write(Frames.message(Frames.TAG, 1, Frames.fireLensRecord("paid with 4111111111111111 ok", "stdout"),
+                    Map.of("chunk", "c")));
+            out.flush();
+            expectAck(s.getInputStream(), "c");
+        }
+        await(() -> messages().size() == 1, "the masked line");
+        assertEquals(List.of("paid with [masked_card] ok"), messages());
+        assertEquals(1, context.counter("logs.processing.dropped", "rule:no_health", "type:exclude_at_match"));
+        assertEquals(1, context.counter("logs.processing.masked", "rule:cards"));
+    }
+
+    /** What is still being joined at stop is sent: a stop loses no line. */
+    @Test
+    void stoppingSendsTheMessagesStillBeingJoined() throws Exception {
+        start(Map.of("stack-trace-aggregation", "true"));
+        try (Socket s = connect()) {
+            s.getOutputStream().write(Frames.message(Frames.TAG, 1, Frames.fireLensRecord("last words", "stdout"),
+                    Map.of("chunk", "last")));
+            expectAck(s.getInputStream(), "last");
+        }
+        receiver.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        receiver = null;
+        assertEquals(List.of("last words"), messages());
     }
 }

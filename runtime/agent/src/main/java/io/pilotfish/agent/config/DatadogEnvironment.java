@@ -67,6 +67,8 @@ public final class DatadogEnvironment {
         mapping.put("DD_APM_DD_URL", "pilotfish.sinks.datadog-traces.url");
         mapping.put("DD_LOGS_ENABLED", LOGS_COLLECTOR + "enabled");
         mapping.put("DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL", LOGS_COLLECTOR + "container-collect-all");
+        mapping.put("DD_LOGS_CONFIG_PROCESSING_RULES", "pilotfish.logs.processing-rules");
+        mapping.put("DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION", "pilotfish.logs.auto-multi-line-detection");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
 
         // One variable, more keys: APM off turns its two sinks off too, so they take no share of the heap; the
@@ -79,11 +81,6 @@ public final class DatadogEnvironment {
         ALSO = java.util.Collections.unmodifiableMap(also);
 
         Map<String, String> later = new LinkedHashMap<>();
-        for (String variable : new String[] {
-            "DD_LOGS_CONFIG_PROCESSING_RULES", "DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION"}) {
-            later.put(variable, "this part of log collection (the forward receiver and FireLens routing are there; "
-                    + "file tailing and processing rules are not)");
-        }
         NOT_YET = java.util.Collections.unmodifiableMap(later);
 
         Map<String, String> noEffect = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.pilotfish.core.config;
 
+import io.pilotfish.spi.AgentSettings;
 import io.pilotfish.spi.PluginConfig;
 import io.pilotfish.spi.Secret;
 import io.pilotfish.spi.signal.TagSet;
@@ -26,12 +27,16 @@ import java.util.Optional;
  *                          metrics); off by default: they stay in {@code pilotfish status} and on {@code /metrics}
  * @param httpsProxy        proxy for the intakes ({@code DD_PROXY_HTTPS}), e.g. {@code http://user:pass@proxy:3128}
  * @param status            the local status endpoint {@code pilotfish status} and {@code health} ask
+ * @param logs              agent-wide log settings: {@code logs.processing-rules} (the Agent's global
+ *                          {@code processing_rules}, {@code DD_LOGS_CONFIG_PROCESSING_RULES}) and
+ *                          {@code logs.auto-multi-line-detection} ({@code DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION})
  * @param degradedIsHealthy {@code pilotfish.health.degraded=report}: a failed or stopped part is reported by the health
  *                          check as degraded, with the reason, instead of failing it
  */
 public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> ddUrl, String hostname, TagSet tags,
                           Duration shutdownDeadline, Duration shutdownLinger, Duration telemetryInterval,
-                          boolean shipTelemetry, Optional<URI> httpsProxy, SsmOptions ssm, StatusOptions status, boolean degradedIsHealthy) {
+                          boolean shipTelemetry, Optional<URI> httpsProxy, SsmOptions ssm, StatusOptions status, AgentSettings.Logs logs,
+                          boolean degradedIsHealthy) {
 
     /**
      * Where configuration comes from in SSM Parameter Store.
@@ -115,7 +120,24 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
                     + "health check) or report (the health check passes and says degraded, with the reason)");
         }
         return new AgentConfig(site, apiKey, ddUrl, hostname, TagSet.of(tags), deadline, linger, telemetryInterval,
-                shipTelemetry, proxy, ssm, status, degraded.equals("report"));
+                shipTelemetry, proxy, ssm, status, logs(config), degraded.equals("report"));
+    }
+
+    /** The global processing rules are checked here, so that a bad one stops the start naming its key. */
+    private static AgentSettings.Logs logs(PluginConfig config) {
+        String rules = config.string("logs.processing-rules", "").trim();
+        if (!rules.isEmpty()) {
+            try {
+                io.pilotfish.processing.logs.LogRules.compile(
+                        io.pilotfish.processing.logs.ProcessingRule.parseJson(rules, "logs.processing-rules"));
+            } catch (IllegalArgumentException e) {
+                config.problem("logs.processing-rules", "a JSON list of the Agent's processing rules, e.g. "
+                        + "[{\"type\":\"exclude_at_match\",\"name\":\"no_health\",\"pattern\":\"GET /health\"}]: "
+                        + e.getMessage());
+                rules = "";
+            }
+        }
+        return new AgentSettings.Logs(rules, config.bool("logs.auto-multi-line-detection", false));
     }
 
     private static Optional<URI> httpUrl(PluginConfig config, String key, String expected) {

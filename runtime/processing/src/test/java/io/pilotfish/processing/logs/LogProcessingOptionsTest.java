@@ -22,7 +22,8 @@ class LogProcessingOptionsTest {
         LogProcessingOptions options = LogProcessingOptions.read(config);
         assertEquals(LogProcessingOptions.defaults(), options);
         assertTrue(options.logRules().isEmpty());
-        assertEquals(MultiLineSettings.defaults(), options.multiLine());
+        assertEquals(MultiLineSettings.defaults(), options.multiLine(false));
+        assertTrue(options.multiLine(true).autoDetect(), "the agent's setting when the collector sets none");
         assertTrue(config.problems.isEmpty());
     }
 
@@ -36,9 +37,10 @@ class LogProcessingOptionsTest {
         LogProcessingOptions options = LogProcessingOptions.read(config);
         assertEquals(2, options.rules().size());
         assertFalse(options.stackTraces());
-        assertTrue(options.autoMultiLine());
+        assertEquals(java.util.Optional.of(true), options.autoMultiLine());
+        assertTrue(options.multiLine(false).autoDetect(), "the collector's own setting wins");
         assertEquals(1, options.logRules().size());
-        assertEquals("^\\d{4}", options.multiLine().startPattern().source());
+        assertEquals("^\\d{4}", options.multiLine(false).startPattern().source());
         assertTrue(config.problems.isEmpty());
     }
 

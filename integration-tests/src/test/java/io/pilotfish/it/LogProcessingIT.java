@@ -1,0 +1,105 @@
+package io.pilotfish.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pilotfish.testkit.RecordedRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Processing as the Datadog Agent does it, on what a real JVM app writes: its stdout and stderr lines (an uncaught
+ * exception's stack trace among them) are sent line by line by fluent-logger-golang exactly as the awsfirelens driver
+ * sends a container's lines, to the packaged agent with DD_LOGS_CONFIG_PROCESSING_RULES set as a user would set it.
+ * At the intake: the stack trace is one log; the card number never arrives, masked; the health check is excluded; the
+ * JSON line's level, message and trace ids are its status, message and attributes.
+ */
+class LogProcessingIT {
+
+    private static final String CARD = "4111111111111111";
+    private static final String RULES = "[{\"type\":\"exclude_at_match\",\"name\":\"no_health_checks\","
+            + "\"pattern\":\"GET /health\"},{\"type\":\"mask_sequences\",\"name\":\"mask_credit_cards\","
+            + "\"replace_placeholder\":\"[masked_card]\",\"pattern\":\"(?:4[0-9]{12}(?:[0-9]{3})?|[25][1-7][0-9]{14}"
+            + "|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35\\\\d{3})"
+            + "\\\\d{11})\"}]";
+
+    @Test
+    void aJavaStackTraceIsOneLogAndAMaskedCardNeverArrives(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // What the container writes: the app's real output, each line with its stream, as the driver reads them.
+        Path app = Path.of(System.getProperty("pilotfish.log-apps.dir", "src/test/log-apps"), "Checkout.java");
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path stdout = dir.resolve("stdout.txt");
+        Path stderr = dir.resolve("stderr.txt");
+        Process run = new ProcessBuilder(javaBin.toString(), app.toString()).redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile()).start();
+        assertTrue(run.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the app ran");
+        List<String> out = Files.readAllLines(stdout, StandardCharsets.UTF_8);
+        List<String> trace = Files.readAllLines(stderr, StandardCharsets.UTF_8);
+        assertTrue(trace.size() >= 6 && trace.get(0).startsWith("Exception in thread \"main\"")
+                && trace.stream().anyMatch(l -> l.startsWith("Caused by:")), "a real stack trace: " + trace);
+        List<String> input = new ArrayList<>();
+        out.forEach(l -> input.add("stdout " + l));
+        trace.forEach(l -> input.add("stderr " + l));
+        Path inputFile = Files.write(dir.resolve("container-output.txt"), input, StandardCharsets.UTF_8);
+
+        FluentClients clients = FluentClients.installed();
+        try (AgentFixture fixture = AgentFixture.demoTask()) {
+            int port = AgentFixture.freePort();
+            AgentProcess agent = fixture.start(fixture.agent()
+                    .env("DD_LOGS_ENABLED", "true")
+                    .env("DD_LOGS_CONFIG_LOGS_DD_URL", "127.0.0.1:" + fixture.intake.uri().getPort())
+                    .env("DD_LOGS_CONFIG_LOGS_NO_SSL", "true")
+                    .env("DD_LOGS_CONFIG_PROCESSING_RULES", RULES)
+                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_PORT", Integer.toString(port))
+                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_SOCKET", "")
+                    .env("DD_APM_ENABLED", "false"));
+            assertTrue(agent.awaitLine(l -> l.contains("forward receiver listening on tcp"), Duration.ofSeconds(60)),
+                    agent.outputText());
+            String output = clients.run(FluentClients.Client.GO, FluentClients.Target.tcp(port), false, "checkout",
+                    input.size(), Map.of("APP_INPUT", inputFile.toString()), Duration.ofSeconds(120));
+            assertTrue(output.contains(FluentClients.sentLine(input.size())), output);
+
+            String joinedTrace = String.join("\\n", trace); // the Agent's separator: an escaped line feed
+            AgentFixture.await("the app's logs at the intake", Duration.ofSeconds(90),
+                    () -> RecordedLogs.all(fixture.intake).size() >= 4);
+            // Then give the agent the time to send anything it should not (a late line would show here).
+            agent.terminate();
+            assertTrue(agent.awaitExit(Duration.ofSeconds(60)) != -1, agent.outputText());
+
+            List<RecordedLogs.Log> logs = RecordedLogs.all(fixture.intake);
+            // Each stream in its order; the two streams' last messages leave when each goes quiet, in either order.
+            List<RecordedLogs.Log> fromStdout = logs.stream().filter(l -> !l.message().equals(joinedTrace)).toList();
+            assertEquals(List.of("checkout started for order 7", "charging card [masked_card] for 12.50 EUR",
+                    "payment slow"), fromStdout.stream().map(RecordedLogs.Log::message).toList(),
+                    "stdout in order, the health check excluded, the card masked");
+            List<RecordedLogs.Log> traces = logs.stream().filter(l -> l.message().equals(joinedTrace)).toList();
+            assertEquals(1, traces.size(), "the stack trace is one log: " + logs);
+            assertEquals(4, logs.size(), logs.toString());
+
+            RecordedLogs.Log json = fromStdout.get(2);
+            assertEquals("warn", json.status(), "the JSON line's level, not its stream's");
+            assertEquals("1970180917108719801", String.valueOf(json.attributes().get("dd.trace_id")),
+                    json.toString());
+            assertEquals("7109819701810979101", String.valueOf(json.attributes().get("dd.span_id")));
+            assertEquals(812, ((Number) json.attributes().get("duration_ms")).intValue());
+
+            RecordedLogs.Log stack = traces.get(0);
+            assertEquals("error", stack.status(), "stderr");
+            assertTrue(stack.hasTags("ecs_container_name:app"), stack.toString());
+
+            for (RecordedRequest request : fixture.intake.requests(RecordedLogs.LOGS_PATH)) {
+                assertFalse(new String(request.body(), StandardCharsets.UTF_8).contains(CARD),
+                        "the card number never reaches the intake");
+            }
+            assertFalse(agent.outputText().contains(CARD), "nor the agent's own output");
+        }
+    }
+}
