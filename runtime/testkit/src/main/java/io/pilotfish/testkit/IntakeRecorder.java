@@ -588,7 +588,11 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
         }
     }
 
-    private record Outcome(int status, String rejection, Optional<String> retryAfter, String body) {
+    private record Outcome(int status, String rejection, Optional<String> retryAfter, String body, Duration delay) {
+        Outcome(int status, String rejection, Optional<String> retryAfter, String body) {
+            this(status, rejection, retryAfter, body, Duration.ZERO);
+        }
+
         static Outcome reject(int status, String rejection) {
             return new Outcome(status, rejection, Optional.empty(), ScriptedResponse.defaultBody(status));
         }
@@ -660,7 +664,7 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
                     ScriptedResponse answer = scripted != null ? scripted : fixed;
                     boolean ok = answer.status() >= 200 && answer.status() < 300;
                     outcome = new Outcome(answer.status(), ok ? null : "scripted " + answer.status(),
-                            answer.retryAfter(), answer.body());
+                            answer.retryAfter(), answer.body(), answer.delay());
                 } else if (invalid != null) {
                     outcome = invalid;
                 } else {
@@ -668,7 +672,30 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
                 }
             }
         }
-        RecordedRequest record = record(receivedAt, request, path, encoding, collected.size, body, outcome, series,
+        if (outcome.delay().isPositive()) {
+            // A hanging intake: the answer is held; a client that gives up first never gets one.
+            byte[] held = body;
+            List<RecordedSeries> heldSeries = series;
+            List<RecordedSketch> heldSketches = sketches;
+            Outcome answer = outcome;
+            vertx().setTimer(Math.max(1, outcome.delay().toMillis()), id -> {
+                HttpServerResponse response = request.response();
+                Outcome given = response.closed() || response.ended()
+                        ? Outcome.reject(ScriptedResponse.CLIENT_CLOSED, "the client closed the connection while "
+                        + "the answer (" + answer.status() + ") was held for " + answer.delay().toMillis() + " ms")
+                        : answer;
+                respond(request, receivedAt, path, encoding, collected.size, held, given, heldSeries, heldSketches,
+                        apiKey);
+            });
+            return;
+        }
+        respond(request, receivedAt, path, encoding, collected.size, body, outcome, series, sketches, apiKey);
+    }
+
+    private void respond(HttpServerRequest request, Instant receivedAt, String path, String encoding, long wireBytes,
+                         byte[] body, Outcome outcome, List<RecordedSeries> series, List<RecordedSketch> sketches,
+                         String apiKey) {
+        RecordedRequest record = record(receivedAt, request, path, encoding, wireBytes, body, outcome, series,
                 sketches, apiKey);
         answer(request, outcome.status(), outcome.retryAfter(), outcome.body());
         Consumer<RecordedRequest> callback = listener;

@@ -184,6 +184,26 @@ class IntakeRecorderTest {
     }
 
     @Test
+    void aHeldAnswerComesAfterItsDelayAndAClientThatGivesUpIsRecordedAsClosed() throws Exception {
+        intake.respondNext(ScriptedResponse.status(202).after(Duration.ofMillis(700)),
+                ScriptedResponse.status(202).after(Duration.ofSeconds(3)));
+        long start = System.nanoTime();
+        assertEquals(202, postSeries(utf8(SERIES), "identity").statusCode());
+        assertTrue(System.nanoTime() - start >= 700_000_000L, "answered after the delay");
+        assertTrue(intake.requests().get(0).accepted());
+
+        // The client gives up after 300 ms: the connection closes while the answer is held.
+        HttpRequest gaveUp = HttpRequest.newBuilder(URI.create(intake.uri() + "/api/v2/logs"))
+                .timeout(Duration.ofMillis(300)).POST(HttpRequest.BodyPublishers.ofByteArray(utf8("[]"))).build();
+        assertThrows(java.net.http.HttpTimeoutException.class,
+                () -> client.send(gaveUp, HttpResponse.BodyHandlers.ofString()));
+        RecordedRequest closed = intake.awaitRequest(r -> r.path().equals("/api/v2/logs"), Duration.ofSeconds(20));
+        assertEquals(ScriptedResponse.CLIENT_CLOSED, closed.status());
+        assertFalse(closed.accepted());
+        assertEquals(202, postSeries(utf8(SERIES), "identity").statusCode(), "the next request is answered at once");
+    }
+
+    @Test
     void alwaysRespondHoldsUntilReset() throws Exception {
         intake.alwaysRespond(500);
         assertEquals(500, postSeries(utf8(SERIES), "identity").statusCode());

@@ -183,12 +183,16 @@ final class FileTailer implements Receiver {
     private void loop() {
         long sleepMillis = Math.max(10, config.pollInterval().toMillis());
         while (running) {
+            boolean behind = false;
             try {
-                pollOnce();
+                behind = pollOnce();
                 processor.flushIdle(System.nanoTime());
             } catch (RuntimeException e) {
                 readErrors.increment();
                 warn("poll_failed", "a poll of the files failed: " + e);
+            }
+            if (behind) {
+                continue; // a file has more than one poll's share waiting: read on now, not a poll-interval later
             }
             try {
                 TimeUnit.MILLISECONDS.sleep(sleepMillis);
@@ -236,8 +240,13 @@ final class FileTailer implements Receiver {
         }
     }
 
-    /** One round: find the files, read each, forget those rotated away, keep the positions. */
-    void pollOnce() {
+    /**
+     * One round: find the files, read each, forget those rotated away once read to their end, keep the positions.
+     *
+     * @return whether a file stopped at its share of a poll ({@link #MAX_BYTES_PER_FILE_PER_POLL}) with more to read
+     */
+    boolean pollOnce() {
+        boolean behind = false;
         Map<String, Path> present = expand();
         for (Followed f : followed.values()) {
             f.seen = false;
@@ -265,7 +274,10 @@ final class FileTailer implements Receiver {
                     f.offset = 0;
                     f.skipping = false;
                 }
-                read(f, !f.seen);
+                if (read(f, !f.seen)) {
+                    behind = true;
+                    continue; // rotated away or not, a file is let go only once read to its end
+                }
             } catch (IOException e) {
                 readErrors.increment();
                 warn("read_failed", "cannot read " + f.path + ": " + e.getMessage());
@@ -277,6 +289,7 @@ final class FileTailer implements Receiver {
             }
         }
         saveCheckpoints();
+        return behind;
     }
 
     private void follow(String key, Path path) {
@@ -333,14 +346,16 @@ final class FileTailer implements Receiver {
     /**
      * Emits the complete lines from the file's position on; with {@code toTheEnd} (a file rotated away), the last
      * line too, newline or not.
+     *
+     * @return true when it stopped at {@link #MAX_BYTES_PER_FILE_PER_POLL} with the file not read to its end
      */
-    private void read(Followed f, boolean toTheEnd) throws IOException {
+    private boolean read(Followed f, boolean toTheEnd) throws IOException {
         stream = f.key;
         long readThisPoll = 0;
         while (readThisPoll < MAX_BYTES_PER_FILE_PER_POLL) {
             int filled = fill(f.channel, f.offset);
             if (filled == 0) {
-                return;
+                return false;
             }
             readThisPoll += filled;
             int start = 0;
@@ -372,9 +387,10 @@ final class FileTailer implements Receiver {
             f.offset += start;
             bytesRead.add(start);
             if (!full) {
-                return;
+                return false;
             }
         }
+        return true;
     }
 
     private int fill(FileChannel channel, long position) throws IOException {

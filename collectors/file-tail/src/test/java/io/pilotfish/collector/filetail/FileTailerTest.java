@@ -105,6 +105,36 @@ class FileTailerTest {
     }
 
     @Test
+    void aFileRotatedAwayWithMoreThanOnePollsShareUnreadIsStillReadToItsEnd() throws IOException {
+        Path app = logs.resolve("app.log");
+        append(app, "");
+        FileTailer tailer = tailer();
+        tailer.pollOnce();
+        // More than a poll's share of one file, then a rotation before the next poll: an app faster than the tailer.
+        String pad = "x".repeat(190);
+        int count = (int) (FileTailer.MAX_BYTES_PER_FILE_PER_POLL / 200) + 5000;
+        StringBuilder text = new StringBuilder(count * 200);
+        for (int i = 0; i < count; i++) {
+            text.append(String.format("%08d ", i)).append(pad).append('\n');
+        }
+        append(app, text.toString());
+        Files.move(app, logs.resolve("app.log.1"), StandardCopyOption.ATOMIC_MOVE);
+        append(app, "new\n");
+        assertTrue(tailer.pollOnce(), "behind after one poll's share: the loop reads on without waiting");
+        assertEquals(false, tailer.pollOnce());
+        List<String> lines = lines();
+        assertEquals(count + 1, lines.size(), "every line of the rotated file, and the new file's");
+        assertTrue(lines.contains("new"));
+        List<String> old = lines.stream().filter(l -> !l.equals("new")).toList();
+        for (int i = 0; i < count; i++) {
+            if (!old.get(i).startsWith(String.format("%08d ", i))) {
+                throw new AssertionError("line " + i + " of the rotated file is " + old.get(i).substring(0, 9));
+            }
+        }
+        assertEquals(1, context.counter("files.rotated"));
+    }
+
+    @Test
     void copyTruncateStartsTheFileAgain() throws IOException {
         Path app = logs.resolve("app.log");
         append(app, "");

@@ -81,7 +81,8 @@ final class DatadogLogsSink implements Sink {
             log.error("encoding_failed", "could not encode a batch of " + batch.size() + " logs", e);
             return done(new ExportResult.Permanent("could not encode a batch of " + batch.size() + " logs: " + e));
         }
-        return intake.post(target, body, body.length).thenApply(result -> {
+        CompletableFuture<ExportResult> posted = intake.post(target, body, body.length).toCompletableFuture();
+        CompletableFuture<ExportResult> exported = posted.thenApply(result -> {
             // Counted only once the batch is final: a retried batch would count its logs again.
             if (result instanceof ExportResult.Success) {
                 logsSent.add(encoded.logs());
@@ -95,6 +96,9 @@ final class DatadogLogsSink implements Sink {
             }
             return result;
         });
+        // The platform gives up on an export by completing this stage (its request-timeout): the request goes too.
+        LogsIntake.abortWhenAbandoned(exported, posted);
+        return exported;
     }
 
     private void countUnsupported(int unsupported) {

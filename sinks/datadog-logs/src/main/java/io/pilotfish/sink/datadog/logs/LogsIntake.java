@@ -139,7 +139,8 @@ final class LogsIntake {
     /**
      * Posts a compressed JSON body and classifies the answer as every Datadog sink does ({@link ResponseClassifier}):
      * 2xx Success, 408/429/5xx and no answer Retryable, 413 TooLarge, 401/403 CredentialsRejected, other answers
-     * Permanent. Never completes exceptionally.
+     * Permanent. Never completes exceptionally by itself; completed (or cancelled) from outside while the request is
+     * out, it aborts the request.
      */
     CompletionStage<ExportResult> post(Target target, byte[] body, int length) {
         ApiKey key = target.key();
@@ -156,7 +157,9 @@ final class LogsIntake {
                     .header("User-Agent", "pilotfish/" + target.agent().version())
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, length))
                     .build();
-            return http.sendAsync(request, BoundedBody.handler(BODY_BYTES_KEPT)).handle((response, failure) -> {
+            CompletableFuture<java.net.http.HttpResponse<byte[]>> sending =
+                    http.sendAsync(request, BoundedBody.handler(BODY_BYTES_KEPT));
+            CompletableFuture<ExportResult> answered = sending.handle((response, failure) -> {
                 if (failure != null) {
                     requests.failed();
                     return classifier.transportFailure(failure, host, key);
@@ -176,12 +179,28 @@ final class LogsIntake {
                 }
                 return result;
             });
+            abortWhenAbandoned(answered, sending);
+            return answered;
         } catch (RuntimeException e) {
             // Only a header value the JDK refuses (an odd agent version) gets here; retrying cannot help.
             requests.failed();
             return CompletableFuture.completedFuture(new ExportResult.Permanent(key.redact(
                     "request to " + host + " could not be built: " + e.getMessage())));
         }
+    }
+
+    /**
+     * When {@code stage} is completed from outside before {@code upstream} (the platform's request timeout completes
+     * an export's stage exceptionally), {@code upstream} is cancelled: for the request, the JDK then aborts the
+     * exchange and closes its connection. Otherwise the request would stay open until this sink's own timeout, and an
+     * intake answering 2xx late would take the batch a second time, after the platform has already sent it again.
+     */
+    static void abortWhenAbandoned(CompletableFuture<?> stage, CompletableFuture<?> upstream) {
+        stage.whenComplete((ignored, failure) -> {
+            if (!upstream.isDone()) {
+                upstream.cancel(true);
+            }
+        });
     }
 
     private Optional<String> proxyFor(URI uri) {

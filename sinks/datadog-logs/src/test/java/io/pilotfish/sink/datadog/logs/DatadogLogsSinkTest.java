@@ -80,6 +80,22 @@ class DatadogLogsSinkTest extends DatadogSinkTestBase<DatadogLogsSink, DatadogLo
     }
 
     @Test
+    void anExportThePlatformGivesUpOnAbortsItsRequestAndOnlyThen() {
+        java.util.concurrent.CompletableFuture<String> request = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<String> export = request.thenApply(answer -> answer);
+        LogsIntake.abortWhenAbandoned(export, request);
+        export.completeExceptionally(new java.util.concurrent.TimeoutException()); // the platform's request-timeout
+        assertTrue(request.isCancelled(), "the request is aborted, so a late 2xx cannot land");
+
+        java.util.concurrent.CompletableFuture<String> answered = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<String> done = answered.thenApply(answer -> answer);
+        LogsIntake.abortWhenAbandoned(done, answered);
+        answered.complete("202");
+        assertFalse(answered.isCancelled());
+        assertEquals("202", done.join());
+    }
+
+    @Test
     void deflateCanBeChosen() throws Exception {
         export(sink("compression", "deflate"), List.of(log("x")));
 
