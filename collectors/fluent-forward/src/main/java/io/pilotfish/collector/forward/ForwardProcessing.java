@@ -17,8 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * What the Agent does to a container's lines between reading and sending, applied to the forward receiver's records:
- * each container's stdout and stderr is a stream whose lines are joined into messages (stack traces; a
- * {@code multi_line} rule; auto-detection), then the agent-wide rules ({@code DD_LOGS_CONFIG_PROCESSING_RULES}), this
+ * each container's output (stdout and stderr together, in the order written) is a stream whose lines are joined
+ * into messages (stack traces; a {@code multi_line} rule; auto-detection), then the agent-wide rules ({@code DD_LOGS_CONFIG_PROCESSING_RULES}), this
  * collector's ({@code log-processing-rules}) and the container's own (its {@code com.datadoghq.ad.logs} label's
  * {@code log_processing_rules}) run on each message, in that order, as the Agent runs global rules before a source's.
  *
@@ -77,8 +77,11 @@ final class ForwardProcessing implements AutoCloseable {
         }, FLUSH_EVERY_MILLIS, FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** One record of a frame; the messages it completes go to {@code batch}. */
-    void accept(RecordMapper.Mapped mapped, Consumer<LogRecord> batch) {
+    /**
+     * One record of a frame; the messages it completes go to {@code batch}. {@code connection} keeps the lines of
+     * different connections apart (each is decoded on its own thread).
+     */
+    void accept(RecordMapper.Mapped mapped, String connection, Consumer<LogRecord> batch) {
         Source source = sourceOf(mapped.labels());
         if (source.invalid()) {
             invalidLabelRules.increment();
@@ -86,7 +89,7 @@ final class ForwardProcessing implements AutoCloseable {
         }
         frameBatch.set(batch);
         try {
-            processor.accept(mapped.stream(), mapped.record(), source.rules(), source.multiLine());
+            processor.accept(mapped.stream() + connection, mapped.record(), source.rules(), source.multiLine());
         } finally {
             frameBatch.remove();
         }

@@ -56,6 +56,7 @@ public final class ForwardReceiver implements Receiver {
 
     /** Decoder threads: decoding runs at hundreds of MB/s a thread, so two keep up with any local sender. */
     static final int WORKERS = 2;
+    private static final AtomicLong CONNECTION_IDS = new AtomicLong();
     /** Unfinished multi-line messages of all streams ({@link ForwardProcessing}). */
     static final long MAX_PENDING_MESSAGE_BYTES = ForwardProcessing.MAX_PENDING_BYTES;
     private static final int INITIAL_BUFFER_BYTES = 16 * 1024;
@@ -295,6 +296,11 @@ public final class ForwardReceiver implements Receiver {
          */
         private boolean ended;
         private long idleTimer = -1;
+        /**
+         * Joined into the streams of its records: lines of one container from two connections (a driver that
+         * reconnected) are decoded on two threads at once and are never joined with each other.
+         */
+        private final String streamSuffix = "#" + CONNECTION_IDS.incrementAndGet();
 
         Connection(NetSocket socket, String transport) {
             this.socket = socket;
@@ -474,7 +480,7 @@ public final class ForwardReceiver implements Receiver {
 
                 @Override
                 public void accept(RecordMapper.Mapped mapped) {
-                    chain.accept(mapped, batch::add);
+                    chain.accept(mapped, streamSuffix, batch::add);
                 }
             };
             for (long[] frame : found) {

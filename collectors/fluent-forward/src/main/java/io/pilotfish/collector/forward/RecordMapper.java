@@ -89,9 +89,8 @@ final class RecordMapper {
 
     /**
      * What one record became, and whether its message was cut; no record when a FireLens filter dropped it
-     * ({@link #filtered}) or no datadog output takes its tag. {@code stream} names where the line came from (the
-     * container and its stdout or stderr), for multi-line aggregation; {@code labels} what its container's Datadog
-     * labels say.
+     * ({@link #filtered}) or no datadog output takes its tag. {@code stream} names where the line came from (its
+     * container, else its tag), for multi-line aggregation; {@code labels} what its container's Datadog labels say.
      */
     record Mapped(LogRecord record, boolean cut, boolean filtered, String stream, ContainerLogLabels labels) {
         static final Mapped UNROUTED = new Mapped(null, false, false, "", ContainerLogLabels.NONE);
@@ -148,7 +147,9 @@ final class RecordMapper {
         String service = first(route.service(), container.service(), byLabelOrAll ? container.shortImage() : "");
         String source = first(route.source(), container.source(), byLabelOrAll ? container.shortImage() : "");
         Map<String, Object> sent = route.ecsProvider() ? EcsProviderTags.remap(attributes).attributes() : attributes;
-        String stream = (containerId.isEmpty() ? tag : containerId) + "/" + text(fields, "source");
+        // One stream per container, stdout and stderr together, as the Agent's decoder reads a container's log: its
+        // lines stay in the order they were written, and a stack trace is joined within it.
+        String stream = containerId.isEmpty() ? tag : containerId;
         return new Mapped(new LogRecord(message, timestampMillis, status, service, source,
                 route.hostname(), tags, sent), cut, false, stream,
                 container);

@@ -142,7 +142,7 @@ class RecordMapperTest {
         assertEquals("billing", log.service());
         assertTrue(log.tags().contains("team:billing"), log.tags().toString());
         assertTrue(mapped.labels().rulesJson().contains("no_health"), mapped.labels().toString());
-        assertEquals(WORKER_ID + "/stdout", mapped.stream());
+        assertEquals(WORKER_ID, mapped.stream(), "one stream per container, stdout and stderr together");
     }
 
     @Test
