@@ -8,7 +8,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -187,7 +186,7 @@ class LogsDiskBufferIT {
                 DataInputStream in = new DataInputStream(socket.getInputStream());
                 int chunk = 0;
                 for (int start = from; start < from + count; start += perFrame) {
-                    Msgpack entries = new Msgpack();
+                    ForwardFrames.Msgpack entries = new ForwardFrames.Msgpack();
                     int end = Math.min(from + count, start + perFrame);
                     long seconds = System.currentTimeMillis() / 1000;
                     for (int n = start; n < end; n++) {
@@ -200,91 +199,15 @@ class LogsDiskBufferIT {
                         entries.str("container_name").str("/app");
                     }
                     String chunkId = run + "-" + chunk++;
-                    Msgpack frame = new Msgpack();
+                    ForwardFrames.Msgpack frame = new ForwardFrames.Msgpack();
                     frame.arrayHeader(3).str("app-firelens-disk");
                     frame.binHeader(entries.length()).raw(entries.bytes(), entries.length());
                     frame.mapHeader(2).str("size").uint32(end - start).str("chunk").str(chunkId);
                     out.write(frame.bytes(), 0, frame.length());
                     out.flush();
-                    readAck(in, chunkId);
+                    ForwardFrames.readAck(in, chunkId);
                 }
             }
-        }
-
-        /** {@code {"ack": chunk}}. */
-        private static void readAck(DataInputStream in, String chunkId) throws IOException {
-            int map = in.readUnsignedByte();
-            int keyHeader = in.readUnsignedByte();
-            byte[] key = new byte[keyHeader & 0x1F];
-            in.readFully(key);
-            int header = in.readUnsignedByte();
-            int length = header == 0xD9 ? in.readUnsignedByte() : header & 0x1F;
-            byte[] value = new byte[length];
-            in.readFully(value);
-            if (map != 0x81 || !"ack".equals(new String(key, StandardCharsets.US_ASCII))
-                    || !chunkId.equals(new String(value, StandardCharsets.US_ASCII))) {
-                throw new IOException("unexpected answer for chunk " + chunkId);
-            }
-        }
-    }
-
-    /** Just enough msgpack writing for the frames above. */
-    private static final class Msgpack {
-        private byte[] buf = new byte[1024];
-        private int pos;
-
-        byte[] bytes() {
-            return buf;
-        }
-
-        int length() {
-            return pos;
-        }
-
-        Msgpack raw(byte[] bytes, int length) {
-            if (pos + length > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + length));
-            }
-            System.arraycopy(bytes, 0, buf, pos, length);
-            pos += length;
-            return this;
-        }
-
-        private Msgpack b(int value) {
-            return raw(new byte[] {(byte) value}, 1);
-        }
-
-        private Msgpack be32(long value) {
-            return b((int) (value >>> 24)).b((int) (value >>> 16)).b((int) (value >>> 8)).b((int) value);
-        }
-
-        Msgpack arrayHeader(int n) {
-            return b(0x90 | n);
-        }
-
-        Msgpack mapHeader(int n) {
-            return b(0x80 | n);
-        }
-
-        Msgpack uint32(long value) {
-            return b(0xCE).be32(value);
-        }
-
-        Msgpack str(String s) {
-            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-            int length = bytes.length;
-            if (length < 32) {
-                b(0xA0 | length);
-            } else if (length < 256) {
-                b(0xD9).b(length);
-            } else {
-                b(0xDA).b(length >>> 8).b(length);
-            }
-            return raw(bytes, length);
-        }
-
-        Msgpack binHeader(int length) {
-            return b(0xC6).be32(length);
         }
     }
 }

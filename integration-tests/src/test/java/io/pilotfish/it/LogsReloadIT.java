@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -129,61 +127,19 @@ class LogsReloadIT {
         }
 
         private void frame(OutputStream out, DataInputStream in) throws IOException {
-            ByteArrayOutputStream frame = new ByteArrayOutputStream();
             String id = "reload-" + chunk++;
-            frame.write(0x93);
-            str(frame, "app-firelens-reload");
-            frame.write(0x90 | LINES_PER_FRAME);
             long seconds = System.currentTimeMillis() / 1000;
+            ForwardFrames.Msgpack frame = new ForwardFrames.Msgpack();
+            frame.arrayHeader(3).str("app-firelens-reload").arrayHeader(LINES_PER_FRAME);
             for (int i = 0; i < LINES_PER_FRAME; i++) {
-                frame.write(0x92);
-                frame.write(0xce);
-                for (int shift = 24; shift >= 0; shift -= 8) {
-                    frame.write((int) (seconds >>> shift) & 0xFF);
-                }
-                frame.write(0x81);
-                str(frame, "log");
-                str(frame, "line " + (next + i) + " of reload");
+                frame.arrayHeader(2).uint32(seconds).mapHeader(1).str("log").str("line " + (next + i) + " of reload");
             }
-            frame.write(0x81);
-            str(frame, "chunk");
-            str(frame, id);
-            out.write(frame.toByteArray());
+            frame.mapHeader(1).str("chunk").str(id);
+            out.write(frame.bytes(), 0, frame.length());
             out.flush();
-            // {"ack": id}
-            if (in.readUnsignedByte() != 0x81 || !"ack".equals(readStr(in)) || !id.equals(readStr(in))) {
-                throw new IOException("not the ack of " + id);
-            }
+            ForwardFrames.readAck(in, id);
             next += LINES_PER_FRAME;
             acked.addAndGet(LINES_PER_FRAME);
-        }
-
-        private static void str(ByteArrayOutputStream out, String value) {
-            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            if (bytes.length < 32) {
-                out.write(0xa0 | bytes.length);
-            } else {
-                out.write(0xd9);
-                out.write(bytes.length);
-            }
-            out.writeBytes(bytes);
-        }
-
-        private static String readStr(DataInputStream in) throws IOException {
-            int header = in.readUnsignedByte();
-            int length;
-            if ((header & 0xe0) == 0xa0) {
-                length = header & 0x1f;
-            } else if (header == 0xd9) {
-                length = in.readUnsignedByte();
-            } else if (header == 0xda) {
-                length = in.readUnsignedShort();
-            } else {
-                throw new IOException("not a msgpack str: 0x" + Integer.toHexString(header));
-            }
-            byte[] bytes = new byte[length];
-            in.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
         }
     }
 }
