@@ -107,22 +107,9 @@ public final class ForwardLoad {
             long sequence = 0;
             long chunk = 0;
             while (System.nanoTime() < deadline) {
-                entries.reset();
-                long seconds = System.currentTimeMillis() / 1000;
-                for (int r = 0; r < records; r++) {
-                    entries.arrayHeader(2).uint32(seconds).mapHeader(4);
-                    entries.str("log");
-                    byte[] prefix = ("c" + connection + " n" + sequence++ + " ").getBytes(StandardCharsets.US_ASCII);
-                    entries.strHeader(lineBytes).raw(prefix, prefix.length).raw(filler, lineBytes - prefix.length);
-                    entries.str("source").str("stdout");
-                    entries.str("container_id").str(containerId);
-                    entries.str("container_name").str("/app");
-                }
                 String chunkId = "c" + connection + "-" + chunk++;
-                frame.reset();
-                frame.arrayHeader(3).str("app-firelens-0f7c9d2e");
-                frame.binHeader(entries.length()).raw(entries.bytes(), entries.length());
-                frame.mapHeader(2).str("size").uint32(records).str("chunk").str(chunkId);
+                fill(entries, frame, connection, sequence, records, lineBytes, filler, containerId, chunkId);
+                sequence += records;
                 out.write(frame.bytes(), 0, frame.length());
                 out.flush();
                 readAck(in, chunkId);
@@ -130,6 +117,38 @@ public final class ForwardLoad {
                 frames.incrementAndGet();
             }
         }
+    }
+
+    /**
+     * One PackedForward frame of {@code records} FireLens-shaped records, lines numbered from {@code sequence}, with
+     * the chunk option: what the load sends, and what ForwardDecodeBenchmark decodes.
+     */
+    private static void fill(Msgpack entries, Msgpack frame, int connection, long sequence, int records,
+                             int lineBytes, byte[] filler, String containerId, String chunkId) {
+        entries.reset();
+        long seconds = System.currentTimeMillis() / 1000;
+        for (int r = 0; r < records; r++) {
+            entries.arrayHeader(2).uint32(seconds).mapHeader(4);
+            entries.str("log");
+            byte[] prefix = ("c" + connection + " n" + (sequence + r) + " ").getBytes(StandardCharsets.US_ASCII);
+            entries.strHeader(lineBytes).raw(prefix, prefix.length).raw(filler, lineBytes - prefix.length);
+            entries.str("source").str("stdout");
+            entries.str("container_id").str(containerId);
+            entries.str("container_name").str("/app");
+        }
+        frame.reset();
+        frame.arrayHeader(3).str("app-firelens-0f7c9d2e");
+        frame.binHeader(entries.length()).raw(entries.bytes(), entries.length());
+        frame.mapHeader(2).str("size").uint32(records).str("chunk").str(chunkId);
+    }
+
+    /** One frame as the load sends it, for benchmarks. */
+    public static byte[] sampleFrame(int records, int lineBytes) {
+        Msgpack entries = new Msgpack(records * (lineBytes + 160));
+        Msgpack frame = new Msgpack(records * (lineBytes + 160) + 256);
+        fill(entries, frame, 0, 0, records, lineBytes, "x".repeat(lineBytes).getBytes(StandardCharsets.US_ASCII),
+                "0f7c9d2e4b6a48d1a3c5e7f9b1d3f5a7-1000000000", "c0-0");
+        return java.util.Arrays.copyOf(frame.bytes(), frame.length());
     }
 
     /** {@code {"ack": chunk}}: a fixmap of one entry, the key "ack", the chunk id as a str. */

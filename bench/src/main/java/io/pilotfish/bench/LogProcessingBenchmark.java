@@ -4,14 +4,12 @@ import io.pilotfish.processing.logs.LogProcessor;
 import io.pilotfish.processing.logs.LogRules;
 import io.pilotfish.processing.logs.MultiLineSettings;
 import io.pilotfish.processing.logs.ProcessingRule;
-import io.pilotfish.spi.SelfTelemetry;
 import io.pilotfish.spi.signal.LogRecord;
 import io.pilotfish.spi.signal.TagSet;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -157,27 +155,6 @@ public class LogProcessingBenchmark {
     public void plain() {
         for (LogRecord line : traceLines) {
             processor.accept("orders/stdout", line, LogRules.NONE, MultiLineSettings.none());
-        }
-    }
-
-    /** Counters that count nothing: the benchmark measures the chain, not the platform's telemetry. */
-    private static final class NoTelemetry implements SelfTelemetry {
-        @Override
-        public Counter counter(String name, String... tags) {
-            return new Counter() {
-                @Override
-                public void add(long amount) {
-                }
-
-                @Override
-                public long total() {
-                    return 0;
-                }
-            };
-        }
-
-        @Override
-        public void gauge(String name, DoubleSupplier value, String... tags) {
         }
     }
 }

@@ -58,6 +58,7 @@ final class FileTailer implements Receiver {
     static final long MAX_BYTES_PER_FILE_PER_POLL = 8L * 1024 * 1024;
     /** Lines emitted between two waits for the sinks' room. */
     private static final int LINES_PER_SLICE = 500;
+    private static final int LINES_PER_HAND_OVER = 128;
     private static final Duration MAX_WAIT_FOR_ROOM = Duration.ofSeconds(2);
     private static final long WARN_EVERY_MILLIS = 60_000;
 
@@ -91,6 +92,8 @@ final class FileTailer implements Receiver {
     private boolean firstPoll = true;
     private long lastWarnMillis = Long.MIN_VALUE / 2;
     private int sinceWait;
+    /** Messages not yet handed to the sinks (the tailer's thread, or stop's once it has ended). */
+    private final List<LogRecord> outgoing = new ArrayList<>(LINES_PER_HAND_OVER);
     private Map<String, Checkpoints.Position> saved = Map.of();
 
     /** One glob: the directory to walk (its part before any wildcard) and how deep. */
@@ -187,6 +190,7 @@ final class FileTailer implements Receiver {
             try {
                 behind = pollOnce();
                 processor.flushIdle(System.nanoTime());
+                handOver();
             } catch (RuntimeException e) {
                 readErrors.increment();
                 warn("poll_failed", "a poll of the files failed: " + e);
@@ -218,6 +222,7 @@ final class FileTailer implements Receiver {
             // What the app wrote up to now, then the positions, so that the next start takes up from here.
             pollOnce();
             processor.flushAll();
+            handOver();
         }
         closeAll();
         return CompletableFuture.completedFuture(null);
@@ -288,6 +293,7 @@ final class FileTailer implements Receiver {
                 it.remove();
             }
         }
+        handOver();
         saveCheckpoints();
         return behind;
     }
@@ -426,10 +432,26 @@ final class FileTailer implements Receiver {
                 config.source(), "", config.tags(), null), rules, multiLine);
     }
 
-    /** A finished message to the sinks, with a wait for their room every {@value #LINES_PER_SLICE}. */
+    /**
+     * A finished message, handed to the sinks with the others of its group ({@value #LINES_PER_HAND_OVER} at a time:
+     * one hand-over, not one per line), with a wait for their room every {@value #LINES_PER_SLICE}.
+     */
     private void send(LogRecord record) {
-        emitter.emit(record);
-        if (++sinceWait >= LINES_PER_SLICE) {
+        outgoing.add(record);
+        if (outgoing.size() >= LINES_PER_HAND_OVER) {
+            handOver();
+        }
+    }
+
+    /** Hands what was read to the sinks; before the positions are kept, so a kept position is never ahead of them. */
+    private void handOver() {
+        if (outgoing.isEmpty()) {
+            return;
+        }
+        emitter.emitAll(outgoing);
+        sinceWait += outgoing.size();
+        outgoing.clear();
+        if (sinceWait >= LINES_PER_SLICE) {
             sinceWait = 0;
             emitter.awaitCapacity(MAX_WAIT_FOR_ROOM);
         }
