@@ -91,6 +91,17 @@ class DatadogEnvironmentTest {
     }
 
     @Test
+    void theAgentsGlobalProcessingRulesAndAutoMultiLineReachTheAgentWideLogKeys() {
+        String rules = "[{\"type\":\"exclude_at_match\",\"name\":\"no_health\",\"pattern\":\"GET /health\"}]";
+        Map<String, String> env = Map.of("DD_LOGS_CONFIG_PROCESSING_RULES", rules,
+                "DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION", "true");
+        Map<String, String> keys = DatadogEnvironment.translate(env);
+        assertEquals(rules, keys.get("pilotfish.logs.processing-rules"));
+        assertEquals("true", keys.get("pilotfish.logs.auto-multi-line-detection"));
+        assertEquals(List.of(), DatadogEnvironment.ignored(env), "both are honoured, none reported as ignored");
+    }
+
+    @Test
     void aFireLensConfigurationTurnsLogsOnUnlessDdLogsEnabledSaysOtherwise(@TempDir Path dir) throws Exception {
         Path conf = Files.writeString(dir.resolve("fluent-bit.conf"), "[OUTPUT]\n    Name datadog\n    Match *\n");
         String variable = DatadogEnvironment.FIRELENS_CONFIG_VARIABLE;

@@ -125,7 +125,8 @@ public record AgentConfig(String site, Optional<Secret> apiKey, Optional<URI> dd
 
     /** The global processing rules are checked here, so that a bad one stops the start naming its key. */
     private static AgentSettings.Logs logs(PluginConfig config) {
-        String rules = config.string("logs.processing-rules", "").trim();
+        // Read as a secret: a rule's pattern may be what it masks, so the value is never shown (status, errors).
+        String rules = config.secret("logs.processing-rules").map(Secret::reveal).orElse("").trim();
         if (!rules.isEmpty()) {
             try {
                 io.pilotfish.processing.logs.LogRules.compile(

@@ -149,6 +149,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void globalLogProcessingRulesAreCheckedAtLoadNamingTheKeyWithoutEchoingThePattern() {
+        String good = "[{\"type\":\"mask_sequences\",\"name\":\"cards\",\"replace_placeholder\":\"[masked]\","
+                + "\"pattern\":\"4[0-9]{15}\"}]";
+        LoadedConfig ok = loader.load(props("pilotfish.logs.processing-rules", good,
+                "pilotfish.logs.auto-multi-line-detection", "true"));
+        assertTrue(ok.valid(), ok.describeProblems());
+        assertEquals(good, ok.agent().logs().processingRules());
+        assertTrue(ok.agent().logs().autoMultiLineDetection());
+
+        String bad = "[{\"type\":\"mask_sequences\",\"name\":\"secret_rule\",\"pattern\":\"hunter2(\"}]";
+        LoadedConfig refused = loader.load(props("pilotfish.logs.processing-rules", bad));
+        assertFalse(refused.valid());
+        String problems = refused.describeProblems();
+        assertTrue(problems.contains("pilotfish.logs.processing-rules"), problems);
+        assertFalse(problems.contains("hunter2"), "a pattern may hold a secret: " + problems);
+    }
+
+    @Test
     void theShutdownLingerDefaultsToTenSecondsAndANegativeOneIsRefusedByName() {
         assertEquals(java.time.Duration.ofSeconds(10), loader.load(props()).agent().shutdownLinger());
         assertEquals(java.time.Duration.ZERO,

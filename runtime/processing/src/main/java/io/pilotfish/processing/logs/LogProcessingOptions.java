@@ -41,7 +41,8 @@ public record LogProcessingOptions(List<ProcessingRule> rules, boolean stackTrac
      */
     public static LogProcessingOptions read(PluginConfig config) {
         List<ProcessingRule> rules = List.of();
-        String json = config.string(RULES_KEY).orElse("");
+        // Read as a secret: a rule's pattern may be what it masks, so the value is never shown (status, errors).
+        String json = config.secret(RULES_KEY).map(io.pilotfish.spi.Secret::reveal).orElse("");
         if (!json.isBlank()) {
             try {
                 rules = ProcessingRule.parseJson(json, RULES_KEY);

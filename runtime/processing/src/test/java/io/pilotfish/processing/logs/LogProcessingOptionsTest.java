@@ -120,7 +120,7 @@ class LogProcessingOptionsTest {
 
         @Override
         public Optional<Secret> secret(String key) {
-            return Optional.empty();
+            return string(key).filter(v -> !v.isEmpty()).map(Secret::new);
         }
 
         @Override
