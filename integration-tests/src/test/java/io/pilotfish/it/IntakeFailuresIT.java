@@ -127,8 +127,15 @@ class IntakeFailuresIT {
                     Duration.ofSeconds(30)), agent.outputText());
             long recovered = Instant.now().getEpochSecond();
             fixture.intake.recover();
-            AgentFixture.await("fresh data after recovery", Duration.ofSeconds(30), () ->
-                    fixture.timestamps(METRIC, APP).stream().anyMatch(t -> t >= recovered));
+            try {
+                AgentFixture.await("fresh data after recovery", Duration.ofSeconds(30), () ->
+                        fixture.timestamps(METRIC, APP).stream().anyMatch(t -> t >= recovered));
+            } catch (AssertionError e) {
+                List<String> answers = fixture.intake.requests(IntakeRecorder.SERIES_PATH).stream()
+                        .map(r -> r.status() + ":" + r.series().size()).toList();
+                throw new AssertionError(e.getMessage() + "\nseries requests (status:series): " + answers
+                        + "\nstatus: " + HotReloadIT.status(fixture.statusPort) + "\n" + agent.outputText(), e);
+            }
             assertTrue(agent.isAlive());
             // What was dropped is reported where it cannot itself be dropped: the agent's running totals on /metrics
             // and in status. (A shipped count of drops can be among what a full queue drops.)

@@ -441,31 +441,36 @@ public final class SinkRunner {
     }
 
     /**
-     * Takes several signals as {@link #offer} takes each, under one lock: a receiver that decodes a burst (a frame
-     * of hundreds of log lines) hands it over at once instead of contending with the export for every item.
+     * Takes several signals as {@link #offer} takes each, under one lock per batch's worth: a receiver that decodes a
+     * burst (a frame of hundreds of log lines) hands it over at once instead of contending with the export for every
+     * item. Where a batch is full the lock is let go and the export started, as one by one: a burst larger than the
+     * queue is sent as it comes instead of pushing its own first items out.
      */
     public void offerAll(List<? extends Signal> signals) {
-        if (signals.isEmpty()) {
-            return;
-        }
-        int[] sizes = new int[signals.size()];
-        for (int i = 0; i < sizes.length; i++) {
+        int n = signals.size();
+        int[] sizes = new int[n];
+        for (int i = 0; i < n; i++) {
             sizes[i] = Math.max(1, signals.get(i).estimatedBytes()); // outside the lock: it walks the attributes
         }
-        boolean pumpNow;
-        long batchTimeoutMillis;
-        synchronized (this) {
-            batchTimeoutMillis = options.batchTimeout().toMillis();
-            long now = clock.millis();
-            for (int i = 0; i < sizes.length; i++) {
-                enqueue(signals.get(i), sizes[i], now);
+        int next = 0;
+        while (next < n) {
+            boolean pumpNow;
+            long batchTimeoutMillis;
+            synchronized (this) {
+                batchTimeoutMillis = options.batchTimeout().toMillis();
+                long now = clock.millis();
+                do {
+                    enqueue(signals.get(next), sizes[next], now);
+                    next++;
+                    pumpNow = queue.size() >= options.batch().maxItems()
+                            || bufferedBytes >= options.batch().maxBytes();
+                } while (next < n && !pumpNow);
             }
-            pumpNow = queue.size() >= options.batch().maxItems() || bufferedBytes >= options.batch().maxBytes();
-        }
-        if (pumpNow) {
-            pump();
-        } else {
-            schedulePump(batchTimeoutMillis);
+            if (pumpNow) {
+                pump();
+            } else {
+                schedulePump(batchTimeoutMillis);
+            }
         }
     }
 
