@@ -106,7 +106,16 @@ class LogsDiskBufferIT {
             JsonNode kept = diskBuffer(fixture);
             assertTrue(kept.path("items").asLong() > 0, kept.toString());
             fixture.intake.recover();
-            AgentFixture.await("every line at the intake", ARRIVAL, () -> arrived(fixture, "outage").size() >= lines);
+            try {
+                AgentFixture.await("every line at the intake", ARRIVAL,
+                        () -> arrived(fixture, "outage").size() >= lines);
+            } catch (AssertionError e) {
+                List<Integer> got = arrived(fixture, "outage");
+                throw new AssertionError(e.getMessage() + "; " + got.size() + " of " + lines + " arrived, "
+                        + new java.util.TreeSet<>(got).size() + " distinct; status: "
+                        + HotReloadIT.status(fixture.statusPort) + "\nfirst agent:\n" + first.outputText()
+                        + "\nsecond agent:\n" + second.outputText(), e);
+            }
 
             List<Integer> got = arrived(fixture, "outage");
             Map<Integer, Integer> seen = new TreeMap<>();

@@ -128,6 +128,11 @@ final class ForwardProcessing implements AutoCloseable {
         return made;
     }
 
+    /** Sends every message being joined now; the timer goes on. */
+    void flushPending() {
+        processor.flushAll();
+    }
+
     /** Pending messages, for tests and the memory check. */
     long pendingBytes() {
         return processor.pendingBytes();

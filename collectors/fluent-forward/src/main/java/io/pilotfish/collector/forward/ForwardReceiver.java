@@ -636,6 +636,12 @@ public final class ForwardReceiver implements Receiver {
             return CompletableFuture.completedFuture(null);
         }
         stopping = true;
+        ForwardProcessing chain = processing;
+        if (chain != null) {
+            // What is being joined goes now, while the sinks surely take it: the frames still in work are finished
+            // below, within the platform's budget for this stop, and their last lines are flushed after them.
+            chain.flushPending();
+        }
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         if (vertx == null) {
             if (processing != null) {
