@@ -46,6 +46,8 @@ final class ForwardProcessing implements AutoCloseable {
     private final Map<ContainerLogLabels, Source> sources = new ConcurrentHashMap<>();
     private final SelfTelemetry.Counter invalidLabelRules;
     private final Consumer<LogRecord> direct;
+    /** The source of every container without rules of its own: the collector's alone. */
+    private final Source collectorOnly;
     private ScheduledFuture<?> timer;
 
     /** What one container's records go through: the collector's rules and its label's, and how lines join. */
@@ -64,6 +66,7 @@ final class ForwardProcessing implements AutoCloseable {
         this.invalidLabelRules = context.telemetry().counter("forward.records_dropped",
                 "reason:invalid_label_rules");
         this.processor = new LogProcessor(global, MAX_PENDING_BYTES, context.telemetry(), this::out);
+        this.collectorOnly = new Source(collectorRules, collectorMultiLine, false);
     }
 
     /** Flushes messages idle past their timeout every {@value #FLUSH_EVERY_MILLIS} ms. */
@@ -102,7 +105,7 @@ final class ForwardProcessing implements AutoCloseable {
 
     private Source sourceOf(ContainerLogLabels labels) {
         if (labels.rulesJson().isEmpty()) {
-            return new Source(collectorRules, collectorMultiLine, false);
+            return collectorOnly;
         }
         Source cached = sources.get(labels);
         if (cached != null) {

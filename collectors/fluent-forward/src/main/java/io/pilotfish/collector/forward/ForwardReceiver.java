@@ -36,6 +36,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The forward protocol's server on TCP and a Unix socket, on its own small Vert.x (the SPI hands plugins no Vert.x).
@@ -476,6 +477,7 @@ public final class ForwardReceiver implements Receiver {
             Emitter out = emitter;
             Batch batch = new Batch(out);
             ForwardProcessing chain = processing;
+            Consumer<LogRecord> toBatch = batch::add; // once per work, not once per record
             ForwardDecoder.RecordConsumer records = new ForwardDecoder.RecordConsumer() {
                 @Override
                 public void accept(LogRecord record) {
@@ -484,7 +486,7 @@ public final class ForwardReceiver implements Receiver {
 
                 @Override
                 public void accept(RecordMapper.Mapped mapped) {
-                    chain.accept(mapped, streamSuffix, batch::add);
+                    chain.accept(mapped, streamSuffix, toBatch);
                 }
             };
             for (long[] frame : found) {
