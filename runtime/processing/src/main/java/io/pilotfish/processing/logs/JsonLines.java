@@ -12,7 +12,9 @@ import java.util.Map;
  * leaves the attributes, so that nothing is sent twice (logs are billed by the byte). Without such a field the line
  * stays as it is and nothing is lifted. {@code status}/{@code level}/{@code severity}/{@code log.level} sets the
  * status, {@code service} the service when the record has none; trace ids ({@code dd.trace_id}, {@code dd:{trace_id}})
- * stay in the attributes as sent, where the intake correlates them.
+ * stay in the attributes as sent, where the intake correlates them. A {@code timestamp} the intake's date remapper
+ * would read (epoch milliseconds, or an ISO-8601 date-time) becomes the record's timestamp: as an attribute it would
+ * collide with the log's own {@code timestamp} field and be lost.
  */
 final class JsonLines {
 
@@ -75,6 +77,12 @@ final class JsonLines {
         if (service.isEmpty() && fields.get("service") instanceof String s && !s.isEmpty()) {
             service = s;
         }
+        long timestamp = record.timestamp();
+        Long own = timestampOf(fields.get("timestamp"));
+        if (own != null) {
+            timestamp = own;
+            fields.remove("timestamp");
+        }
         Map<String, Object> attributes;
         if (record.attributes().isEmpty()) {
             attributes = fields;
@@ -82,8 +90,39 @@ final class JsonLines {
             attributes = new LinkedHashMap<>(record.attributes());
             attributes.putAll(fields);
         }
-        return new LogRecord(message.getBytes(StandardCharsets.UTF_8), record.timestamp(), status, service,
+        return new LogRecord(message.getBytes(StandardCharsets.UTF_8), timestamp, status, service,
                 record.source(), record.hostname(), record.tags(), attributes);
+    }
+
+    /** Epoch milliseconds from 2001 on, or seconds from 2001 on (a number under 10^11). */
+    private static final long MIN_EPOCH_MILLIS = 1_000_000_000_000L;
+    private static final long MIN_EPOCH_SECONDS = 1_000_000_000L;
+    private static final long MAX_EPOCH_SECONDS = 100_000_000_000L;
+
+    /**
+     * Epoch milliseconds from a JSON {@code timestamp}: a number of milliseconds (as the intake reads one), or of
+     * seconds when it is too small to be milliseconds of this century (a common logger setting, which the intake
+     * would place in 1970 and refuse as too old), or an ISO-8601 date-time with an offset; null for anything else.
+     */
+    static Long timestampOf(Object value) {
+        if (value instanceof Long millis) {
+            if (millis >= MIN_EPOCH_MILLIS && millis < MAX_EPOCH_SECONDS * 1000) {
+                return millis;
+            }
+            return millis >= MIN_EPOCH_SECONDS && millis < MAX_EPOCH_SECONDS ? millis * 1000 : null;
+        }
+        if (value instanceof java.math.BigDecimal seconds && seconds.compareTo(java.math.BigDecimal.valueOf(
+                MIN_EPOCH_SECONDS)) >= 0 && seconds.compareTo(java.math.BigDecimal.valueOf(MAX_EPOCH_SECONDS)) < 0) {
+            return seconds.movePointRight(3).longValue();
+        }
+        if (value instanceof String text && text.length() >= 20 && text.length() <= 40) {
+            try {
+                return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
+            } catch (java.time.format.DateTimeParseException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /** The Datadog status a JSON field names, or null when there is none or it is not one we know. */

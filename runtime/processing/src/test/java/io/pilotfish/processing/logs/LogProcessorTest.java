@@ -394,6 +394,27 @@ class LogProcessorTest {
     }
 
     @Test
+    void aJsonTimestampTheIntakeWouldReadBecomesTheLogsTimestamp() {
+        LogRecord iso = lifted("{\"message\":\"x\",\"timestamp\":\"2026-12-05T10:00:00.123Z\",\"n\":1}", "info", "");
+        assertEquals(java.time.Instant.parse("2026-12-05T10:00:00.123Z").toEpochMilli(), iso.timestamp());
+        assertFalse(iso.attributes().containsKey("timestamp"), "not sent twice");
+        assertEquals(1L, iso.attributes().get("n"));
+        assertEquals(java.time.Instant.parse("2026-12-05T09:00:00Z").toEpochMilli(),
+                lifted("{\"message\":\"x\",\"timestamp\":\"2026-12-05T10:00:00+01:00\"}", "info", "").timestamp());
+        assertEquals(1764928800123L, lifted("{\"message\":\"x\",\"timestamp\":1764928800123}", "info", "")
+                .timestamp(), "milliseconds, as the intake reads a number");
+        assertEquals(1764928800000L, lifted("{\"message\":\"x\",\"timestamp\":1764928800}", "info", "")
+                .timestamp(), "seconds, which the intake would put in 1970");
+        assertEquals(1764928800250L, lifted("{\"message\":\"x\",\"timestamp\":1764928800.25}", "info", "")
+                .timestamp());
+        // Anything else leaves the record's own time.
+        for (String other : List.of("\"yesterday\"", "\"2026-12-05\"", "42", "-1764928800123", "true", "{}")) {
+            LogRecord r = lifted("{\"message\":\"x\",\"timestamp\":" + other + "}", "info", "");
+            assertEquals(LIFTED_AT, r.timestamp(), other);
+        }
+    }
+
+    @Test
     void jsonWithoutAMessageFieldStaysAsItIs() {
         String text = "{\"event\":\"login\",\"level\":\"error\"}";
         LogRecord r = lifted(text, "info", "");
@@ -429,9 +450,13 @@ class LogProcessorTest {
         assertEquals(0, h.processor.pendingBytes());
     }
 
+    /** The record's own time in {@link #lifted}. */
+    private static final long LIFTED_AT = 1;
+
     private static LogRecord lifted(String text, String status, String service) {
         Harness h = new Harness();
-        h.processor.accept("s", LogRecord.of(text, 1, status, service, "", TagSet.EMPTY), LogRules.NONE, NONE);
+        h.processor.accept("s", LogRecord.of(text, LIFTED_AT, status, service, "", TagSet.EMPTY), LogRules.NONE,
+                NONE);
         return h.out.get(0);
     }
 
