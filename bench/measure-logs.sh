@@ -3,9 +3,11 @@
 # ack per frame, as fast as the agent takes them) against the packaged agent in JVM mode, every line counted at a
 # local logs intake (LogsIntake).
 #
-#   bench/measure-logs.sh [--duration S] [--connections N] [--batch RECORDS] [--agent-env VAR=VALUE]... [--out DIR]
+#   bench/measure-logs.sh [--duration S] [--connections N] [--batch RECORDS] [--agent-env VAR=VALUE]...
+#                         [--agent-cpus LIST] [--out DIR]
 #   defaults: 60 s, 4 connections, 500 records a frame, the agent of this checkout with its launcher's flags,
-#             out = bench/target/measure-logs
+#             out = bench/target/measure-logs; --agent-cpus 1 runs the agent on CPU 1 alone (taskset) and the load
+#             and the intake on the other CPUs, so "on one core" is what the machine enforces
 #
 # The agent gets DD_LOGS_ENABLED=true, DD_LOGS_CONFIG_LOGS_DD_URL = the intake (plain HTTP), the forward receiver on a
 # free port and no socket, no SSM, no ECS metadata; APM stays on as packaged unless --agent-env DD_APM_ENABLED=false.
@@ -16,13 +18,14 @@ set -euo pipefail
 export LC_ALL=C
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-duration=60; connections=4; batch=500; out="$here/target/measure-logs"; agent_env=()
+duration=60; connections=4; batch=500; out="$here/target/measure-logs"; agent_env=(); agent_cpus=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --batch) batch="$2"; shift 2 ;;
     --agent-env) agent_env+=("$2"); shift 2 ;;
+    --agent-cpus) agent_cpus="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     *) echo "measure-logs: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -33,6 +36,13 @@ bench_jar="$here/target/pilotfish-bench.jar"
   || { echo "measure-logs: package the agent first: ./mvnw -q -B -DskipTests -pl runtime/agent -am install" >&2; exit 2; }
 JAVA_HOME="$("$root/scripts/find-java.sh")"; java="$JAVA_HOME/bin/java"
 mkdir -p "$out"; out="$(cd "$out" && pwd)"; rm -f "$out"/*.log "$out"/*.txt
+pin_agent=(); pin_rest=()
+if [ -n "$agent_cpus" ]; then
+  rest="$(python3 -c 'import os, sys; mine = {int(c) for c in sys.argv[1].split(",")}
+print(",".join(str(c) for c in sorted(os.sched_getaffinity(0)) if c not in mine))' "$agent_cpus")"
+  [ -n "$rest" ] || { echo "measure-logs: --agent-cpus $agent_cpus leaves no CPU for the load" >&2; exit 2; }
+  pin_agent=(taskset -c "$agent_cpus"); pin_rest=(taskset -c "$rest")
+fi
 # shellcheck disable=SC2034 # read by lib.sh
 script=measure-logs; stop_timeout=40
 # shellcheck source=bench/lib.sh
@@ -43,7 +53,7 @@ kib_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 key="0123456789abcdef0123456789abcdef"
 
 : >"$out/intake.log"; : >"$out/agent.log"   # there before the children write, for wait_for_line
-"$java" -XX:+UseSerialGC -Xmx512m -cp "$bench_jar" io.pilotfish.bench.LogsIntake --key "$key" \
+${pin_rest[@]+"${pin_rest[@]}"} "$java" -XX:+UseSerialGC -Xmx512m -cp "$bench_jar" io.pilotfish.bench.LogsIntake --key "$key" \
   --out "$out/intake.txt" >"$out/intake.log" 2>&1 &
 intake_pid="$!"; started_pids+=("$intake_pid")
 line="$(wait_for_line "$out/intake.log" '^intake recorder listening on ' "$intake_pid" 30)" \
@@ -57,7 +67,8 @@ vars=(DD_API_KEY="$key" DD_DD_URL="http://127.0.0.1:9" DD_APM_DD_URL="http://127
       DD_APM_RECEIVER_PORT="$(free_port)" DD_DOGSTATSD_PORT="$(free_port)" PILOTFISH_SSM_ENABLED=false
       PILOTFISH_STATUS_PORT="$status_port")
 vars+=(${agent_env[@]+"${agent_env[@]}"})
-env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 JAVA_HOME="$JAVA_HOME" "${vars[@]}" "$root/pilotfish" run \
+${pin_agent[@]+"${pin_agent[@]}"} env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 JAVA_HOME="$JAVA_HOME" "${vars[@]}" \
+  "$root/pilotfish" run \
   >"$out/agent.log" 2>&1 &
 agent_pid="$!"; started_pids+=("$agent_pid")
 wait_for_line "$out/agent.log" "forward receiver listening on tcp 127\\.0\\.0\\.1:$forward_port" "$agent_pid" 90 \
@@ -65,7 +76,7 @@ wait_for_line "$out/agent.log" "forward receiver listening on tcp 127\\.0\\.0\\.
 nap 3
 idle_kib="$(kib_of "$agent_pid" VmRSS)"
 ticks0="$(ticks_of "$agent_pid")"
-"$java" -XX:+UseSerialGC -Xmx256m -cp "$bench_jar" io.pilotfish.bench.ForwardLoad --port "$forward_port" \
+${pin_rest[@]+"${pin_rest[@]}"} "$java" -XX:+UseSerialGC -Xmx256m -cp "$bench_jar" io.pilotfish.bench.ForwardLoad --port "$forward_port" \
   --connections "$connections" --duration "$duration" --batch "$batch" --out "$out/load.txt" >"$out/load.log" 2>&1 \
   || { echo "measure-logs: the load failed; see $out/load.log" >&2; exit 1; }
 ticks1="$(ticks_of "$agent_pid")"
@@ -88,4 +99,5 @@ seconds="$(awk -F= '$1 == "seconds" { print $2 }' "$out/load.txt")"
   echo "agent_rss_end_mib=$(( end_kib / 1024 ))"
   echo "agent_rss_peak_mib=$(( peak_kib / 1024 ))"
   echo "agent_env=${agent_env[*]-}"
+  echo "agent_cpus=${agent_cpus:-any}"
 } | tee "$out/summary.txt"

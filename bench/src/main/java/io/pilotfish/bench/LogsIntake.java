@@ -2,9 +2,7 @@ package io.pilotfish.bench;
 
 import io.pilotfish.testkit.IntakeRecorder;
 import io.pilotfish.testkit.RecordedRequest;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +10,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The testkit's {@link IntakeRecorder} as the logs intake for a forward load ({@link ForwardLoad}): for every accepted
@@ -80,26 +77,20 @@ public final class LogsIntake {
     }
 
     static void record(Totals totals, RecordedRequest request) {
-        if (!request.accepted() || !request.path().equals("/api/v2/logs")) {
+        if (!request.path().equals("/api/v2/logs")) {
             return;
         }
-        byte[] wire = request.body();
-        byte[] body = wire;
-        // The recorder may hand the body over already decoded; only a gzip stream is inflated here.
-        try (InputStream in = wire.length > 1 && (wire[0] & 0xFF) == 0x1F && (wire[1] & 0xFF) == 0x8B
-                ? new GZIPInputStream(new ByteArrayInputStream(wire)) : null) {
-            if (in != null) {
-                body = in.readAllBytes();
-            }
-        } catch (IOException e) {
+        if (!request.accepted()) { // a body the recorder could not decode, among others
             synchronized (totals) {
                 totals.unparsed++;
             }
             return;
         }
+        // The recorder hands the body over decoded (gzip, deflate or zstd); the wire size is what was sent.
+        byte[] body = request.body();
         synchronized (totals) {
             totals.requests++;
-            totals.wireBytes += wire.length;
+            totals.wireBytes += request.wireBytes();
             totals.bytes += body.length;
             // Each log starts {"message":"c<connection> n<sequence> ... (the sink writes message first).
             for (int i = indexOf(body, 0); i >= 0; i = indexOf(body, i + MESSAGE.length)) {

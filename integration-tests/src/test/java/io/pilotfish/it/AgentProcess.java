@@ -101,6 +101,9 @@ final class AgentProcess implements AutoCloseable {
             }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:ReservedCodeCacheSize=32m"));
+            if (Runtime.version().feature() >= 23) {
+                command.add("--sun-misc-unsafe-memory-access=allow"); // as the launcher: the logs sink's zstd
+            }
             properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.add("-jar");
             command.add(jar.toString());

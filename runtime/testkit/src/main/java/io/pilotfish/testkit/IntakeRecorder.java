@@ -2,6 +2,7 @@ package io.pilotfish.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.airlift.compress.zstd.ZstdInputStream;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -38,8 +39,8 @@ import java.util.zip.InflaterInputStream;
  * A Datadog intake on 127.0.0.1 that records every request. POST on any path is accepted (202
  * {@code {"errors":[]}}); {@code /api/v2/series} JSON bodies are decoded into {@link RecordedSeries} and
  * {@code /api/beta/sketches} protobuf bodies into {@link RecordedSketch}; {@code /api/v1/events} and
- * {@code /api/v1/check_run} bodies are read on demand ({@link #events()}, {@link #serviceChecks()}); gzip and deflate
- * (zlib) bodies are decompressed. Answers can be scripted. Thread-safe.
+ * {@code /api/v1/check_run} bodies are read on demand ({@link #events()}, {@link #serviceChecks()}); gzip, deflate
+ * (zlib) and zstd bodies are decompressed. Answers can be scripted. Thread-safe.
  *
  * <pre>{@code
  * try (var intake = IntakeRecorder.builder().acceptKeys("test-key").start()) {
@@ -765,7 +766,7 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
     }
 
     private static Decoded decompress(String encoding, byte[] raw, long maxBytes) {
-        if (!Set.of("identity", "gzip", "x-gzip", "deflate").contains(encoding)) {
+        if (!Set.of("identity", "gzip", "x-gzip", "deflate", "zstd").contains(encoding)) {
             return new Decoded(null, Outcome.reject(415, "unsupported Content-Encoding: " + encoding));
         }
         if ("identity".equals(encoding)) {
@@ -774,14 +775,18 @@ public final class IntakeRecorder extends LoopbackServer<IntakeRecorder> {
                     : new Decoded(raw, null);
         }
         // "deflate" is zlib-wrapped (RFC 1950), as the Datadog Agent and most HTTP clients send it.
-        try (InputStream in = "deflate".equals(encoding) ? new InflaterInputStream(new ByteArrayInputStream(raw))
-                : new GZIPInputStream(new ByteArrayInputStream(raw))) {
+        try (InputStream in = switch (encoding) {
+            case "deflate" -> new InflaterInputStream(new ByteArrayInputStream(raw));
+            case "zstd" -> new ZstdInputStream(new ByteArrayInputStream(raw));
+            default -> new GZIPInputStream(new ByteArrayInputStream(raw));
+        }) {
             byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (body.length > maxBytes) {
                 return new Decoded(null, Outcome.reject(413, "decompressed body is over " + maxBytes + " bytes"));
             }
             return new Decoded(body, null);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // The zstd reader reports a malformed frame with an unchecked exception.
             return new Decoded(null, Outcome.reject(400, "body is not valid " + encoding + " data: "
                     + e.getMessage()));
         }

@@ -41,7 +41,7 @@ public abstract class SinkContractTest<C> extends PluginContractTest<SinkFactory
 
     protected SinkContractTest() {
         super(SinkFactory.class, Map.of("queue.max-bytes", "1048576", "batch.max-items", "100", "batch.timeout", "1s",
-                "retry.max-age", "5m", "request-timeout", "10s"));
+                "retry.max-age", "5m", "request-timeout", "10s", "exports-in-flight", "2"));
     }
 
     /** Signals of every kind the sink takes ({@link SinkFactory#signals}); exported as one batch. */

@@ -74,6 +74,12 @@ class IntakeRecorderTest {
         return out.toByteArray();
     }
 
+    private static byte[] zstd(byte[] data) {
+        io.airlift.compress.zstd.ZstdCompressor compressor = new io.airlift.compress.zstd.ZstdCompressor();
+        byte[] out = new byte[compressor.maxCompressedLength(data.length)];
+        return java.util.Arrays.copyOf(out, compressor.compress(data, 0, data.length, out, 0, out.length));
+    }
+
     private static byte[] zlib(byte[] data) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (DeflaterOutputStream deflate = new DeflaterOutputStream(out)) {
@@ -113,14 +119,16 @@ class IntakeRecorderTest {
     }
 
     @Test
-    void decodesDeflateAndIdentityBodies() throws Exception {
+    void decodesDeflateZstdAndIdentityBodies() throws Exception {
         assertEquals(202, postSeries(zlib(utf8(SERIES)), "deflate").statusCode());
+        assertEquals(202, postSeries(zstd(utf8(SERIES)), "zstd").statusCode());
         assertEquals(202, postSeries(utf8(SERIES), "identity").statusCode());
         assertEquals(202, post(IntakeRecorder.SERIES_PATH, utf8(SERIES), "DD-API-KEY", KEY).statusCode());
-        assertEquals(3, intake.series("ecs.fargate.cpu.percent").size());
+        assertEquals(4, intake.series("ecs.fargate.cpu.percent").size());
         assertEquals(java.util.Set.of("ecs.fargate.cpu.percent", "ecs.fargate.io.ops.write"), intake.seriesNames());
         assertEquals(List.of(new RecordedSeries.Point(1700000000, 4), new RecordedSeries.Point(1700000000, 4),
-                new RecordedSeries.Point(1700000000, 4)), intake.points("ecs.fargate.io.ops.write",
+                new RecordedSeries.Point(1700000000, 4), new RecordedSeries.Point(1700000000, 4)),
+                intake.points("ecs.fargate.io.ops.write",
                 "ecs_container_name:worker"));
         assertTrue(intake.points("ecs.fargate.io.ops.write", "ecs_container_name:app").isEmpty());
     }
@@ -133,7 +141,7 @@ class IntakeRecorderTest {
         assertFalse(request.accepted());
         assertEquals("unsupported Content-Encoding: br", request.rejection().orElseThrow());
         assertTrue(intake.series().isEmpty());
-        assertEquals(415, postSeries(utf8(SERIES), "zstd").statusCode());
+        assertEquals(415, postSeries(utf8(SERIES), "lz4").statusCode());
     }
 
     @Test
@@ -142,6 +150,9 @@ class IntakeRecorderTest {
         assertEquals(400, response.statusCode());
         assertTrue(intake.requests().get(0).rejection().orElseThrow().contains("not valid gzip"));
         assertEquals(400, postSeries(utf8("nor zlib"), "deflate").statusCode());
+        assertEquals(400, postSeries(utf8("nor a zstd frame"), "zstd").statusCode());
+        byte[] cut = zstd(utf8(SERIES));
+        assertEquals(400, postSeries(java.util.Arrays.copyOf(cut, cut.length / 2), "zstd").statusCode());
     }
 
     @Test

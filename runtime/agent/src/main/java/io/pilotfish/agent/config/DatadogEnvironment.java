@@ -69,6 +69,8 @@ public final class DatadogEnvironment {
         mapping.put("DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL", LOGS_COLLECTOR + "container-collect-all");
         mapping.put("DD_LOGS_CONFIG_PROCESSING_RULES", "pilotfish.logs.processing-rules");
         mapping.put("DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION", "pilotfish.logs.auto-multi-line-detection");
+        mapping.put("DD_LOGS_CONFIG_COMPRESSION_KIND", LOGS_SINK + "compression");
+        mapping.put("DD_LOGS_CONFIG_COMPRESSION_LEVEL", LOGS_SINK + "gzip-level");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
 
         // One variable, more keys: APM off turns its two sinks off too, so they take no share of the heap; the
@@ -87,6 +89,8 @@ public final class DatadogEnvironment {
         noEffect.put("ECS_FARGATE", "the launch type comes from the task metadata");
         noEffect.put("DD_CHECKS_TAG_CARDINALITY", "the Datadog Agent's ECS checks tag container metrics at high "
                 + "cardinality whatever this says, and so does Pilotfish");
+        noEffect.put("DD_LOGS_CONFIG_ZSTD_COMPRESSION_LEVEL", "the logs sink's zstd compressor (pure Java) has one "
+                + "level, 3; the Agent's default is 1, which compresses a little less");
         NO_EFFECT = java.util.Collections.unmodifiableMap(noEffect);
     }
 
@@ -160,6 +164,9 @@ public final class DatadogEnvironment {
         String logsUrl = env.get("DD_LOGS_CONFIG_LOGS_DD_URL");
         if (logsUrl != null && !logsUrl.isBlank()) {
             out.putIfAbsent(LOGS_SINK + "url", logsUrl(logsUrl, env.get("DD_LOGS_CONFIG_LOGS_NO_SSL")));
+        }
+        if ("false".equalsIgnoreCase(env.getOrDefault("DD_LOGS_CONFIG_USE_COMPRESSION", "").trim())) {
+            out.put(LOGS_SINK + "compression", "none"); // as in the Agent, whatever the kind says
         }
         if (!out.containsKey(LOGS_COLLECTOR + "enabled") && isFireLensRouter(env)) {
             out.put(LOGS_COLLECTOR + "enabled", "true");

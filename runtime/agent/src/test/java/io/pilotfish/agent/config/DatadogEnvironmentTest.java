@@ -1,6 +1,7 @@
 package io.pilotfish.agent.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,19 @@ class DatadogEnvironmentTest {
         assertEquals("true", DatadogEnvironment.translate(Map.of("DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL", "true"))
                 .get("pilotfish.collectors.fluent-forward.container-collect-all"));
         assertEquals(List.of(), DatadogEnvironment.ignored(Map.of("DD_LOGS_CONFIG_CONTAINER_COLLECT_ALL", "true")));
+    }
+
+    @Test
+    void theAgentsLogsCompressionSettingsReachTheLogsSink() {
+        Map<String, String> keys = DatadogEnvironment.translate(Map.of("DD_LOGS_CONFIG_COMPRESSION_KIND", "gzip",
+                "DD_LOGS_CONFIG_COMPRESSION_LEVEL", "1"));
+        assertEquals("gzip", keys.get("pilotfish.sinks.datadog-logs.compression"));
+        assertEquals("1", keys.get("pilotfish.sinks.datadog-logs.gzip-level"));
+        assertEquals("none", DatadogEnvironment.translate(Map.of("DD_LOGS_CONFIG_COMPRESSION_KIND", "gzip",
+                "DD_LOGS_CONFIG_USE_COMPRESSION", "false")).get("pilotfish.sinks.datadog-logs.compression"),
+                "no compression at all wins over the kind, as in the Agent");
+        assertNull(DatadogEnvironment.translate(Map.of("DD_LOGS_CONFIG_USE_COMPRESSION", "true"))
+                .get("pilotfish.sinks.datadog-logs.compression"), "the sink's default (zstd) stands");
     }
 
     @Test

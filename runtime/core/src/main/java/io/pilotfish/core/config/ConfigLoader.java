@@ -242,6 +242,12 @@ public final class ConfigLoader {
                 // What a sink keeps beside its queue (encoding buffers, caches) is reserved like a collector's.
                 plan.collector(SINKS + sink.name(), bytes);
             }
+            if (sink.options().exportsInFlight() > 1) {
+                // Each export beyond the first holds a batch's encoded body (and, while it is made, its JSON) outside
+                // the queue.
+                plan.collector(SINKS + sink.name() + ".exports-in-flight", (sink.options().exportsInFlight() - 1)
+                        * sink.factory().batchLimits(sink.config()).maxBytes());
+            }
             if (sink.options().diskBuffer().enabled()) {
                 // The disk buffer's fixed scratch: records being written, records read back ahead of sending.
                 plan.collector(SINKS + sink.name() + ".disk-buffer", SinkRunner.diskScratchBytes());
@@ -321,7 +327,7 @@ public final class ConfigLoader {
         @SuppressWarnings("unchecked")
         SinkFactory<Object> typed = (SinkFactory<Object>) factory.get();
         Object config = configure(typed, view);
-        SinkOptions options = SinkOptions.read(view, typed.batchLimits(config));
+        SinkOptions options = SinkOptions.read(view, typed.batchLimits(config), typed.exportsInFlight(config));
         problems.addAll(view.problems());
         if (!enabled || !view.problems().isEmpty()) {
             return Optional.empty();

@@ -2,6 +2,7 @@ package io.pilotfish.core.config;
 
 import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.PluginConfig;
+import io.pilotfish.spi.SinkFactory;
 import java.time.Duration;
 
 /**
@@ -15,13 +16,28 @@ import java.time.Duration;
  * @param maxAge             data older than this is dropped instead of retried (the intake rejects it anyway)
  * @param requestTimeout     an export that takes longer counts as a retryable failure
  * @param diskBuffer         where the queue continues on disk, if anywhere ({@code disk-buffer.*})
+ * @param exportsInFlight    how many exports may be out at once while the destination takes them
+ *                           ({@code exports-in-flight}; the sink type's {@link SinkFactory#exportsInFlight} by
+ *                           default): with one, throughput is a batch per round trip to the intake
  */
 public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchTimeout, Duration initialBackoff,
                           Duration maxBackoff, Duration maxAge, Duration requestTimeout,
-                          DiskBufferOptions diskBuffer) {
+                          DiskBufferOptions diskBuffer, int exportsInFlight) {
+
+    public static final int MAX_EXPORTS_IN_FLIGHT = 16;
 
     public SinkOptions {
         diskBuffer = diskBuffer == null ? DiskBufferOptions.OFF : diskBuffer;
+        if (exportsInFlight < 1 || exportsInFlight > MAX_EXPORTS_IN_FLIGHT) {
+            throw new IllegalArgumentException("exports-in-flight must be 1 to " + MAX_EXPORTS_IN_FLIGHT + ", not "
+                    + exportsInFlight);
+        }
+    }
+
+    /** One export at a time. */
+    public SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchTimeout, Duration initialBackoff,
+                       Duration maxBackoff, Duration maxAge, Duration requestTimeout, DiskBufferOptions diskBuffer) {
+        this(queueMaxBytes, batch, batchTimeout, initialBackoff, maxBackoff, maxAge, requestTimeout, diskBuffer, 1);
     }
 
     /** Without a disk buffer. */
@@ -34,7 +50,7 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
     /** The same options with another queue budget and batch limits (the memory plan's share). */
     public SinkOptions withQueue(long newQueueMaxBytes, BatchLimits newBatch) {
         return new SinkOptions(newQueueMaxBytes, newBatch, batchTimeout, initialBackoff, maxBackoff, maxAge,
-                requestTimeout, diskBuffer);
+                requestTimeout, diskBuffer, exportsInFlight);
     }
 
     public static final long DEFAULT_QUEUE_BYTES = 32L * 1024 * 1024;
@@ -61,8 +77,17 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
         }
     }
 
-    /** Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory. */
+    /** Reads the platform's keys of one sink instance, one export at a time unless {@code exports-in-flight} says. */
     public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits) {
+        return read(config, pluginLimits, 1);
+    }
+
+    /**
+     * Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory.
+     *
+     * @param pluginExportsInFlight the sink type's default for {@code exports-in-flight}
+     */
+    public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits, int pluginExportsInFlight) {
         SinkOptions d = defaults(pluginLimits);
         long queueBytes = config.number("queue.max-bytes", d.queueMaxBytes, MIN_QUEUE_BYTES, 4L * 1024 * 1024 * 1024);
         long maxItems = config.number("batch.max-items", pluginLimits.maxItems(), 1, pluginLimits.maxItems());
@@ -91,7 +116,9 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
             config.problem("batch.max-bytes", "must not exceed queue.max-bytes (" + queueBytes + ")");
         }
         DiskBufferOptions disk = DiskBufferOptions.read(config);
+        int inFlight = (int) config.number("exports-in-flight",
+                Math.max(1, Math.min(MAX_EXPORTS_IN_FLIGHT, pluginExportsInFlight)), 1, MAX_EXPORTS_IN_FLIGHT);
         return new SinkOptions(queueBytes, new BatchLimits((int) maxItems, maxBytes), timeout, initial, max, maxAge,
-                request, disk);
+                request, disk, inFlight);
     }
 }

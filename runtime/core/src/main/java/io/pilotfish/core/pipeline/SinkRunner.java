@@ -33,7 +33,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Everything between the collectors and one sink: a queue bounded in bytes, batching by count, bytes and time, one
- * export at a time, retries with exponential backoff and jitter (or the destination's {@code Retry-After}),
+ * export at a time or up to {@code exports-in-flight} while the destination takes them, retries with exponential
+ * backoff and jitter (or the destination's {@code Retry-After}),
  * splitting of batches the destination finds too large, and draining within a deadline at shutdown. Every item is
  * accounted for: received, sent, retried, or dropped with a reason.
  *
@@ -57,6 +58,21 @@ public final class SinkRunner {
     private record Entry(Signal signal, int bytes, long enqueuedAtMillis, DiskBuffer.Position origin) {
         Entry(Signal signal, int bytes, long enqueuedAtMillis) {
             this(signal, bytes, enqueuedAtMillis, null);
+        }
+    }
+
+    /**
+     * A batch taken for sending, with its place in the order batches were first taken: a batch that fails goes back
+     * before every younger one, even when exports in flight together end out of order.
+     */
+    private record Taken(long sequence, List<Entry> entries, long bytes) {
+        boolean fromDisk() {
+            for (Entry entry : entries) {
+                if (entry.origin != null) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -89,17 +105,20 @@ public final class SinkRunner {
     private final PluginLog log;
 
     private final ArrayDeque<Entry> queue = new ArrayDeque<>();
-    /** Batches that failed or were split, oldest first; they go before anything in {@link #queue}. */
-    private final ArrayDeque<List<Entry>> retries = new ArrayDeque<>();
+    /** Batches that failed or were split, oldest first (by sequence); they go before anything in {@link #queue}. */
+    private final ArrayList<Taken> retries = new ArrayList<>();
     /** Records read back from disk, oldest first; after {@link #retries}, before everything else. */
     private final ArrayDeque<Entry> replay = new ArrayDeque<>();
     /** Queue, retries and replay. */
     private long bufferedBytes;
     /** The part of {@link #bufferedBytes} in {@link #replay}. */
     private long replayBytes;
+    /** Exports started and not ended, in the order they started. */
+    private final ArrayList<Taken> inFlight = new ArrayList<>();
+    /** The sums over {@link #inFlight}. */
     private long inFlightBytes;
     private int inFlightItems;
-    private List<Entry> inFlight;
+    private long nextSequence;
     /** Taken from the queue and being written to disk by the disk thread. */
     private long spillingBytes;
     private int spillingItems;
@@ -119,7 +138,6 @@ public final class SinkRunner {
     private volatile DiskBuffer openDisk;
     /** Set when the shutdown deadline passed during an export: its items were already counted as dropped. */
     private boolean abandoned;
-    private boolean exporting;
     private boolean accepting = true;
     private boolean draining;
     /** A sink removed by a reload drains on its own thread and may be drained again at shutdown. */
@@ -510,7 +528,7 @@ public final class SinkRunner {
                 if (leftMillis <= 0) {
                     return false;
                 }
-                if (!exporting) {
+                if (inFlight.size() < exportLimit()) {
                     scheduler.execute(this::pump); // a full queue is a full batch: send it now
                 }
                 try {
@@ -525,12 +543,12 @@ public final class SinkRunner {
     }
 
     private boolean evictOldest() {
-        List<Entry> oldestBatch = retries.peekFirst();
+        List<Entry> oldestBatch = retries.isEmpty() ? null : retries.get(0).entries;
         Entry victim;
         if (oldestBatch != null) {
             victim = oldestBatch.remove(0);
             if (oldestBatch.isEmpty()) {
-                retries.pollFirst();
+                retries.remove(0);
             }
         } else if (!replay.isEmpty()) {
             victim = replay.pollFirst();
@@ -579,42 +597,54 @@ public final class SinkRunner {
 
     /** Starts the next export if one is due; otherwise arranges to be called when it will be. */
     void pump() {
-        List<Entry> batch;
-        synchronized (this) {
-            timerAtMillis = Long.MAX_VALUE;
-            if (exporting) {
-                return;
+        while (true) {
+            Taken batch;
+            Sink target;
+            Duration timeout;
+            synchronized (this) {
+                timerAtMillis = Long.MAX_VALUE;
+                if (inFlight.size() >= exportLimit() || inFlight.stream().anyMatch(Taken::fromDisk)) {
+                    return; // an export that ends pumps again
+                }
+                long now = clock.millis();
+                if (now < notBeforeMillis) {
+                    schedulePump(notBeforeMillis - now);
+                    return;
+                }
+                batch = nextBatch(now);
+                if (batch == null) {
+                    notifyAll();
+                    return;
+                }
+                bufferedBytes -= batch.bytes;
+                inFlightBytes += batch.bytes;
+                inFlightItems += batch.entries.size();
+                inFlight.add(batch);
+                target = sink;
+                timeout = options.requestTimeout();
             }
-            long now = clock.millis();
-            if (now < notBeforeMillis) {
-                schedulePump(notBeforeMillis - now);
-                return;
-            }
-            batch = nextBatch(now);
-            if (batch == null) {
-                notifyAll();
-                return;
-            }
-            exporting = true;
-            long bytes = bytesOf(batch);
-            bufferedBytes -= bytes;
-            inFlightBytes = bytes;
-            inFlightItems = batch.size();
-            inFlight = batch;
+            Taken toSend = batch;
+            exportExecutor.execute(() -> export(target, timeout, toSend));
         }
-        List<Entry> toSend = batch;
-        Sink target;
-        Duration timeout;
-        synchronized (this) {
-            target = sink;
-            timeout = options.requestTimeout();
-        }
-        exportExecutor.execute(() -> export(target, timeout, toSend));
     }
 
-    private List<Entry> nextBatch(long now) {
-        List<Entry> batch = retries.pollFirst();
+    /**
+     * Under the lock: how many exports may be in flight now. One while the destination fails (the retry probes it)
+     * and while a replacement sink waits for the old one's exports to end.
+     */
+    private int exportLimit() {
+        return attempt > 0 || pendingSink != null ? 1 : options.exportsInFlight();
+    }
+
+    /** Under the lock: the next batch to send, taken out of the queue (its bytes still in bufferedBytes), or null. */
+    private Taken nextBatch(long now) {
+        Taken retry = retries.isEmpty() ? null : retries.remove(0);
+        List<Entry> batch = retry == null ? null : retry.entries;
         if (batch == null && !replay.isEmpty()) {
+            if (!inFlight.isEmpty()) {
+                // What comes back from disk is acknowledged there by position: it is sent alone, in order.
+                return null;
+            }
             // Read back from disk: older than anything in the queue, and waited long enough already.
             batch = new ArrayList<>();
             long bytes = 0;
@@ -671,12 +701,15 @@ public final class SinkRunner {
             bufferedBytes -= expiredBytes;
             drop(DropReason.EXPIRED, before - fresh.size(), expiredBytes);
         }
-        return fresh.isEmpty() ? nextBatch(now) : fresh;
+        if (fresh.isEmpty()) {
+            return nextBatch(now);
+        }
+        return new Taken(retry == null ? nextSequence++ : retry.sequence, fresh, bytesOf(fresh));
     }
 
-    private void export(Sink target, Duration timeout, List<Entry> batch) {
-        List<Signal> signals = new ArrayList<>(batch.size());
-        for (Entry entry : batch) {
+    private void export(Sink target, Duration timeout, Taken batch) {
+        List<Signal> signals = new ArrayList<>(batch.entries.size());
+        for (Entry entry : batch.entries) {
             signals.add(entry.signal);
         }
         CompletableFuture<ExportResult> result;
@@ -709,21 +742,23 @@ public final class SinkRunner {
         return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 
-    private void complete(List<Entry> batch, ExportResult outcome) {
+    private void complete(Taken taken, ExportResult outcome) {
         long delay = 0;
         boolean askForCredentials = false;
         Sink retired = null;
+        List<Entry> batch = taken.entries;
         synchronized (this) {
-            exporting = false;
-            inFlightBytes = 0;
-            inFlightItems = 0;
-            inFlight = null;
-            heldApprox = heldBytes();
-            if (abandoned) {
+            if (!inFlight.removeIf(other -> other == taken)) {
+                // Abandoned at the shutdown deadline: already counted as dropped, or written to disk.
                 notifyAll();
                 return;
             }
-            retired = swapIfPending();
+            inFlightBytes -= taken.bytes;
+            inFlightItems -= batch.size();
+            heldApprox = heldBytes();
+            if (inFlight.isEmpty()) {
+                retired = swapIfPending();
+            }
             switch (outcome) {
                 case ExportResult.Success success -> {
                     sent.add(batch.size());
@@ -734,13 +769,13 @@ public final class SinkRunner {
                     lastFailure = "";
                 }
                 case ExportResult.Retryable retry -> {
-                    delay = retryLater(batch, retry.reason(), retry.retryAfter());
+                    delay = retryLater(taken, retry.reason(), retry.retryAfter());
                     log.warn("retry", "export failed (" + retry.reason() + "), retrying "
                             + batch.size() + " items in " + delay + " ms");
                 }
                 case ExportResult.CredentialsRejected refused -> {
                     // Not the data's fault: keep it for the re-read (rotated) key instead of dropping it.
-                    delay = retryLater(batch, refused.reason(), Optional.empty());
+                    delay = retryLater(taken, refused.reason(), Optional.empty());
                     askForCredentials = true;
                 }
                 case ExportResult.Permanent rejected -> {
@@ -759,8 +794,10 @@ public final class SinkRunner {
                     } else {
                         splits.increment();
                         int half = batch.size() / 2;
-                        retries.addFirst(new ArrayList<>(batch.subList(half, batch.size())));
-                        retries.addFirst(new ArrayList<>(batch.subList(0, half)));
+                        List<Entry> first = new ArrayList<>(batch.subList(0, half));
+                        List<Entry> second = new ArrayList<>(batch.subList(half, batch.size()));
+                        retryInOrder(new Taken(taken.sequence, second, bytesOf(second)));
+                        retryInOrder(new Taken(taken.sequence, first, bytesOf(first)));
                         // The halves are queued again: their bytes count against the budget until they are sent.
                         // Data that arrived during the export may have filled the queue: oldest goes first.
                         bufferedBytes += bytesOf(batch);
@@ -791,7 +828,7 @@ public final class SinkRunner {
             }
             pendingSink = next;
             pendingOptions = nextOptions;
-            if (!exporting) {
+            if (inFlight.isEmpty()) {
                 retired = swapIfPending();
             }
         }
@@ -842,7 +879,8 @@ public final class SinkRunner {
     }
 
     /** Under the lock: puts the batch back first in line and returns the delay before the next attempt. */
-    private long retryLater(List<Entry> batch, String reason, Optional<Duration> retryAfter) {
+    private long retryLater(Taken taken, String reason, Optional<Duration> retryAfter) {
+        List<Entry> batch = taken.entries;
         attempt++;
         retried.add(batch.size());
         lastFailure = reason;
@@ -852,15 +890,23 @@ public final class SinkRunner {
             delay = Math.min(delay, 1000); // during shutdown a long backoff would only waste the deadline
         }
         notBeforeMillis = clock.millis() + delay;
-        requeue(batch);
+        requeue(taken);
         return delay;
     }
 
-    private void requeue(List<Entry> batch) {
-        retries.addFirst(new ArrayList<>(batch));
-        bufferedBytes += bytesOf(batch);
+    private void requeue(Taken batch) {
+        retryInOrder(batch);
+        bufferedBytes += batch.bytes;
         fitBudget(); // over budget while failing: to disk, or the oldest data goes
+    }
 
+    /** Under the lock: puts a batch among the retries before every batch taken after it (and its later half). */
+    private void retryInOrder(Taken batch) {
+        int at = 0;
+        while (at < retries.size() && retries.get(at).sequence < batch.sequence) {
+            at++;
+        }
+        retries.add(at, batch);
     }
 
     private long backoffMillis() {
@@ -883,8 +929,8 @@ public final class SinkRunner {
 
     private long waitingItems() {
         long items = queue.size() + replay.size() + spillingItems;
-        for (List<Entry> batch : retries) {
-            items += batch.size();
+        for (Taken batch : retries) {
+            items += batch.entries.size();
         }
         return items;
     }
@@ -918,7 +964,7 @@ public final class SinkRunner {
         }
         pump();
         synchronized (this) {
-            while (exporting || !queue.isEmpty() || !retries.isEmpty() || !replay.isEmpty()
+            while (!inFlight.isEmpty() || !queue.isEmpty() || !retries.isEmpty() || !replay.isEmpty()
                     || (diskExecutor != null && (diskUnread || spillingItems > 0))) {
                 long left = sendUntil - clock.millis();
                 if (left <= 0) {
@@ -930,7 +976,7 @@ public final class SinkRunner {
                     Thread.currentThread().interrupt();
                     break;
                 }
-                if (!exporting) {
+                if (inFlight.isEmpty()) {
                     scheduler.execute(this::pump);
                 }
             }
@@ -968,7 +1014,7 @@ public final class SinkRunner {
     private long dropLeft(DropReason reason) {
         long left = waitingItems() - spillingItems;
         long leftBytes = bufferedBytes;
-        if (exporting) {
+        if (!inFlight.isEmpty()) {
             abandoned = true;
             left += inFlightItems;
             leftBytes += inFlightBytes;
@@ -983,7 +1029,7 @@ public final class SinkRunner {
             if (abandoned) {
                 inFlightBytes = 0;
                 inFlightItems = 0;
-                inFlight = null;
+                inFlight.clear();
             }
         }
         if (timer != null) {
@@ -1008,15 +1054,19 @@ public final class SinkRunner {
                 return dropLeft(DropReason.SHUTDOWN);
             }
             persisted = true;
-            if (exporting && inFlight != null) {
+            // Batches being sent and batches to retry, in the order they were first taken (a split's first half, in
+            // flight, before its second).
+            List<Taken> taken = new ArrayList<>(inFlight);
+            taken.addAll(retries);
+            taken.sort(java.util.Comparator.comparingLong(Taken::sequence));
+            if (!inFlight.isEmpty()) {
                 abandoned = true;
-                before.addAll(inFlight);
                 inFlightBytes = 0;
                 inFlightItems = 0;
-                inFlight = null;
+                inFlight.clear();
             }
-            for (List<Entry> batch : retries) {
-                before.addAll(batch);
+            for (Taken batch : taken) {
+                before.addAll(batch.entries);
             }
             before.addAll(replay);
             after = new ArrayList<>(queue);

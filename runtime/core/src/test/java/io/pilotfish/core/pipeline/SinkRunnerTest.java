@@ -71,6 +71,85 @@ class SinkRunnerTest {
         return out;
     }
 
+    /** A sink whose exports wait until the test ends them. */
+    private static final class HeldSink implements io.pilotfish.spi.Sink {
+        record Out(List<Signal> batch, java.util.concurrent.CompletableFuture<ExportResult> result) {
+        }
+
+        final java.util.concurrent.LinkedBlockingQueue<Out> out = new java.util.concurrent.LinkedBlockingQueue<>();
+        final List<Signal> accepted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        @Override
+        public java.util.concurrent.CompletionStage<ExportResult> export(List<Signal> batch) {
+            Out export = new Out(List.copyOf(batch), new java.util.concurrent.CompletableFuture<>());
+            export.result.thenAccept(result -> {
+                if (result instanceof ExportResult.Success) {
+                    accepted.addAll(export.batch);
+                }
+            });
+            out.add(export);
+            return export.result;
+        }
+
+        Out next() throws InterruptedException {
+            Out export = out.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            if (export == null) {
+                throw new AssertionError("no export started within 10 s");
+            }
+            return export;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static List<Double> valuesInOrder(List<Signal> signals) {
+        return signals.stream().map(s -> ((Metric) s).value()).toList();
+    }
+
+    @Test
+    void upToExportsInFlightGoOutTogetherOneWhileFailingAndFailedBatchesComeBackOldestFirst() throws Exception {
+        HeldSink held = new HeldSink();
+        SinkOptions twoInFlight = new SinkOptions(1_000_000, new BatchLimits(2, 1_000_000), Duration.ofMillis(20),
+                Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofHours(1), Duration.ofSeconds(60), null, 2);
+        SinkRunner runner = new SinkRunner("test", held, twoInFlight, scheduler, scheduler, Clock.systemUTC(),
+                telemetry.scoped(TagSet.of("sink:test")), new RateLimitedLog("test", "", Clock.systemUTC(),
+                Duration.ofSeconds(60)));
+        for (int i = 0; i < 8; i++) {
+            runner.offer(point(i)); // four full batches of two
+        }
+        HeldSink.Out first = held.next();
+        HeldSink.Out second = held.next();
+        assertEquals(List.of(0.0, 1.0), valuesInOrder(first.batch()));
+        assertEquals(List.of(2.0, 3.0), valuesInOrder(second.batch()));
+        assertEquals(null, held.out.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS), "two out at most");
+
+        // The younger fails first, then the older: they come back in the order they were first taken.
+        second.result().complete(new ExportResult.Retryable("HTTP 503"));
+        first.result().complete(new ExportResult.Retryable("HTTP 503"));
+        HeldSink.Out firstAgain = held.next();
+        assertEquals(first.batch(), firstAgain.batch());
+        assertEquals(null, held.out.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS),
+                "one export at a time while the destination fails");
+
+        firstAgain.result().complete(ExportResult.SUCCESS);
+        HeldSink.Out secondAgain = held.next();
+        HeldSink.Out third = held.next();
+        assertEquals(second.batch(), secondAgain.batch(), "the failed batch before the queue's");
+        assertEquals(List.of(4.0, 5.0), valuesInOrder(third.batch()), "two out again once it takes data");
+        third.result().complete(ExportResult.SUCCESS);
+        secondAgain.result().complete(ExportResult.SUCCESS);
+        held.next().result().complete(ExportResult.SUCCESS);
+
+        await(() -> held.accepted.size() == 8);
+        assertEquals(List.of(0.0, 1.0, 4.0, 5.0, 2.0, 3.0, 6.0, 7.0), valuesInOrder(held.accepted),
+                "each once, in the order the exports ended");
+        assertEquals(8, count("sink.sent"));
+        assertEquals(4, count("sink.retried"));
+        assertEquals(0, runner.queuedItems());
+    }
+
     @Test
     void serverErrorsThenRecoveryLoseNothing() throws Exception {
         sink.then(new ExportResult.Retryable("HTTP 500"), 3);

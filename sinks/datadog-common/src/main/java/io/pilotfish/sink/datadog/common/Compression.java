@@ -34,8 +34,13 @@ public enum Compression {
      * native memory at once instead of at garbage collection.
      */
     public Deflater newDeflater() {
+        return newDeflater(Deflater.DEFAULT_COMPRESSION);
+    }
+
+    /** As {@link #newDeflater()}, at {@code level} (1 fastest to 9 smallest, or {@link Deflater#DEFAULT_COMPRESSION}). */
+    public Deflater newDeflater(int level) {
         // gzip writes its own framing around raw deflate; HTTP deflate is zlib-framed.
-        return new Deflater(Deflater.DEFAULT_COMPRESSION, this == GZIP);
+        return new Deflater(level, this == GZIP);
     }
 
     /**
@@ -52,8 +57,13 @@ public enum Compression {
 
     /** Compresses a whole body held in memory. */
     public byte[] compress(byte[] data, int offset, int length) {
+        return compress(data, offset, length, Deflater.DEFAULT_COMPRESSION);
+    }
+
+    /** Compresses a whole body held in memory at {@code level} (see {@link #newDeflater(int)}). */
+    public byte[] compress(byte[] data, int offset, int length, int level) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length / 4));
-        Deflater deflater = newDeflater();
+        Deflater deflater = newDeflater(level);
         try (OutputStream compressing = compressing(out, deflater)) {
             compressing.write(data, offset, length);
         } catch (IOException e) {

@@ -7,6 +7,7 @@ import io.pilotfish.spi.PluginLog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -124,11 +125,28 @@ public final class IntakeClient {
      * final: a retried batch would count it again).
      */
     public CompletionStage<ExportResult> send(Target target, byte[] body, int length, Runnable onSuccess) {
-        return exchange(target, body, length).thenApply(answer -> {
+        CompletableFuture<Answer> answered = exchange(target, body, length).toCompletableFuture();
+        CompletableFuture<ExportResult> result = answered.thenApply(answer -> {
             if (answer.result() instanceof ExportResult.Success) {
                 onSuccess.run();
             }
             return answer.result();
+        });
+        abortWhenAbandoned(result, answered);
+        return result;
+    }
+
+    /**
+     * When {@code stage} is completed from outside before {@code upstream} (the platform's request timeout completes
+     * an export's stage exceptionally), {@code upstream} is cancelled: for a request, the JDK then aborts the exchange
+     * and closes its connection. Otherwise the request would stay open until the sink's own timeout, and an intake
+     * answering 2xx late would take the batch a second time, after the platform has already sent it again.
+     */
+    public static void abortWhenAbandoned(CompletableFuture<?> stage, CompletableFuture<?> upstream) {
+        stage.whenComplete((ignored, failure) -> {
+            if (!upstream.isDone()) {
+                upstream.cancel(true);
+            }
         });
     }
 
@@ -139,7 +157,9 @@ public final class IntakeClient {
         try {
             HttpRequest request = IntakeRequest.post(target.uri(), key, contentType, compression,
                     target.agent().version(), requestTimeout, body, length);
-            return http.sendAsync(request, BoundedBody.handler(BODY_BYTES_KEPT)).handle((response, failure) -> {
+            CompletableFuture<HttpResponse<byte[]>> sending = http.sendAsync(request,
+                    BoundedBody.handler(BODY_BYTES_KEPT));
+            CompletableFuture<Answer> answered = sending.handle((response, failure) -> {
                 if (failure != null) {
                     requests.failed();
                     return new Answer(classifier.transportFailure(failure, host, key), 0);
@@ -159,6 +179,8 @@ public final class IntakeClient {
                 }
                 return new Answer(result, response.statusCode());
             });
+            abortWhenAbandoned(answered, sending);
+            return answered;
         } catch (RuntimeException e) {
             // Only a header value the JDK refuses (e.g. an odd agent version) gets here; retrying cannot help.
             requests.failed();

@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +74,23 @@ class IntakeClientTest {
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSendThePlatformGivesUpOnIsAbortedSoALateAnswerDoesNotCount() throws Exception {
+        intake.hold();
+        IntakeClient client = client();
+        byte[] body = Compression.GZIP.compress(JSON, 0, JSON.length);
+        CompletableFuture<ExportResult> export = client.send(ready(client), body, body.length,
+                successes::incrementAndGet).toCompletableFuture();
+        intake.take(); // the request is at the intake, its answer held
+
+        export.completeExceptionally(new java.util.concurrent.TimeoutException("the platform's request-timeout"));
+        intake.release(2); // the intake answers 202, late; and lets the next request through
+        // The next request goes through and is counted: by then the aborted one's answer would have been too.
+        assertInstanceOf(ExportResult.Success.class, send(client));
+        assertEquals(1, successes.get(), "only the second request's success ran");
+        assertEquals(1, context.counter("sink.requests", "status_class:2xx"), "the aborted answer is not counted");
     }
 
     @Test

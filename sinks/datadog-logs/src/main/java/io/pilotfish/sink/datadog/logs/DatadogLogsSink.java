@@ -1,5 +1,6 @@
 package io.pilotfish.sink.datadog.logs;
 
+import io.pilotfish.sink.datadog.common.IntakeClient;
 import io.pilotfish.spi.ExportResult;
 import io.pilotfish.spi.PluginContext;
 import io.pilotfish.spi.PluginLog;
@@ -10,6 +11,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -28,6 +30,8 @@ final class DatadogLogsSink implements Sink {
     private final PluginContext context;
     private final LogsIntake intake;
     private final PluginLog log;
+    /** The configured compression, unless this JVM cannot run it ({@link LogsCompression#usable}). */
+    private final LogsCompression compression;
 
     private final SelfTelemetry.Counter logsSent;
     private final SelfTelemetry.Counter logsTruncated;
@@ -39,8 +43,14 @@ final class DatadogLogsSink implements Sink {
     DatadogLogsSink(DatadogLogsConfig config, PluginContext context) {
         this.config = Objects.requireNonNull(config, "config");
         this.context = Objects.requireNonNull(context, "context");
-        this.intake = new LogsIntake(context, config.url(), LOGS_PATH, config.compression(), REQUEST_TIMEOUT);
         this.log = context.log();
+        Optional<String> zstdProblem = config.compression() == LogsCompression.ZSTD ? LogsCompression.zstdProblem()
+                : Optional.empty();
+        this.compression = LogsCompression.usable(config.compression(), zstdProblem);
+        zstdProblem.ifPresent(why -> log.warn("zstd_unavailable", "the zstd compressor cannot run in this JVM (" + why
+                + "); logs are sent gzip-compressed instead. Allow it with the JVM option "
+                + "--sun-misc-unsafe-memory-access=allow, or set compression to gzip to silence this"));
+        this.intake = new LogsIntake(context, config.url(), LOGS_PATH, compression, REQUEST_TIMEOUT);
         SelfTelemetry telemetry = context.telemetry();
         this.logsSent = telemetry.counter("sink.logs.sent");
         this.logsTruncated = telemetry.counter("sink.logs.truncated");
@@ -63,7 +73,7 @@ final class DatadogLogsSink implements Sink {
         }
         String agentHostname = target.agent().hostname() == null ? "" : target.agent().hostname();
         LogEncoder.Encoded encoded;
-        byte[] body;
+        LogsCompression.Body body;
         try {
             switch (LogEncoder.encode(batch, agentHostname)) {
                 case LogEncoder.OverLimit over -> {
@@ -75,13 +85,13 @@ final class DatadogLogsSink implements Sink {
                 }
                 case LogEncoder.Encoded ready -> encoded = ready;
             }
-            body = config.compression().compress(encoded.json(), 0, encoded.length());
+            body = compression.compress(encoded.json(), 0, encoded.length(), config.gzipLevel());
         } catch (RuntimeException e) {
             // A bug in the encoder: report it with the batch rather than throw out of export.
             log.error("encoding_failed", "could not encode a batch of " + batch.size() + " logs", e);
             return done(new ExportResult.Permanent("could not encode a batch of " + batch.size() + " logs: " + e));
         }
-        CompletableFuture<ExportResult> posted = intake.post(target, body, body.length).toCompletableFuture();
+        CompletableFuture<ExportResult> posted = intake.post(target, body.bytes(), body.length()).toCompletableFuture();
         CompletableFuture<ExportResult> exported = posted.thenApply(result -> {
             // Counted only once the batch is final: a retried batch would count its logs again.
             if (result instanceof ExportResult.Success) {
@@ -97,7 +107,7 @@ final class DatadogLogsSink implements Sink {
             return result;
         });
         // The platform gives up on an export by completing this stage (its request-timeout): the request goes too.
-        LogsIntake.abortWhenAbandoned(exported, posted);
+        IntakeClient.abortWhenAbandoned(exported, posted);
         return exported;
     }
 
@@ -116,6 +126,6 @@ final class DatadogLogsSink implements Sink {
     @Override
     public String toString() {
         return "DatadogLogsSink[" + context.instanceName() + " -> " + intake.describe() + ", "
-                + config.compression().contentEncoding() + "]";
+                + compression.label() + "]";
     }
 }

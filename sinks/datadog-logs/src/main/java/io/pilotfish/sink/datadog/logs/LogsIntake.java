@@ -2,8 +2,8 @@ package io.pilotfish.sink.datadog.logs;
 
 import io.pilotfish.sink.datadog.common.ApiKey;
 import io.pilotfish.sink.datadog.common.BoundedBody;
-import io.pilotfish.sink.datadog.common.Compression;
 import io.pilotfish.sink.datadog.common.DatadogEndpoints;
+import io.pilotfish.sink.datadog.common.IntakeClient;
 import io.pilotfish.sink.datadog.common.IntakeRequest;
 import io.pilotfish.sink.datadog.common.RequestCounters;
 import io.pilotfish.sink.datadog.common.ResponseClassifier;
@@ -48,7 +48,7 @@ final class LogsIntake {
     private final PluginLog log;
     private final Optional<URI> configuredUrl;
     private final String path;
-    private final Compression compression;
+    private final LogsCompression compression;
     private final Duration requestTimeout;
     private final ResponseClassifier classifier;
     private final RequestCounters requests;
@@ -58,7 +58,7 @@ final class LogsIntake {
      * @param configuredUrl the sink's {@code url}, already checked with {@link DatadogEndpoints#parseBase}
      * @throws IllegalArgumentException naming {@code DD_SITE} when no {@code url} is set and the site is unusable
      */
-    LogsIntake(PluginContext context, Optional<URI> configuredUrl, String path, Compression compression,
+    LogsIntake(PluginContext context, Optional<URI> configuredUrl, String path, LogsCompression compression,
                Duration requestTimeout) {
         this.context = Objects.requireNonNull(context, "context");
         this.http = context.httpClient();
@@ -146,11 +146,12 @@ final class LogsIntake {
         ApiKey key = target.key();
         String host = target.host();
         try {
-            HttpRequest request = HttpRequest.newBuilder(target.uri())
+            HttpRequest.Builder builder = HttpRequest.newBuilder(target.uri())
                     .timeout(requestTimeout)
                     .header(ApiKey.HEADER, key.headerValue())
-                    .header("Content-Type", IntakeRequest.JSON)
-                    .header("Content-Encoding", compression.contentEncoding())
+                    .header("Content-Type", IntakeRequest.JSON);
+            compression.contentEncoding().ifPresent(encoding -> builder.header("Content-Encoding", encoding));
+            HttpRequest request = builder
                     .header(PROTOCOL_HEADER, PROTOCOL)
                     .header(ORIGIN_HEADER, ORIGIN)
                     .header(ORIGIN_VERSION_HEADER, target.agent().version())
@@ -179,7 +180,7 @@ final class LogsIntake {
                 }
                 return result;
             });
-            abortWhenAbandoned(answered, sending);
+            IntakeClient.abortWhenAbandoned(answered, sending);
             return answered;
         } catch (RuntimeException e) {
             // Only a header value the JDK refuses (an odd agent version) gets here; retrying cannot help.
@@ -187,20 +188,6 @@ final class LogsIntake {
             return CompletableFuture.completedFuture(new ExportResult.Permanent(key.redact(
                     "request to " + host + " could not be built: " + e.getMessage())));
         }
-    }
-
-    /**
-     * When {@code stage} is completed from outside before {@code upstream} (the platform's request timeout completes
-     * an export's stage exceptionally), {@code upstream} is cancelled: for the request, the JDK then aborts the
-     * exchange and closes its connection. Otherwise the request would stay open until this sink's own timeout, and an
-     * intake answering 2xx late would take the batch a second time, after the platform has already sent it again.
-     */
-    static void abortWhenAbandoned(CompletableFuture<?> stage, CompletableFuture<?> upstream) {
-        stage.whenComplete((ignored, failure) -> {
-            if (!upstream.isDone()) {
-                upstream.cancel(true);
-            }
-        });
     }
 
     private Optional<String> proxyFor(URI uri) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pilotfish.core.config.ConfigProblem;
 import io.pilotfish.core.config.MapPluginConfig;
-import io.pilotfish.sink.datadog.common.Compression;
 import io.pilotfish.sink.datadog.common.testing.TestContext;
 import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.SinkFactory;
@@ -55,36 +54,49 @@ class DatadogLogsSinkFactoryTest {
     // ---- keys ------------------------------------------------------------------------------------------------
 
     @Test
-    void defaultsAreGzipAndTheSitesIntake() {
+    void defaultsAreZstdAndTheSitesIntake() {
         MapPluginConfig config = config(Map.of());
         DatadogLogsConfig typed = factory.configure(config);
 
         assertEquals(List.of(), config.problems());
         assertEquals(DatadogLogsConfig.DEFAULTS, typed);
-        assertEquals(Compression.GZIP, typed.compression());
+        assertEquals(LogsCompression.ZSTD, typed.compression(), "the Agent's default for logs");
+        assertEquals(6, typed.gzipLevel(), "the Agent's gzip level");
         assertEquals(Optional.empty(), typed.url());
     }
 
     @Test
     void everyKeyIsRead() {
-        MapPluginConfig config = config(Map.of("url", "http://relay.internal:10516", "compression", "deflate"));
+        MapPluginConfig config = config(Map.of("url", "http://relay.internal:10516", "compression", "deflate",
+                "gzip-level", "1"));
         DatadogLogsConfig typed = factory.configure(config);
 
         assertEquals(List.of(), config.problems());
         assertEquals(new DatadogLogsConfig(Optional.of(URI.create("http://relay.internal:10516")),
-                Compression.DEFLATE), typed);
+                LogsCompression.DEFLATE, 1), typed);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"zstd", "br", "none"})
+    @ValueSource(strings = {"br", "lz4", "zstd1"})
     void aCompressionTheSinkCannotWriteIsAProblemNamingTheKey(String compression) {
         MapPluginConfig config = config(Map.of("compression", compression));
         DatadogLogsConfig typed = factory.configure(config);
 
         ConfigProblem problem = onlyProblem(config);
         assertEquals("pilotfish.plugins.logs.compression", problem.key());
-        assertTrue(problem.expected().contains("gzip"), problem.expected());
-        assertEquals(Compression.GZIP, typed.compression(), "the default stands in");
+        assertTrue(problem.expected().contains("zstd") && problem.expected().contains("gzip"), problem.expected());
+        assertEquals(LogsCompression.ZSTD, typed.compression(), "the default stands in");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "10", "fast"})
+    void aGzipLevelOutsideOneToNineIsAProblemNamingTheKey(String level) {
+        MapPluginConfig config = config(Map.of("gzip-level", level));
+        DatadogLogsConfig typed = factory.configure(config);
+
+        ConfigProblem problem = onlyProblem(config);
+        assertEquals("pilotfish.plugins.logs.gzip-level", problem.key());
+        assertEquals(6, typed.gzipLevel(), "the default stands in");
     }
 
     @ParameterizedTest

@@ -45,7 +45,7 @@ class DatadogLogsSinkTest extends DatadogSinkTestBase<DatadogLogsSink, DatadogLo
     // ---- what is sent ----------------------------------------------------------------------------------------------
 
     @Test
-    void aBatchIsOneGzipJsonArrayPostedToTheLogsPathWithTheAgentsHeaders() throws Exception {
+    void aBatchIsOneZstdJsonArrayPostedToTheLogsPathWithTheAgentsHeaders() throws Exception {
         List<LogRecord> batch = List.of(log("GET / 200"), log("GET /health 200"));
 
         assertInstanceOf(ExportResult.Success.class, export(sink(), batch));
@@ -55,13 +55,14 @@ class DatadogLogsSinkTest extends DatadogSinkTestBase<DatadogLogsSink, DatadogLo
         assertEquals(LOGS, request.path());
         assertEquals(KEY, request.header("DD-API-KEY"));
         assertEquals("application/json", request.header("Content-Type"));
-        assertEquals("gzip", request.header("Content-Encoding"), "gzip is the default, as the Agent sends");
+        assertEquals("zstd", request.header("Content-Encoding"), "zstd is the default, as the Agent sends");
         assertEquals("agent-json", request.header("DD-PROTOCOL"));
         assertEquals("agent", request.header("DD-EVP-ORIGIN"));
         assertEquals("1.2.3", request.header("DD-EVP-ORIGIN-VERSION"));
         assertEquals("pilotfish/1.2.3", request.header("User-Agent"));
-        assertEquals(0x1f, request.body()[0] & 0xFF, "gzip magic");
-        assertEquals(0x8b, request.body()[1] & 0xFF, "gzip magic");
+        // A zstd frame starts with the magic number 0xFD2FB528, little-endian.
+        assertEquals(List.of(0x28, 0xB5, 0x2F, 0xFD), List.of(request.body()[0] & 0xFF, request.body()[1] & 0xFF,
+                request.body()[2] & 0xFF, request.body()[3] & 0xFF), "zstd magic");
 
         JsonNode array = request.json();
         assertTrue(array.isArray());
@@ -83,24 +84,53 @@ class DatadogLogsSinkTest extends DatadogSinkTestBase<DatadogLogsSink, DatadogLo
     void anExportThePlatformGivesUpOnAbortsItsRequestAndOnlyThen() {
         java.util.concurrent.CompletableFuture<String> request = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<String> export = request.thenApply(answer -> answer);
-        LogsIntake.abortWhenAbandoned(export, request);
+        io.pilotfish.sink.datadog.common.IntakeClient.abortWhenAbandoned(export, request);
         export.completeExceptionally(new java.util.concurrent.TimeoutException()); // the platform's request-timeout
         assertTrue(request.isCancelled(), "the request is aborted, so a late 2xx cannot land");
 
         java.util.concurrent.CompletableFuture<String> answered = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<String> done = answered.thenApply(answer -> answer);
-        LogsIntake.abortWhenAbandoned(done, answered);
+        io.pilotfish.sink.datadog.common.IntakeClient.abortWhenAbandoned(done, answered);
         answered.complete("202");
         assertFalse(answered.isCancelled());
         assertEquals("202", done.join());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "deflate"})
+    void gzipAndDeflateCanBeChosenAtALevel(String compression) throws Exception {
+        List<LogRecord> batch = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            batch.add(log("GET /api/orders/" + i + " 200 in " + (i % 17) + " ms"));
+        }
+        export(sink("compression", compression, "gzip-level", "1"), batch);
+        export(sink("compression", compression, "gzip-level", "9"), batch);
+
+        FakeIntake.Request fast = intake.take();
+        FakeIntake.Request small = intake.take();
+        assertEquals(compression, fast.header("Content-Encoding"));
+        assertEquals("GET /api/orders/199 200 in 12 ms", fast.json().get(199).get("message").asText());
+        assertEquals(fast.json(), small.json());
+        assertTrue(small.body().length < fast.body().length, "level 9 makes a smaller body than level 1: "
+                + small.body().length + " against " + fast.body().length);
+    }
+
     @Test
-    void deflateCanBeChosen() throws Exception {
-        export(sink("compression", "deflate"), List.of(log("x")));
+    void zstdRunsHereAndAJvmThatDeniesItGetsGzipInstead() {
+        assertEquals(Optional.empty(), LogsCompression.zstdProblem(), "the launchers allow the compressor's access");
+        Optional<String> denied = Optional.of("java.lang.UnsupportedOperationException: denied");
+        assertEquals(LogsCompression.GZIP, LogsCompression.usable(LogsCompression.ZSTD, denied));
+        assertEquals(LogsCompression.DEFLATE, LogsCompression.usable(LogsCompression.DEFLATE, denied));
+        assertEquals(LogsCompression.ZSTD, LogsCompression.usable(LogsCompression.ZSTD, Optional.empty()));
+    }
+
+    @Test
+    void withoutCompressionTheBodyIsPlainJsonWithoutContentEncoding() throws Exception {
+        export(sink("compression", "none"), List.of(log("x")));
 
         FakeIntake.Request request = intake.take();
-        assertEquals("deflate", request.header("Content-Encoding"));
+        assertEquals(null, request.header("Content-Encoding"));
+        assertEquals("[{", new String(request.body(), 0, 2, StandardCharsets.UTF_8));
         assertEquals("x", request.json().get(0).get("message").asText());
     }
 
@@ -294,6 +324,6 @@ class DatadogLogsSinkTest extends DatadogSinkTestBase<DatadogLogsSink, DatadogLo
 
         assertTrue(text.contains("datadog-logs"), text);
         assertTrue(text.contains(intake.baseUri().getHost() + ":" + intake.baseUri().getPort() + LOGS), text);
-        assertTrue(text.contains("gzip"), text);
+        assertTrue(text.contains("zstd"), text);
     }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.CompletionStage;
 final class DatadogSketchesSink implements Sink {
 
     static final String SKETCHES_PATH = "/api/beta/sketches";
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** Shorter than the platform's default export timeout (15 s), so a late answer is never mistaken for none. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     private final DatadogSketchesConfig config;
     private final PluginContext context;

@@ -48,6 +48,7 @@ public final class FakeIntake implements AutoCloseable {
             try (InputStream in = switch (encoding == null ? "" : encoding) {
                 case "gzip" -> new GZIPInputStream(new ByteArrayInputStream(body));
                 case "deflate" -> new InflaterInputStream(new ByteArrayInputStream(body));
+                case "zstd" -> new io.airlift.compress.zstd.ZstdInputStream(new ByteArrayInputStream(body));
                 default -> new ByteArrayInputStream(body);
             }) {
                 return in.readAllBytes();
