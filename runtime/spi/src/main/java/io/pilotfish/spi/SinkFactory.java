@@ -14,14 +14,5 @@ public interface SinkFactory<C> extends PluginFactory<C> {
         return BatchLimits.DEFAULT;
     }
 
-    /**
-     * How many exports the platform may have out at once by default (users set {@code exports-in-flight}). More than
-     * one only where the destination takes batches in any order: each may then end in any order, and a failed batch
-     * is sent again after younger ones.
-     */
-    default int exportsInFlight(C config) {
-        return 1;
-    }
-
     Sink create(C config, PluginContext context);
 }

@@ -2,7 +2,6 @@ package io.pilotfish.core.config;
 
 import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.PluginConfig;
-import io.pilotfish.spi.SinkFactory;
 import java.time.Duration;
 
 /**
@@ -17,8 +16,8 @@ import java.time.Duration;
  * @param requestTimeout     an export that takes longer counts as a retryable failure
  * @param diskBuffer         where the queue continues on disk, if anywhere ({@code disk-buffer.*})
  * @param exportsInFlight    how many exports may be out at once while the destination takes them
- *                           ({@code exports-in-flight}; the sink type's {@link SinkFactory#exportsInFlight} by
- *                           default): with one, throughput is a batch per round trip to the intake
+ *                           ({@code exports-in-flight}, 1 by default): with one, a sink sends a batch per round trip
+ *                           to its destination, in order; with more, batches may arrive out of order
  */
 public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchTimeout, Duration initialBackoff,
                           Duration maxBackoff, Duration maxAge, Duration requestTimeout,
@@ -77,17 +76,8 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
         }
     }
 
-    /** Reads the platform's keys of one sink instance, one export at a time unless {@code exports-in-flight} says. */
+    /** Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory. */
     public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits) {
-        return read(config, pluginLimits, 1);
-    }
-
-    /**
-     * Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory.
-     *
-     * @param pluginExportsInFlight the sink type's default for {@code exports-in-flight}
-     */
-    public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits, int pluginExportsInFlight) {
         SinkOptions d = defaults(pluginLimits);
         long queueBytes = config.number("queue.max-bytes", d.queueMaxBytes, MIN_QUEUE_BYTES, 4L * 1024 * 1024 * 1024);
         long maxItems = config.number("batch.max-items", pluginLimits.maxItems(), 1, pluginLimits.maxItems());
@@ -116,8 +106,7 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
             config.problem("batch.max-bytes", "must not exceed queue.max-bytes (" + queueBytes + ")");
         }
         DiskBufferOptions disk = DiskBufferOptions.read(config);
-        int inFlight = (int) config.number("exports-in-flight",
-                Math.max(1, Math.min(MAX_EXPORTS_IN_FLIGHT, pluginExportsInFlight)), 1, MAX_EXPORTS_IN_FLIGHT);
+        int inFlight = (int) config.number("exports-in-flight", 1, 1, MAX_EXPORTS_IN_FLIGHT);
         return new SinkOptions(queueBytes, new BatchLimits((int) maxItems, maxBytes), timeout, initial, max, maxAge,
                 request, disk, inFlight);
     }

@@ -20,17 +20,16 @@ class SinkOptionsTest {
     }
 
     @Test
-    void exportsInFlightComesFromTheSinkTypeUnlessSetAndIsBounded() {
+    void exportsInFlightIsOneUnlessSetAndIsBounded() {
         MapPluginConfig unset = MapPluginConfig.of("logs", Map.of());
-        assertEquals(2, SinkOptions.read(unset, BatchLimits.DEFAULT, 2).exportsInFlight(), "the sink type's default");
-        assertEquals(1, SinkOptions.read(unset, BatchLimits.DEFAULT).exportsInFlight(), "one unless a type says");
+        assertEquals(1, SinkOptions.read(unset, BatchLimits.DEFAULT).exportsInFlight(), "in order by default");
 
         MapPluginConfig set = MapPluginConfig.of("logs", Map.of("exports-in-flight", "4"));
-        assertEquals(4, SinkOptions.read(set, BatchLimits.DEFAULT, 2).exportsInFlight());
+        assertEquals(4, SinkOptions.read(set, BatchLimits.DEFAULT).exportsInFlight());
         assertEquals(List.of(), set.problems());
 
         MapPluginConfig tooMany = MapPluginConfig.of("logs", Map.of("exports-in-flight", "17"));
-        assertEquals(2, SinkOptions.read(tooMany, BatchLimits.DEFAULT, 2).exportsInFlight(), "the default stands in");
+        assertEquals(1, SinkOptions.read(tooMany, BatchLimits.DEFAULT).exportsInFlight(), "the default stands in");
         assertEquals(1, tooMany.problems().size(), tooMany.problems().toString());
         assertEquals("pilotfish.plugins.logs.exports-in-flight", tooMany.problems().get(0).key());
     }

@@ -57,16 +57,6 @@ public final class DatadogLogsSinkFactory implements SinkFactory<DatadogLogsConf
     }
 
     /**
-     * Two: the logs intake orders logs by their timestamps, not by arrival, and the Agent too sends from several
-     * pipelines at once. With one, a sidecar far from its Datadog site sends a batch per round trip (20 a second at
-     * 50 ms, 4 MiB/s of lines); with two the next batch is encoded while one is out.
-     */
-    @Override
-    public int exportsInFlight(DatadogLogsConfig config) {
-        return 2;
-    }
-
-    /**
      * @throws IllegalArgumentException naming {@code DD_SITE} when no {@code url} is set and the site is unusable
      */
     @Override
