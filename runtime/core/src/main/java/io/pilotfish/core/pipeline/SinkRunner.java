@@ -764,9 +764,13 @@ public final class SinkRunner {
                     sent.add(batch.size());
                     sentBytes.add(bytesOf(batch));
                     ackDisk(batch);
-                    attempt = 0;
-                    notBeforeMillis = 0;
-                    lastFailure = "";
+                    // An export that was out together with a failed one does not cancel that one's backoff (or the
+                    // destination's Retry-After); the failed batch's own success does.
+                    if (retries.isEmpty() || attempt == 0) {
+                        attempt = 0;
+                        notBeforeMillis = 0;
+                        lastFailure = "";
+                    }
                 }
                 case ExportResult.Retryable retry -> {
                     delay = retryLater(taken, retry.reason(), retry.retryAfter());
@@ -889,7 +893,8 @@ public final class SinkRunner {
         if (draining) {
             delay = Math.min(delay, 1000); // during shutdown a long backoff would only waste the deadline
         }
-        notBeforeMillis = clock.millis() + delay;
+        // Several exports out may fail together: the longest wait asked for holds.
+        notBeforeMillis = Math.max(notBeforeMillis, clock.millis() + delay);
         requeue(taken);
         return delay;
     }
