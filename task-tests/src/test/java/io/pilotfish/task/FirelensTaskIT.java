@@ -64,8 +64,10 @@ class FirelensTaskIT {
             assertEquals(143, router.exitCode, "the router exits on SIGTERM by itself (137 is SIGKILL)"
                     + world.task.describe());
             assertEquals(0, TaskStopIT.droppedAtShutdown(router), router.output());
-            String driver = world.logDrivers.get(APP).clientOutput();
-            assertEquals("sent " + app.lines.size() + " records", driver,
+            // The test's own copy of the output follows a stream of its own: wait for its last line before counting.
+            String last = APP + " shutting down, final line " + FINAL_LINES + " of " + FINAL_LINES;
+            assertTrue(world.task.awaitLine(APP, last::equals, Duration.ofSeconds(30)), app.output());
+            assertEquals("sent " + app.lines.size() + " records", world.logDrivers.get(APP).clientOutput(),
                     "the driver sent every line the container wrote: " + app.output());
 
             // The router has exited: what the intake holds is all there is.
@@ -132,6 +134,7 @@ class FirelensTaskIT {
         for (TaskLogs.Log log : logs) {
             if (NUMBERED.matcher(log.message()).matches() || FINAL.matcher(log.message()).matches()) {
                 assertEquals("info", log.status(), "stdout: " + log);
+                assertEquals("stdout", log.attributes().get("source"), "the driver's source field: " + log);
             }
         }
         TaskLogs.Log json = one(logs, l -> l.message().equals("order 42 paid late"));
@@ -155,6 +158,7 @@ class FirelensTaskIT {
         TaskLogs.Log exception = one(logs, l -> l.message().startsWith(EXCEPTION));
         assertEquals(String.join("\\n", trace), exception.message(), "the exception is one log");
         assertEquals("error", exception.status(), "stderr");
+        assertEquals("stderr", exception.attributes().get("source"), exception.toString());
         assertTrue(logs.stream().noneMatch(l -> l.message().startsWith("\tat ") || l.message().startsWith("Caused")),
                 "no line of the stack trace arrived alone");
     }
@@ -168,6 +172,7 @@ class FirelensTaskIT {
                     "logs request " + request.sequence() + " was refused or had another key");
         }
         assertFalse(router.output().contains(world.apiKey), "the key appeared in the router's output");
+        // The Agent shows a key's last 5 characters at most; 8 would be more than a masked key gives away.
         assertFalse(router.output().contains(world.apiKey.substring(world.apiKey.length() - 8)),
                 "the key's end appeared in the router's output");
     }
