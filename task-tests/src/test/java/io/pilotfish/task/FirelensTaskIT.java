@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import io.pilotfish.testkit.RecordedRequest;
 import java.net.Socket;
@@ -99,7 +100,7 @@ class FirelensTaskIT {
                 mounted = bind;
             }
         }
-        assertTrue(mounted != null && mounted.getAccessMode() == com.github.dockerjava.api.model.AccessMode.ro,
+        assertTrue(mounted != null && mounted.getAccessMode() == AccessMode.ro,
                 "the configuration is mounted read-only in the router: " + List.of(inspected.getHostConfig()
                         .getBinds()));
         assertTrue(router.lines.stream().anyMatch(l -> l.contains("forward receiver listening on unix")),

@@ -1,5 +1,7 @@
 package io.pilotfish.task;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pilotfish.testkit.ContainerSpec;
 import io.pilotfish.testkit.EcsMetadataSimulator;
 import io.pilotfish.testkit.IntakeRecorder;
@@ -11,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +61,7 @@ final class TaskWorld implements AutoCloseable {
     /** The log driver of each app container whose log driver is awsfirelens, by container name. */
     final Map<String, FireLens.Driver> logDrivers = new LinkedHashMap<>();
     private final Path gates;
-    private final java.util.List<Path> fireLensDirs = new java.util.ArrayList<>();
+    private final List<Path> fireLensDirs = new ArrayList<>();
 
     private TaskWorld(Builder b) throws Exception {
         this.definition = TaskDefinition.read(deployDir().resolve(b.file));
@@ -104,8 +108,7 @@ final class TaskWorld implements AutoCloseable {
                 routerEnvironment = FireLens.routerEnvironment(definition, name -> admin.getParameter(
                         r -> r.name(name).withDecryption(true)).parameter().value());
             }
-            com.fasterxml.jackson.databind.JsonNode taskJson = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(metadata.taskJson());
+            JsonNode taskJson = new ObjectMapper().readTree(metadata.taskJson());
             identity = new FireLens.Task(taskJson.path("Cluster").asText(), taskJson.path("TaskARN").asText(),
                     taskJson.path("Family").asText(), taskJson.path("Revision").asText());
             Path configDir = Files.createTempDirectory("ecs-firelens-config-");
@@ -276,11 +279,11 @@ final class TaskWorld implements AutoCloseable {
         intake.close();
         ssm.close();
         metadata.close();
-        java.util.List<Path> dirs = new java.util.ArrayList<>(fireLensDirs);
+        List<Path> dirs = new ArrayList<>(fireLensDirs);
         dirs.add(gates);
         for (Path dir : dirs) {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException e) {
                 // A temp dir left behind is harmless.
             }
