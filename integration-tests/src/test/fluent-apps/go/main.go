@@ -17,11 +17,14 @@
 // 1, every 5th line on stderr; APP_CONTAINER_NAME (default app), APP_CONTAINER_ID (default: 64 hex derived from the
 // name), ECS_CLUSTER, ECS_TASK_ARN, ECS_TASK_DEFINITION (family:revision); FLUENT_TAG overrides the FireLens tag;
 // APP_DEADLINE_SECONDS (default 60); APP_INPUT: a file of what a container wrote, one line each prefixed with its
-// stream ("stdout " or "stderr "), sent line by line as the driver sends them instead of the numbered lines.
+// stream ("stdout " or "stderr "), sent line by line as the driver sends them instead of the numbered lines; "-" reads
+// those lines from standard input as they come, each sent as soon as it is read, until its end (the driver following a
+// running container: the task tests pipe a container's output here, and close it when the container has stopped).
 // Prints "sent N records" and exits 0 once every record was written (with ack: acknowledged); exits 1 otherwise.
 package main
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -120,33 +123,65 @@ func main() {
 		fail(1, "fluent.New: %v", err)
 	}
 	type line struct{ source, text string }
-	var input []line
-	if path := env("APP_INPUT", ""); path != "" {
+	parse := func(l string) line {
+		source, text, ok := strings.Cut(l, " ")
+		if !ok || (source != "stdout" && source != "stderr") {
+			fail(2, "APP_INPUT: a line must start with \"stdout \" or \"stderr \": %q", l)
+		}
+		return line{source, text}
+	}
+	// next gives the records in order: the numbered lines, the lines of APP_INPUT's file, or those of standard input
+	// as they are written.
+	var next func(i int) (line, bool)
+	switch path := env("APP_INPUT", ""); path {
+	case "":
+		numbered := lines
+		next = func(i int) (line, bool) {
+			source := "stdout"
+			if i%5 == 0 {
+				source = "stderr"
+			}
+			return line{source, fmt.Sprintf("line %d of %s", i, name)}, i <= numbered
+		}
+	case "-":
+		in := bufio.NewScanner(os.Stdin)
+		// Docker's drivers get a line of up to 16 KiB at a time; room for far more than that.
+		in.Buffer(make([]byte, 64*1024), 1024*1024)
+		next = func(int) (line, bool) {
+			if !in.Scan() {
+				if err := in.Err(); err != nil {
+					fail(2, "APP_INPUT: standard input: %v", err)
+				}
+				return line{}, false
+			}
+			return parse(in.Text()), true
+		}
+	default:
 		data, err := os.ReadFile(path)
 		if err != nil {
 			fail(2, "APP_INPUT: %v", err)
 		}
+		var input []line
 		for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-			source, text, ok := strings.Cut(l, " ")
-			if !ok || (source != "stdout" && source != "stderr") {
-				fail(2, "APP_INPUT: a line must start with \"stdout \" or \"stderr \": %q", l)
+			input = append(input, parse(l))
+		}
+		next = func(i int) (line, bool) {
+			if i > len(input) {
+				return line{}, false
 			}
-			input = append(input, line{source, text})
+			return input[i-1], true
 		}
-		lines = len(input)
 	}
-	for i := 1; i <= lines; i++ {
-		source := "stdout"
-		if i%5 == 0 {
-			source = "stderr"
+	lines = 0
+	for i := 1; ; i++ {
+		l, ok := next(i)
+		if !ok {
+			break
 		}
-		text := fmt.Sprintf("line %d of %s", i, name)
-		if input != nil {
-			source, text = input[i-1].source, input[i-1].text
-		}
+		lines = i
 		record := map[string]string{
-			"log":            text,
-			"source":         source,
+			"log":            l.text,
+			"source":         l.source,
 			"container_id":   containerID,
 			"container_name": "/" + containerName,
 		}

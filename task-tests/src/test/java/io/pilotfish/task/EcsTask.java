@@ -45,6 +45,12 @@ import org.testcontainers.utility.DockerImageName;
  * SSM and intake listen); in {@code bridge} each app container gets a namespace of its own with nothing in it
  * ({@code --network none}), so it reaches the agent only through a shared volume, and the agent keeps the host's.
  * No bridge network is ever made.
+ *
+ * <p>A task with a FireLens log router gets what ECS does for it: each container whose log driver is
+ * {@code awsfirelens} starts after the router (a START dependency, unless it depends on the router already), has
+ * {@code FLUENT_HOST} and {@code FLUENT_PORT} in its environment, and its output goes to its launch's
+ * {@link LogDriver}, which ECS's stop waits for before the next container is stopped (Docker closes a container's
+ * logger before its stop returns).
  */
 final class EcsTask implements AutoCloseable {
 
@@ -55,8 +61,33 @@ final class EcsTask implements AutoCloseable {
         List<String> command;
         final Map<String, String> environment = new LinkedHashMap<>();
         final List<String[]> binds = new ArrayList<>();
+        /** Host paths mounted read-write (a directory the container makes its socket in). */
+        final List<String[]> writableBinds = new ArrayList<>();
         Integer stopTimeoutSeconds;
+        /** Where the container's stdout and stderr go, for a log driver that is not Docker's json-file. */
+        LogDriver logDriver;
     }
+
+    /**
+     * A container's log driver as Docker runs it: it takes each frame of the container's output from the start, and
+     * once the container has stopped it sends what is left and is done.
+     */
+    interface LogDriver extends AutoCloseable {
+        /** A frame of stdout or stderr, or {@link OutputFrame#END} once the container's output has ended. */
+        void accept(OutputFrame frame);
+
+        /** The container runs (its id is known). */
+        void started(Running r) throws Exception;
+
+        /** Waits until the driver has handed on everything the container wrote; fails the test if it cannot. */
+        void awaitDone(Duration timeout) throws InterruptedException;
+
+        @Override
+        void close();
+    }
+
+    /** ECS's FireLens port: the TCP forward input of the configuration it generates. */
+    static final int FLUENT_PORT = 24224;
 
     enum Health { STARTING, HEALTHY, UNHEALTHY }
 
@@ -189,9 +220,19 @@ final class EcsTask implements AutoCloseable {
                 .withStartupCheckStrategy(new IsRunningStartupCheckStrategy())
                 .withStartupTimeout(Duration.ofSeconds(120));
         Map<String, String> env = new LinkedHashMap<>(c.environment());
+        boolean awsvpc = "awsvpc".equals(definition.networkMode());
+        if (usesFireLens(c)) {
+            if (!awsvpc) {
+                // In bridge mode ECS gives the router's bridge address; this simulation makes no bridge network.
+                throw new IllegalArgumentException("FireLens is simulated in awsvpc mode only, not "
+                        + definition.networkMode());
+            }
+            // ECS's variables for an app that sends to the router itself: in awsvpc it listens on the task's loopback.
+            env.put("FLUENT_HOST", "127.0.0.1");
+            env.put("FLUENT_PORT", Integer.toString(FLUENT_PORT));
+        }
         env.putAll(launch.environment);
         container.withEnv(env);
-        boolean awsvpc = "awsvpc".equals(definition.networkMode());
         boolean isAgent = c.name().equals(TaskWorld.AGENT);
         container.withNetworkMode(awsvpc || isAgent ? "host" : "none");
         for (TaskDefinition.MountPoint mount : c.mountPoints()) {
@@ -207,6 +248,9 @@ final class EcsTask implements AutoCloseable {
         }
         for (String[] bind : launch.binds) {
             container.withFileSystemBind(bind[0], bind[1], BindMode.READ_ONLY);
+        }
+        for (String[] bind : launch.writableBinds) {
+            container.withFileSystemBind(bind[0], bind[1], BindMode.READ_WRITE);
         }
         if (c.readonlyRootFilesystem()) {
             // ECS (Docker) makes the whole root read-only, /tmp and /run included; podman's API mounts writable
@@ -235,9 +279,15 @@ final class EcsTask implements AutoCloseable {
         });
         Running r = new Running(c, container);
         container.withLogConsumer(r::accept);
+        if (launch.logDriver != null) {
+            container.withLogConsumer(launch.logDriver::accept);
+        }
         running.put(c.name(), r);
         container.start();
         r.startedAt = Instant.now();
+        if (launch.logDriver != null) {
+            launch.logDriver.started(r);
+        }
         startOrder.add(c.name());
         onStarted.started(r);
         c.healthCheck().ifPresent(check -> monitors.add(healthChecks.submit(() -> monitor(r, check))));
@@ -275,8 +325,28 @@ final class EcsTask implements AutoCloseable {
         return field.replace("\0", "").strip();
     }
 
+    private static boolean usesFireLens(TaskDefinition.Container c) {
+        return c.logConfiguration().map(TaskDefinition.LogConfiguration::isFireLens).orElse(false);
+    }
+
+    /**
+     * The definition's {@code dependsOn}, and what ECS adds: a container whose log driver is awsfirelens starts once
+     * the router has started, unless it depends on the router already or the router depends on other containers.
+     */
+    List<TaskDefinition.DependsOn> dependsOn(TaskDefinition.Container c) {
+        Optional<TaskDefinition.Container> router = definition.firelensRouter();
+        if (router.isEmpty() || !usesFireLens(c) || c.name().equals(router.get().name())
+                || !router.get().dependsOn().isEmpty()
+                || c.dependsOn().stream().anyMatch(d -> d.containerName().equals(router.get().name()))) {
+            return c.dependsOn();
+        }
+        List<TaskDefinition.DependsOn> all = new ArrayList<>(c.dependsOn());
+        all.add(new TaskDefinition.DependsOn(router.get().name(), "START"));
+        return all;
+    }
+
     private boolean dependenciesMet(TaskDefinition.Container c) {
-        for (TaskDefinition.DependsOn dependency : c.dependsOn()) {
+        for (TaskDefinition.DependsOn dependency : dependsOn(c)) {
             Running r = running.get(dependency.containerName());
             if (r == null) {
                 return false;
@@ -417,6 +487,14 @@ final class EcsTask implements AutoCloseable {
         if (Boolean.TRUE.equals(inspect(r).getState().getRunning())) {
             docker.stopContainerCmd(r.id()).withTimeout((int) timeout).exec();
         }
+        if (launch.logDriver != null) {
+            try {
+                launch.logDriver.awaitDone(Duration.ofSeconds(90));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while " + name + "'s log driver finished", e);
+            }
+        }
         InspectContainerResponse.ContainerState state = inspect(r).getState();
         r.exitCode = state.getExitCodeLong();
         r.oomKilled = state.getOOMKilled();
@@ -513,6 +591,11 @@ final class EcsTask implements AutoCloseable {
                 r.container.stop();
             } catch (RuntimeException e) {
                 // Already gone: nothing to remove.
+            }
+        }
+        for (Launch launch : launches.values()) {
+            if (launch.logDriver != null) {
+                launch.logDriver.close();
             }
         }
         List<Path> dirs = new ArrayList<>(volumes.values());

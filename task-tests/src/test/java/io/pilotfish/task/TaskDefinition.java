@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,8 @@ import java.util.OptionalInt;
 /**
  * An ECS task definition as registered with {@code aws ecs register-task-definition --cli-input-json}: the fields
  * that decide how its containers run (image, environment, health check, start order, stop timeout, memory, user,
- * read-only root, volumes). Read from the files in {@code deploy/}, so the tests run what users deploy.
+ * read-only root, volumes, log driver and FireLens router). Read from the files in {@code deploy/}, so the tests run
+ * what users deploy.
  */
 record TaskDefinition(String family, String networkMode, List<String> requiresCompatibilities,
                       Optional<String> taskCpu, Optional<String> taskMemory, Optional<String> taskRoleArn,
@@ -28,7 +30,8 @@ record TaskDefinition(String family, String networkMode, List<String> requiresCo
                      OptionalInt memoryReservationMiB, Map<String, String> environment, List<String> secrets,
                      List<DependsOn> dependsOn, Optional<HealthCheck> healthCheck, OptionalInt stopTimeoutSeconds,
                      boolean readonlyRootFilesystem, Optional<String> user, List<MountPoint> mountPoints,
-                     List<String> links) {
+                     List<String> links, Optional<LogConfiguration> logConfiguration,
+                     Optional<FirelensConfiguration> firelensConfiguration) {
 
         /** ECS's stop timeout when the container sets none (the ECS agent's ECS_CONTAINER_STOP_TIMEOUT default). */
         Duration stopTimeout() {
@@ -37,6 +40,29 @@ record TaskDefinition(String family, String networkMode, List<String> requiresCo
     }
 
     record DependsOn(String containerName, String condition) {
+    }
+
+    /**
+     * A container's {@code logConfiguration}: the driver, its {@code options} (for {@code awsfirelens}, the router's
+     * output section), and {@code secretOptions}, option names whose values ECS reads from SSM or Secrets Manager.
+     */
+    record LogConfiguration(String logDriver, Map<String, String> options, List<SecretOption> secretOptions) {
+
+        boolean isFireLens() {
+            return "awsfirelens".equals(logDriver);
+        }
+    }
+
+    record SecretOption(String name, String valueFrom) {
+    }
+
+    /** The log router's {@code firelensConfiguration}: {@code fluentbit} or {@code fluentd}, and its options. */
+    record FirelensConfiguration(String type, Map<String, String> options) {
+
+        /** ECS adds the task's cluster, ARN and definition to every record unless this option is false. */
+        boolean ecsLogMetadata() {
+            return !"false".equalsIgnoreCase(options.getOrDefault("enable-ecs-log-metadata", "true"));
+        }
     }
 
     /**
@@ -79,6 +105,21 @@ record TaskDefinition(String family, String networkMode, List<String> requiresCo
                 .orElseThrow(() -> new IllegalArgumentException("no container '" + name + "' in task " + family));
     }
 
+    /** The container with a {@code firelensConfiguration}: the task's log router (ECS allows one). */
+    Optional<Container> firelensRouter() {
+        return containers.stream().filter(c -> c.firelensConfiguration().isPresent()).findFirst();
+    }
+
+    /** A container's position in the definition: ECS names a log secret's config variable after it. */
+    int indexOf(String name) {
+        for (int i = 0; i < containers.size(); i++) {
+            if (containers.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no container '" + name + "' in task " + family);
+    }
+
     private static Container container(JsonNode c) {
         Map<String, String> env = new LinkedHashMap<>();
         c.path("environment").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
@@ -98,11 +139,32 @@ record TaskDefinition(String family, String networkMode, List<String> requiresCo
         List<MountPoint> mounts = new ArrayList<>();
         c.path("mountPoints").forEach(m -> mounts.add(new MountPoint(m.path("sourceVolume").asText(),
                 m.path("containerPath").asText(), m.path("readOnly").asBoolean(false))));
+        Optional<LogConfiguration> log = Optional.empty();
+        JsonNode l = c.path("logConfiguration");
+        if (l.isObject()) {
+            List<SecretOption> secretOptions = new ArrayList<>();
+            l.path("secretOptions").forEach(o -> secretOptions.add(new SecretOption(o.path("name").asText(),
+                    o.path("valueFrom").asText())));
+            log = Optional.of(new LogConfiguration(l.path("logDriver").asText(), strings(l.path("options")),
+                    List.copyOf(secretOptions)));
+        }
+        Optional<FirelensConfiguration> firelens = Optional.empty();
+        JsonNode f = c.path("firelensConfiguration");
+        if (f.isObject()) {
+            firelens = Optional.of(new FirelensConfiguration(f.path("type").asText(), strings(f.path("options"))));
+        }
         return new Container(c.path("name").asText(), c.path("image").asText(), c.path("essential").asBoolean(true),
                 integer(c, "cpu"), integer(c, "memory"), integer(c, "memoryReservation"), Map.copyOf(env),
                 List.copyOf(secrets), List.copyOf(dependsOn), health, integer(c, "stopTimeout"),
                 c.path("readonlyRootFilesystem").asBoolean(false), text(c, "user"), List.copyOf(mounts),
-                texts(c.path("links")));
+                texts(c.path("links")), log, firelens);
+    }
+
+    /** A JSON object of strings, in the file's order (ECS writes the options in the order it keeps them). */
+    private static Map<String, String> strings(JsonNode object) {
+        Map<String, String> values = new LinkedHashMap<>();
+        object.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+        return Collections.unmodifiableMap(values);
     }
 
     private static OptionalInt integer(JsonNode node, String field) {

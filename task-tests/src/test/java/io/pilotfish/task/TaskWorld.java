@@ -1,5 +1,7 @@
 package io.pilotfish.task;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pilotfish.testkit.ContainerSpec;
 import io.pilotfish.testkit.EcsMetadataSimulator;
 import io.pilotfish.testkit.IntakeRecorder;
@@ -11,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,11 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
  * loopback, which the task's containers share. The agent container runs the image under test with the environment
  * of its definition plus what ECS injects; every other container becomes the test app ({@code TaskApp}: the real
  * java-dogstatsd-client, configured from the environment its definition gives it).
+ *
+ * <p>When the agent is the task's FireLens log router, ECS's part is done as well ({@link FireLens}): the generated
+ * Fluent Bit configuration mounted read-only in the router, the socket directory, the log secrets read from SSM into
+ * the router's environment (the parameters hold the world's API key, as a FireLens user's do), and a log driver
+ * for each app container whose log driver is awsfirelens.
  */
 final class TaskWorld implements AutoCloseable {
 
@@ -45,7 +54,14 @@ final class TaskWorld implements AutoCloseable {
     final MotoServer ssm;
     final IntakeRecorder intake;
     final EcsTask task;
+    /** The configuration ECS generated for the FireLens router, as mounted; null without a router. */
+    final String fireLensConfig;
+    /** The task as ECS wrote it into that configuration; null without a router. */
+    final FireLens.Task fireLensTask;
+    /** The log driver of each app container whose log driver is awsfirelens, by container name. */
+    final Map<String, FireLens.Driver> logDrivers = new LinkedHashMap<>();
     private final Path gates;
+    private final List<Path> fireLensDirs = new ArrayList<>();
 
     private TaskWorld(Builder b) throws Exception {
         this.definition = TaskDefinition.read(deployDir().resolve(b.file));
@@ -77,6 +93,41 @@ final class TaskWorld implements AutoCloseable {
         this.gates = Files.createTempDirectory("task-app-gates-");
         Files.setPosixFilePermissions(gates, PosixFilePermissions.fromString("rwxr-xr-x"));
 
+        Path fireLensConfigFile = null;
+        Path fireLensSocketDir = null;
+        Map<String, String> routerEnvironment = Map.of();
+        FireLens.Task identity = null;
+        if (definition.firelensRouter().isPresent()) {
+            try (SsmClient admin = admin()) {
+                for (TaskDefinition.Container app : FireLens.apps(definition)) {
+                    for (TaskDefinition.SecretOption secret : app.logConfiguration().orElseThrow().secretOptions()) {
+                        put(admin, FireLens.parameterName(secret.valueFrom()), apiKey, ParameterType.SECURE_STRING);
+                    }
+                }
+                // ECS reads the log secrets with the execution role as the task starts.
+                routerEnvironment = FireLens.routerEnvironment(definition, name -> admin.getParameter(
+                        r -> r.name(name).withDecryption(true)).parameter().value());
+            }
+            JsonNode taskJson = new ObjectMapper().readTree(metadata.taskJson());
+            identity = new FireLens.Task(taskJson.path("Cluster").asText(), taskJson.path("TaskARN").asText(),
+                    taskJson.path("Family").asText(), taskJson.path("Revision").asText());
+            Path configDir = Files.createTempDirectory("ecs-firelens-config-");
+            Files.setPosixFilePermissions(configDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            fireLensDirs.add(configDir);
+            fireLensConfigFile = configDir.resolve("fluent-bit.conf");
+            Files.writeString(fireLensConfigFile, FireLens.generatedConfig(definition, identity));
+            Files.setPosixFilePermissions(fireLensConfigFile, PosixFilePermissions.fromString("rw-r--r--"));
+            // ECS makes the socket directory the router's user's, so that a non-root router can make its socket.
+            fireLensSocketDir = Files.createTempDirectory("ecs-firelens-socket-");
+            fireLensDirs.add(fireLensSocketDir);
+            Files.setPosixFilePermissions(fireLensSocketDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            String[] user = definition.firelensRouter().get().user().orElse("0:0").split(":");
+            Files.setAttribute(fireLensSocketDir, "unix:uid", Integer.parseInt(user[0]));
+            Files.setAttribute(fireLensSocketDir, "unix:gid", Integer.parseInt(user.length > 1 ? user[1] : user[0]));
+        }
+        this.fireLensConfig = fireLensConfigFile == null ? null : Files.readString(fireLensConfigFile);
+        this.fireLensTask = identity;
+
         Map<String, EcsTask.Launch> launches = new LinkedHashMap<>();
         for (TaskDefinition.Container c : definition.containers()) {
             EcsTask.Launch launch = new EcsTask.Launch();
@@ -88,6 +139,13 @@ final class TaskWorld implements AutoCloseable {
                 launch.environment.put("AWS_REGION", "us-east-1");
                 launch.environment.put("AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString());
                 launch.environment.put("DD_DD_URL", intake.uri().toString());
+                launch.environment.put("DD_LOGS_CONFIG_LOGS_DD_URL", "127.0.0.1:" + intake.uri().getPort());
+                launch.environment.put("DD_LOGS_CONFIG_LOGS_NO_SSL", "true");
+                if (definition.firelensRouter().filter(r -> r.name().equals(AGENT)).isPresent()) {
+                    launch.binds.add(new String[] {fireLensConfigFile.toString(), FireLens.CONFIG_PATH});
+                    launch.writableBinds.add(new String[] {fireLensSocketDir.toString(), FireLens.SOCKET_DIR});
+                    launch.environment.putAll(routerEnvironment);
+                }
             } else {
                 launch.entrypoint = List.of("/opt/pilotfish/jre/bin/java", "-Xmx32m", "-cp",
                         "/app/classes:/app/lib/*", "io.pilotfish.task.app.TaskApp");
@@ -96,6 +154,12 @@ final class TaskWorld implements AutoCloseable {
                 launch.binds.add(new String[] {gates.toString(), "/app/gates"});
                 launch.environment.put("APP_NAME", c.name());
                 launch.environment.put("APP_GATE", "/app/gates/" + c.name());
+                if (FireLens.apps(definition).contains(c)) {
+                    FireLens.Driver driver = new FireLens.Driver(fluentApp(),
+                            fireLensSocketDir.resolve(FireLens.SOCKET_NAME), identity.taskArn(), c.name());
+                    logDrivers.put(c.name(), driver);
+                    launch.logDriver = driver;
+                }
             }
             launch.environment.putAll(b.environment.getOrDefault(c.name(), Map.of()));
             if (b.stopTimeouts.containsKey(c.name())) {
@@ -126,6 +190,21 @@ final class TaskWorld implements AutoCloseable {
         await("the agent to read the task metadata after " + r.definition.name() + " started",
                 Duration.ofSeconds(90), () -> metadata.requestCount("/task") > readsBefore);
         Files.writeString(gates.resolve(r.definition.name()), "go");
+    }
+
+    /** Opens a gate the app waits at ({@code APP_GATE}, or a further one of its own under the same directory). */
+    void openGate(String name) throws IOException {
+        Files.writeString(gates.resolve(name), "go");
+    }
+
+    /** The fluent app built with fluent-logger-golang (scripts/ensure-fluent-clients.sh, run by the build). */
+    private static Path fluentApp() {
+        Path app = Path.of(System.getProperty("pilotfish.fluent-app", "pilotfish.fluent-app is not set"));
+        if (!Files.isExecutable(app)) {
+            throw new IllegalStateException("the fluent app (fluent-logger-golang) is not at " + app
+                    + ": the build makes it with scripts/ensure-fluent-clients.sh");
+        }
+        return app;
     }
 
     static Builder builder(String deployFile) {
@@ -200,10 +279,14 @@ final class TaskWorld implements AutoCloseable {
         intake.close();
         ssm.close();
         metadata.close();
-        try (var files = Files.walk(gates)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // A temp dir left behind is harmless.
+        List<Path> dirs = new ArrayList<>(fireLensDirs);
+        dirs.add(gates);
+        for (Path dir : dirs) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // A temp dir left behind is harmless.
+            }
         }
     }
 }

@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * sends {@code task.<APP_NAME>.requests} increments: {@code APP_COUNT} of them at once, or one every 5 ms until
  * SIGTERM when {@code APP_CONTINUOUS=true}. Each send is counted; the client is stopped (which flushes it) before
  * the count is printed as {@code APP SENT <n>}, so the line tells exactly what left the app.
+ *
+ * <p>With {@code APP_MODE=logs} it sends nothing and only logs, for a container whose log driver is awsfirelens
+ * ({@link LogApp}).
  */
 public final class TaskApp {
 
@@ -27,6 +30,10 @@ public final class TaskApp {
     public static void main(String[] args) throws Exception {
         String name = System.getenv().getOrDefault("APP_NAME", "app");
         Path gate = Path.of(System.getenv().getOrDefault("APP_GATE", "/app/gates/" + name));
+        if ("logs".equals(System.getenv("APP_MODE"))) {
+            LogApp.run(name, gate);
+            return;
+        }
         long deadline = System.currentTimeMillis() + 180_000;
         while (!Files.exists(gate)) {
             if (System.currentTimeMillis() > deadline) {
