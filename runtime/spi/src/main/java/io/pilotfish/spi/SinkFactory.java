@@ -14,5 +14,16 @@ public interface SinkFactory<C> extends PluginFactory<C> {
         return BatchLimits.DEFAULT;
     }
 
+    /**
+     * How many exports the platform may give this sink at once by default ({@code exports-in-flight} overrides it).
+     * The platform hands them over in order, one call at a time. A sink that says more than one must keep that order
+     * at its destination: it sends a batch only once the one given before it was accepted, and answers a batch whose
+     * predecessor was not accepted {@link ExportResult.Retryable} without sending it, so that the platform sends both
+     * again, in order. What it gains is the next batch encoded while one is out.
+     */
+    default int exportsInFlight(C config) {
+        return 1;
+    }
+
     Sink create(C config, PluginContext context);
 }

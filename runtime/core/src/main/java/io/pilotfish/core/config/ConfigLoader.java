@@ -327,7 +327,7 @@ public final class ConfigLoader {
         @SuppressWarnings("unchecked")
         SinkFactory<Object> typed = (SinkFactory<Object>) factory.get();
         Object config = configure(typed, view);
-        SinkOptions options = SinkOptions.read(view, typed.batchLimits(config));
+        SinkOptions options = SinkOptions.read(view, typed.batchLimits(config), typed.exportsInFlight(config));
         problems.addAll(view.problems());
         if (!enabled || !view.problems().isEmpty()) {
             return Optional.empty();

@@ -16,8 +16,10 @@ import java.time.Duration;
  * @param requestTimeout     an export that takes longer counts as a retryable failure
  * @param diskBuffer         where the queue continues on disk, if anywhere ({@code disk-buffer.*})
  * @param exportsInFlight    how many exports may be out at once while the destination takes them
- *                           ({@code exports-in-flight}, 1 by default): with one, a sink sends a batch per round trip
- *                           to its destination, in order; with more, batches may arrive out of order
+ *                           ({@code exports-in-flight}; the sink type's default, 1 for most): with one, a sink
+ *                           sends a batch per round trip to its destination, in order; with more, a sink that keeps
+ *                           order itself ({@code SinkFactory#exportsInFlight}) encodes the next batch while one is
+ *                           out, and any other may see its batches arrive out of order
  */
 public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchTimeout, Duration initialBackoff,
                           Duration maxBackoff, Duration maxAge, Duration requestTimeout,
@@ -76,8 +78,17 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
         }
     }
 
-    /** Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory. */
+    /** Reads the platform's keys of one sink instance, one export at a time unless {@code exports-in-flight} says. */
     public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits) {
+        return read(config, pluginLimits, 1);
+    }
+
+    /**
+     * Reads the platform's keys of one sink instance; the plugin's own keys are left for its factory.
+     *
+     * @param pluginExportsInFlight the sink type's default for {@code exports-in-flight}
+     */
+    public static SinkOptions read(PluginConfig config, BatchLimits pluginLimits, int pluginExportsInFlight) {
         SinkOptions d = defaults(pluginLimits);
         long queueBytes = config.number("queue.max-bytes", d.queueMaxBytes, MIN_QUEUE_BYTES, 4L * 1024 * 1024 * 1024);
         long maxItems = config.number("batch.max-items", pluginLimits.maxItems(), 1, pluginLimits.maxItems());
@@ -106,7 +117,8 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
             config.problem("batch.max-bytes", "must not exceed queue.max-bytes (" + queueBytes + ")");
         }
         DiskBufferOptions disk = DiskBufferOptions.read(config);
-        int inFlight = (int) config.number("exports-in-flight", 1, 1, MAX_EXPORTS_IN_FLIGHT);
+        int inFlight = (int) config.number("exports-in-flight",
+                Math.max(1, Math.min(MAX_EXPORTS_IN_FLIGHT, pluginExportsInFlight)), 1, MAX_EXPORTS_IN_FLIGHT);
         return new SinkOptions(queueBytes, new BatchLimits((int) maxItems, maxBytes), timeout, initial, max, maxAge,
                 request, disk, inFlight);
     }

@@ -624,16 +624,50 @@ public final class SinkRunner {
                 timeout = options.requestTimeout();
             }
             Taken toSend = batch;
-            exportExecutor.execute(() -> export(target, timeout, toSend));
+            dispatch(() -> export(target, timeout, toSend));
+        }
+    }
+
+    /** Exports not handed to the sink yet, in the order they were taken; guarded by itself. */
+    private final ArrayDeque<Runnable> dispatchQueue = new ArrayDeque<>();
+    private boolean dispatching;
+
+    /**
+     * Hands exports to the sink one call at a time, in the order they were taken, on the export executor: a sink with
+     * several exports out then sees them in order (its export call encodes; the request itself is asynchronous).
+     */
+    private void dispatch(Runnable export) {
+        synchronized (dispatchQueue) {
+            dispatchQueue.addLast(export);
+            if (dispatching) {
+                return;
+            }
+            dispatching = true;
+        }
+        exportExecutor.execute(this::runDispatched);
+    }
+
+    private void runDispatched() {
+        while (true) {
+            Runnable next;
+            synchronized (dispatchQueue) {
+                next = dispatchQueue.pollFirst();
+                if (next == null) {
+                    dispatching = false;
+                    return;
+                }
+            }
+            next.run();
         }
     }
 
     /**
-     * Under the lock: how many exports may be in flight now. One while the destination fails (the retry probes it)
+     * Under the lock: how many exports may be in flight now. One while the destination fails (the retry probes it),
+     * while batches wait to be sent again (failed, or split: they go one by one, in order, before anything younger)
      * and while a replacement sink waits for the old one's exports to end.
      */
     private int exportLimit() {
-        return attempt > 0 || pendingSink != null ? 1 : options.exportsInFlight();
+        return attempt > 0 || !retries.isEmpty() || pendingSink != null ? 1 : options.exportsInFlight();
     }
 
     /** Under the lock: the next batch to send, taken out of the queue (its bytes still in bufferedBytes), or null. */

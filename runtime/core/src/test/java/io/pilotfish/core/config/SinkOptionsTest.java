@@ -20,9 +20,10 @@ class SinkOptionsTest {
     }
 
     @Test
-    void exportsInFlightIsOneUnlessSetAndIsBounded() {
+    void exportsInFlightIsTheSinkTypesUnlessSetAndIsBounded() {
         MapPluginConfig unset = MapPluginConfig.of("logs", Map.of());
         assertEquals(1, SinkOptions.read(unset, BatchLimits.DEFAULT).exportsInFlight(), "in order by default");
+        assertEquals(2, SinkOptions.read(unset, BatchLimits.DEFAULT, 2).exportsInFlight(), "the sink type's default");
 
         MapPluginConfig set = MapPluginConfig.of("logs", Map.of("exports-in-flight", "4"));
         assertEquals(4, SinkOptions.read(set, BatchLimits.DEFAULT).exportsInFlight());

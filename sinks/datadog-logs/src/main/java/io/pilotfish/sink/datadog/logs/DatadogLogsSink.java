@@ -62,53 +62,107 @@ final class DatadogLogsSink implements Sink {
         return intake.uri();
     }
 
+    /**
+     * The last export's outcome: the next batch is sent only once it is a success. The platform gives this sink two
+     * exports at once ({@link DatadogLogsSinkFactory#exportsInFlight}), one call at a time: the second is encoded and
+     * compressed while the first is out, and goes out after it, so that batches reach the intake in the order they
+     * were logged, as with one export at a time.
+     */
+    private CompletableFuture<ExportResult> previous = CompletableFuture.completedFuture(ExportResult.SUCCESS);
+
+    /** What an export does once the one before it is done: send, or answer at once. */
+    private record Prepared(ExportResult answer, LogsIntake.Target target, LogsCompression.Body body,
+                            LogEncoder.Encoded encoded, int unsupported) {
+        static Prepared answer(ExportResult answer, int unsupported) {
+            return new Prepared(answer, null, null, null, unsupported);
+        }
+    }
+
     @Override
     public CompletionStage<ExportResult> export(List<Signal> batch) {
+        CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
+        CompletableFuture<ExportResult> before;
+        synchronized (this) {
+            // Only an export still out holds this one back: one that ended before this call was already seen by the
+            // platform, which gives a failed batch again before anything younger. (An export that ends during the
+            // hand-over of this one is taken as ended before it: this batch may then arrive before that one's retry.)
+            before = previous.isDone() ? CompletableFuture.completedFuture(ExportResult.SUCCESS) : previous;
+            previous = outcome;
+        }
+        Prepared prepared = prepare(batch);
+        before.whenComplete((earlier, failure) -> {
+            if (!(earlier instanceof ExportResult.Success)) {
+                // Sent after a batch the intake has not taken, it would arrive before that one's retry.
+                outcome.complete(new ExportResult.Retryable("not sent: the batch before it was not accepted; both "
+                        + "are sent again, in order"));
+            } else if (prepared.answer() != null) {
+                outcome.complete(prepared.answer());
+            } else {
+                CompletableFuture<ExportResult> posted = intake.post(prepared.target(), prepared.body().bytes(),
+                        prepared.body().length()).toCompletableFuture();
+                posted.whenComplete((result, error) -> {
+                    if (error != null) {
+                        outcome.completeExceptionally(error);
+                    } else {
+                        outcome.complete(result);
+                    }
+                });
+                IntakeClient.abortWhenAbandoned(outcome, posted);
+            }
+        });
+        CompletableFuture<ExportResult> exported = outcome.thenApply(result -> {
+            // Counted only once the batch is final: a retried batch would count its logs again.
+            if (result instanceof ExportResult.Success) {
+                countUnsupported(prepared.unsupported());
+                LogEncoder.Encoded encoded = prepared.encoded();
+                if (encoded != null) {
+                    logsSent.add(encoded.logs());
+                    if (encoded.truncated() > 0) {
+                        logsTruncated.add(encoded.truncated());
+                        log.warn("log_truncated", encoded.truncated() + " logs had a message over "
+                                + LogEncoder.MAX_MESSAGE_BYTES + " bytes, the most the logs intake takes; they were"
+                                + " cut and end with " + LogEncoder.TRUNCATION_MARKER);
+                    }
+                }
+            }
+            return result;
+        });
+        // The platform gives up on an export by completing this stage (its request-timeout): the request goes too,
+        // and the batch after it is not sent.
+        IntakeClient.abortWhenAbandoned(exported, outcome);
+        return exported;
+    }
+
+    /** Encodes and compresses the batch, or says why it is not sent. */
+    private Prepared prepare(List<Signal> batch) {
         LogsIntake.Target target;
         switch (intake.prepare()) {
             case LogsIntake.Blocked blocked -> {
-                return done(blocked.result());
+                return Prepared.answer(blocked.result(), 0);
             }
             case LogsIntake.Target ready -> target = ready;
         }
         String agentHostname = target.agent().hostname() == null ? "" : target.agent().hostname();
-        LogEncoder.Encoded encoded;
-        LogsCompression.Body body;
         try {
             switch (LogEncoder.encode(batch, agentHostname)) {
                 case LogEncoder.OverLimit over -> {
-                    return done(new ExportResult.TooLarge(over.reason()));
+                    return Prepared.answer(new ExportResult.TooLarge(over.reason()), 0);
                 }
                 case LogEncoder.NothingToSend nothing -> {
-                    countUnsupported(nothing.unsupported());
-                    return done(ExportResult.SUCCESS);
+                    return Prepared.answer(ExportResult.SUCCESS, nothing.unsupported());
                 }
-                case LogEncoder.Encoded ready -> encoded = ready;
+                case LogEncoder.Encoded encoded -> {
+                    LogsCompression.Body body = compression.compress(encoded.json(), 0, encoded.length(),
+                            config.gzipLevel());
+                    return new Prepared(null, target, body, encoded, encoded.unsupported());
+                }
             }
-            body = compression.compress(encoded.json(), 0, encoded.length(), config.gzipLevel());
         } catch (RuntimeException e) {
             // A bug in the encoder: report it with the batch rather than throw out of export.
             log.error("encoding_failed", "could not encode a batch of " + batch.size() + " logs", e);
-            return done(new ExportResult.Permanent("could not encode a batch of " + batch.size() + " logs: " + e));
+            return Prepared.answer(new ExportResult.Permanent("could not encode a batch of " + batch.size()
+                    + " logs: " + e), 0);
         }
-        CompletableFuture<ExportResult> posted = intake.post(target, body.bytes(), body.length()).toCompletableFuture();
-        CompletableFuture<ExportResult> exported = posted.thenApply(result -> {
-            // Counted only once the batch is final: a retried batch would count its logs again.
-            if (result instanceof ExportResult.Success) {
-                logsSent.add(encoded.logs());
-                if (encoded.truncated() > 0) {
-                    logsTruncated.add(encoded.truncated());
-                    log.warn("log_truncated", encoded.truncated() + " logs had a message over "
-                            + LogEncoder.MAX_MESSAGE_BYTES + " bytes, the most the logs intake takes; they were cut"
-                            + " and end with " + LogEncoder.TRUNCATION_MARKER);
-                }
-                countUnsupported(encoded.unsupported());
-            }
-            return result;
-        });
-        // The platform gives up on an export by completing this stage (its request-timeout): the request goes too.
-        IntakeClient.abortWhenAbandoned(exported, posted);
-        return exported;
     }
 
     private void countUnsupported(int unsupported) {
@@ -117,10 +171,6 @@ final class DatadogLogsSink implements Sink {
             log.warn("unsupported_signal", "dropped " + unsupported
                     + " signals that are not logs; route only logs to a datadog-logs sink");
         }
-    }
-
-    private static CompletionStage<ExportResult> done(ExportResult result) {
-        return CompletableFuture.completedFuture(result);
     }
 
     @Override

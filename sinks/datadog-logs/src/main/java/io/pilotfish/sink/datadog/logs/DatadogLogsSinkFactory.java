@@ -57,6 +57,15 @@ public final class DatadogLogsSinkFactory implements SinkFactory<DatadogLogsConf
     }
 
     /**
+     * Two: the sink encodes and compresses the next batch while one is out, and sends it after that one was
+     * accepted, so the order holds (see {@link DatadogLogsSink}).
+     */
+    @Override
+    public int exportsInFlight(DatadogLogsConfig config) {
+        return 2;
+    }
+
+    /**
      * @throws IllegalArgumentException naming {@code DD_SITE} when no {@code url} is set and the site is unusable
      */
     @Override

@@ -81,6 +81,41 @@ class DatadogLogsSinkTest extends DatadogSinkTestBase<DatadogLogsSink, DatadogLo
     }
 
     @Test
+    void twoExportsAtOnceReachTheIntakeInOrderAndOneAfterAFailureIsNotSent() throws Exception {
+        DatadogLogsSink sink = sink();
+        intake.hold();
+        java.util.concurrent.CompletableFuture<ExportResult> first = sink.export(List.of(log("first")))
+                .toCompletableFuture();
+        java.util.concurrent.CompletableFuture<ExportResult> second = sink.export(List.of(log("second")))
+                .toCompletableFuture();
+        assertEquals("first", intake.take().json().get(0).get("message").asText());
+        Thread.sleep(200); // a second request would be at the intake by now
+        assertEquals(0, intake.received(), "the second waits for the first's answer");
+
+        intake.respond(request -> Answer.status(503));
+        intake.release(1);
+        assertInstanceOf(ExportResult.Retryable.class, first.get(20, java.util.concurrent.TimeUnit.SECONDS));
+        ExportResult held = second.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertInstanceOf(ExportResult.Retryable.class, held);
+        assertTrue(held.toString().contains("not sent"), held.toString());
+        assertEquals(0, intake.received(), "never sent: it would have arrived before the first's retry");
+        assertEquals(0, context.counter("sink.logs.sent"));
+
+        // Given again (the platform does so only once both ended), they go in order.
+        intake.respond(request -> Answer.ACCEPTED);
+        java.util.concurrent.CompletableFuture<ExportResult> again = sink.export(List.of(log("first")))
+                .toCompletableFuture();
+        java.util.concurrent.CompletableFuture<ExportResult> then = sink.export(List.of(log("second")))
+                .toCompletableFuture();
+        intake.release(2);
+        assertInstanceOf(ExportResult.Success.class, again.get(20, java.util.concurrent.TimeUnit.SECONDS));
+        assertInstanceOf(ExportResult.Success.class, then.get(20, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("first", intake.take().json().get(0).get("message").asText());
+        assertEquals("second", intake.take().json().get(0).get("message").asText());
+        assertEquals(2, context.counter("sink.logs.sent"));
+    }
+
+    @Test
     void anExportThePlatformGivesUpOnAbortsItsRequestAndOnlyThen() {
         java.util.concurrent.CompletableFuture<String> request = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<String> export = request.thenApply(answer -> answer);
