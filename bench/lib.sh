@@ -78,3 +78,16 @@ reap() { # pid: sets exit_code of an exited child (143 = SIGTERM, 137 = SIGKILL)
   exit_code=0
   wait "$1" 2>/dev/null || exit_code=$?
 }
+
+# pin_split CPUS: with a CPU list (--agent-cpus), sets pin_agent to run the agent on those CPUs alone (taskset) and
+# pin_rest to run the load and the intake on the others, so that "on one core" is what the machine enforces; without
+# one, both stay empty. Use as ${pin_agent[@]+"${pin_agent[@]}"} command ...
+pin_split() {
+  pin_agent=(); pin_rest=()
+  [ -n "$1" ] || return 0
+  local rest
+  rest="$(python3 -c 'import os, sys; mine = {int(c) for c in sys.argv[1].split(",")}
+print(",".join(str(c) for c in sorted(os.sched_getaffinity(0)) if c not in mine))' "$1")"
+  [ -n "$rest" ] || { echo "$script: --agent-cpus $1 leaves no CPU for the load" >&2; exit 2; }
+  pin_agent=(taskset -c "$1"); pin_rest=(taskset -c "$rest")
+}

@@ -5,10 +5,11 @@
 # that counts every line and every repeat.
 #
 #   bench/measure-file-tail.sh [--duration S] [--rate-mib M] [--rotate-mib M] [--poll-interval D] [--jfr FILE]
-#                              [--agent-env VAR=VALUE]... [--out DIR]
+#                              [--agent-env VAR=VALUE]... [--agent-cpus LIST] [--out DIR]
 #   defaults: 30 s, no rate limit, 100 MiB a file, the collector's own poll-interval, the launcher's flags, APM off
 #             (DD_APM_ENABLED=false; --agent-env DD_APM_ENABLED=true for the packaged default),
-#             out = bench/target/measure-file-tail (the log files go to OUT/logs and are deleted at the end)
+#             out = bench/target/measure-file-tail (the log files go to OUT/logs and are deleted at the end);
+#             --agent-cpus 1 runs the agent on CPU 1 alone, the writer and the intake on the others
 #
 # Measured from the first line written until the agent has read every line (or stopped reading for 15 s): lines and
 # MiB per second read, the agent's CPU over that time (utime + stime), its RSS at the end and its peak (VmHWM); then,
@@ -18,7 +19,7 @@ set -euo pipefail
 export LC_ALL=C
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-duration=30; rate=0; rotate=100; poll=""; jfr=""; out="$here/target/measure-file-tail"; agent_env=()
+duration=30; rate=0; rotate=100; poll=""; jfr=""; out="$here/target/measure-file-tail"; agent_env=(); agent_cpus=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --poll-interval) poll="$2"; shift 2 ;;
     --jfr) jfr="$2"; shift 2 ;;
     --agent-env) agent_env+=("$2"); shift 2 ;;
+    --agent-cpus) agent_cpus="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     *) echo "measure-file-tail: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -41,6 +43,7 @@ mkdir -p "$out"; out="$(cd "$out" && pwd)"; rm -f "$out"/*.log "$out"/*.txt; rm 
 script=measure-file-tail; stop_timeout=40
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
+pin_split "$agent_cpus"
 trap 'cleanup; rm -rf "$out/logs"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ticks_of() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
@@ -52,7 +55,7 @@ figure() { # sample-prefix label-substring: the sum of the matching samples on t
 key="0123456789abcdef0123456789abcdef"
 
 : >"$out/intake.log"; : >"$out/agent.log"   # there before the children write, for wait_for_line
-"$java" -XX:+UseSerialGC -Xmx512m -cp "$bench_jar" io.pilotfish.bench.LogsIntake --key "$key" \
+${pin_rest[@]+"${pin_rest[@]}"} "$java" -XX:+UseSerialGC -Xmx512m -cp "$bench_jar" io.pilotfish.bench.LogsIntake --key "$key" \
   --out "$out/intake.txt" >"$out/intake.log" 2>&1 &
 intake_pid="$!"; started_pids+=("$intake_pid")
 line="$(wait_for_line "$out/intake.log" '^intake recorder listening on ' "$intake_pid" 30)" \
@@ -70,7 +73,8 @@ vars=(DD_API_KEY="$key" DD_DD_URL="http://127.0.0.1:9" DD_APM_DD_URL="http://127
       DD_APM_RECEIVER_PORT="$(free_port)" DD_DOGSTATSD_PORT="$(free_port)" PILOTFISH_SSM_ENABLED=false
       PILOTFISH_STATUS_PORT="$status_port" PILOTFISH_JAVA_OPTS="$java_opts")
 vars+=(${agent_env[@]+"${agent_env[@]}"})
-env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 JAVA_HOME="$JAVA_HOME" "${vars[@]}" "$root/pilotfish" run \
+${pin_agent[@]+"${pin_agent[@]}"} env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 JAVA_HOME="$JAVA_HOME" "${vars[@]}" \
+  "$root/pilotfish" run \
   >"$out/agent.log" 2>&1 &
 agent_pid="$!"; started_pids+=("$agent_pid")
 wait_for_line "$out/agent.log" " ready in " "$agent_pid" 90 >/dev/null \
@@ -79,7 +83,7 @@ nap 3
 idle_kib="$(kib_of "$agent_pid" VmRSS)"
 ticks0="$(ticks_of "$agent_pid")"
 clock; start_ms="$now_ms"
-"$java" -XX:+UseSerialGC -Xmx64m -cp "$bench_jar" io.pilotfish.bench.FileLoad --file "$out/logs/app.log" \
+${pin_rest[@]+"${pin_rest[@]}"} "$java" -XX:+UseSerialGC -Xmx64m -cp "$bench_jar" io.pilotfish.bench.FileLoad --file "$out/logs/app.log" \
   --duration "$duration" --rate-mib "$rate" --rotate-mib "$rotate" --out "$out/load.txt" >"$out/load.log" 2>&1 \
   || { echo "measure-file-tail: the load failed; see $out/load.log" >&2; exit 1; }
 written="$(awk -F= '$1 == "lines" { print $2 }' "$out/load.txt")"
@@ -113,5 +117,5 @@ distinct="$(awk -F= '$1 == "distinct_lines" { print $2 }' "$out/intake.txt")"
   echo "agent_rss_idle_mib=$(( idle_kib / 1024 ))"
   echo "agent_rss_end_mib=$(( end_kib / 1024 ))"
   echo "agent_rss_peak_mib=$(( peak_kib / 1024 ))"
-  echo "poll_interval=${poll:-default} rate_mib=$rate rotate_mib=$rotate agent_env=${agent_env[*]-}"
+  echo "poll_interval=${poll:-default} rate_mib=$rate rotate_mib=$rotate agent_env=${agent_env[*]-} agent_cpus=${agent_cpus:-any}"
 } | tee "$out/summary.txt"

@@ -36,17 +36,11 @@ bench_jar="$here/target/pilotfish-bench.jar"
   || { echo "measure-logs: package the agent first: ./mvnw -q -B -DskipTests -pl runtime/agent -am install" >&2; exit 2; }
 JAVA_HOME="$("$root/scripts/find-java.sh")"; java="$JAVA_HOME/bin/java"
 mkdir -p "$out"; out="$(cd "$out" && pwd)"; rm -f "$out"/*.log "$out"/*.txt
-pin_agent=(); pin_rest=()
-if [ -n "$agent_cpus" ]; then
-  rest="$(python3 -c 'import os, sys; mine = {int(c) for c in sys.argv[1].split(",")}
-print(",".join(str(c) for c in sorted(os.sched_getaffinity(0)) if c not in mine))' "$agent_cpus")"
-  [ -n "$rest" ] || { echo "measure-logs: --agent-cpus $agent_cpus leaves no CPU for the load" >&2; exit 2; }
-  pin_agent=(taskset -c "$agent_cpus"); pin_rest=(taskset -c "$rest")
-fi
 # shellcheck disable=SC2034 # read by lib.sh
 script=measure-logs; stop_timeout=40
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
+pin_split "$agent_cpus"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ticks_of() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 kib_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }

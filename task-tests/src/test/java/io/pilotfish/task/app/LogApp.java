@@ -1,7 +1,6 @@
 package io.pilotfish.task.app;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
@@ -29,14 +28,14 @@ final class LogApp {
             }
             System.out.flush();
         }));
-        await(gate);
+        TaskApp.awaitGate(gate);
         for (int i = 1; i <= lines; i++) {
             System.out.println(name + " request " + i + " of " + lines + " served");
         }
         System.out.println("{\"level\":\"warn\",\"message\":\"order 42 paid late\",\"order_id\":42,"
                 + "\"duration_ms\":812}");
         System.out.flush();
-        await(Path.of(gate + ".stderr"));
+        TaskApp.awaitGate(Path.of(gate + ".stderr"));
         System.err.println(name + ": payment provider answered 503, retrying");
         try {
             charge(42);
@@ -58,16 +57,5 @@ final class LogApp {
 
     private static void call(int order) throws IOException {
         throw new IOException("connection reset by payments.internal while charging order " + order);
-    }
-
-    private static void await(Path gate) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 180_000;
-        while (!Files.exists(gate)) {
-            if (System.currentTimeMillis() > deadline) {
-                System.out.println("APP GATE never opened: " + gate);
-                System.exit(2);
-            }
-            Thread.sleep(50);
-        }
     }
 }

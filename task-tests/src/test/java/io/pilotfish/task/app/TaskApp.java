@@ -34,14 +34,7 @@ public final class TaskApp {
             LogApp.run(name, gate);
             return;
         }
-        long deadline = System.currentTimeMillis() + 180_000;
-        while (!Files.exists(gate)) {
-            if (System.currentTimeMillis() > deadline) {
-                System.out.println("APP GATE never opened: " + gate);
-                System.exit(2);
-            }
-            Thread.sleep(50);
-        }
+        awaitGate(gate);
         String metric = "task." + name + ".requests";
         NonBlockingStatsDClient client = new NonBlockingStatsDClientBuilder()
                 .constantTags("app:" + name)
@@ -88,5 +81,17 @@ public final class TaskApp {
         System.out.flush();
         // A service keeps running until ECS stops it.
         new CountDownLatch(1).await();
+    }
+
+    /** Waits for the test to create {@code gate}; exits with status 2 if it never does (3 minutes). */
+    static void awaitGate(Path gate) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (!Files.exists(gate)) {
+            if (System.currentTimeMillis() > deadline) {
+                System.out.println("APP GATE never opened: " + gate);
+                System.exit(2);
+            }
+            Thread.sleep(50);
+        }
     }
 }
