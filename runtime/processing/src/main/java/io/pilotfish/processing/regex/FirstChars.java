@@ -119,7 +119,8 @@ final class FirstChars {
             all.nullable = branch.nullable;
             while (i < src.length() && src.charAt(i) == '|') {
                 i++;
-                foldBox[0] = fold; // flags set in a branch reach only the end of that group
+                // A flag set in a branch holds to the end of the group, later branches included, in Go as in Java:
+                // (?i)x|A matches "a". Only the group's ')' ends it (group() reads its inside with a box of its own).
                 branch = concatenation(foldBox);
                 all.addAll(branch);
                 all.nullable |= branch.nullable;

@@ -21,6 +21,8 @@ class FirstCharsTest {
             "GET /(?:health|ready) ;; G ;; gHE/",
             "(?i)token=\\S+ ;; tT ;; x=",
             "(?:(?i)k)ey ;; kK ;; eE",
+            "(?i)x|A ;; xXaA ;; bB",
+            "(?:(?i)x|A)|B ;; xXaAB ;; b",
             "\\bDEBUG\\b ;; D ;; d ",
             "a?b*c ;; abc ;; d",
             "x{0,3}y ;; xy ;; z",
