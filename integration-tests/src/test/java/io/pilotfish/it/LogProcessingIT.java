@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pilotfish.testkit.RecordedLogs;
 import io.pilotfish.testkit.RecordedRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

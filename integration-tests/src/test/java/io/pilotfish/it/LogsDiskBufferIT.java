@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pilotfish.testkit.RecordedLogs;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pilotfish.testkit.IntakeRecorder;
+import io.pilotfish.testkit.RecordedLogs;
 import io.pilotfish.testkit.RecordedRequest;
 import io.pilotfish.testkit.ScriptedResponse;
 import java.time.Duration;

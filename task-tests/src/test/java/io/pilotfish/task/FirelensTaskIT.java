@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
+import io.pilotfish.testkit.RecordedLogs;
 import io.pilotfish.testkit.RecordedRequest;
 import java.net.Socket;
 import java.time.Duration;
@@ -72,7 +73,7 @@ class FirelensTaskIT {
                     "the driver sent every line the container wrote: " + app.output());
 
             // The router has exited: what the intake holds is all there is.
-            List<TaskLogs.Log> logs = TaskLogs.accepted(world.intake);
+            List<RecordedLogs.Log> logs = RecordedLogs.all(world.intake);
             assertEquals(IntStream.rangeClosed(1, LINES).boxed().toList(), numbers(logs, NUMBERED),
                     "every numbered line once, in order");
             assertEquals(IntStream.rangeClosed(1, FINAL_LINES).boxed().toList(), numbers(logs, FINAL),
@@ -117,13 +118,13 @@ class FirelensTaskIT {
         }
     }
 
-    static void checkLogs(TaskWorld world, EcsTask.Running app, List<TaskLogs.Log> logs) {
+    static void checkLogs(TaskWorld world, EcsTask.Running app, List<RecordedLogs.Log> logs) {
         String taskArn = world.fireLensTask.taskArn();
         // Fluent Bit's task_id: what follows "task/" in the ARN (the cluster's name and the id, in today's format).
         String taskId = taskArn.substring(taskArn.indexOf("task/") + "task/".length());
-        List<TaskLogs.Log> fromApp = logs.stream().filter(l -> l.hasTags("ecs_container_name:" + APP)).toList();
+        List<RecordedLogs.Log> fromApp = logs.stream().filter(l -> l.hasTags("ecs_container_name:" + APP)).toList();
         assertEquals(logs.size(), fromApp.size(), "every log is the app's: " + logs);
-        for (TaskLogs.Log log : fromApp) {
+        for (RecordedLogs.Log log : fromApp) {
             assertEquals(APP, log.service(), log.toString());
             assertEquals("java", log.ddsource(), log.toString());
             // The output's dd_tags; the ECS fields' tags (provider ecs: task_id comes only from the record_modifier
@@ -132,13 +133,13 @@ class FirelensTaskIT {
                     "task_family:shop-firelens", "cluster_name:" + TaskWorld.CLUSTER, "container_name:" + APP,
                     "container_id:" + app.id(), "ecs_container_name:" + APP), log.toString());
         }
-        for (TaskLogs.Log log : logs) {
+        for (RecordedLogs.Log log : logs) {
             if (NUMBERED.matcher(log.message()).matches() || FINAL.matcher(log.message()).matches()) {
                 assertEquals("info", log.status(), "stdout: " + log);
                 assertEquals("stdout", log.attributes().get("source"), "the driver's source field: " + log);
             }
         }
-        TaskLogs.Log json = one(logs, l -> l.message().equals("order 42 paid late"));
+        RecordedLogs.Log json = one(logs, l -> l.message().equals("order 42 paid late"));
         assertEquals("warn", json.status(), "the JSON line's level: " + json);
         assertEquals(42, ((Number) json.attributes().get("order_id")).intValue(), json.toString());
         assertEquals("error", one(logs, l -> l.message().equals(WARNING)).status(), "stderr");
@@ -156,7 +157,7 @@ class FirelensTaskIT {
         }
         assertTrue(trace.size() >= 5 && trace.stream().anyMatch(l -> l.startsWith("Caused by:")), "a real stack"
                 + " trace with a cause: " + trace);
-        TaskLogs.Log exception = one(logs, l -> l.message().startsWith(EXCEPTION));
+        RecordedLogs.Log exception = one(logs, l -> l.message().startsWith(EXCEPTION));
         assertEquals(String.join("\\n", trace), exception.message(), "the exception is one log");
         assertEquals("error", exception.status(), "stderr");
         assertEquals("stderr", exception.attributes().get("source"), exception.toString());
@@ -166,7 +167,7 @@ class FirelensTaskIT {
 
     /** The router's own key (from SSM, with the task role) at the intake; the key nowhere in the router's output. */
     static void checkTheKeyStaysSecret(TaskWorld world, EcsTask.Running router) {
-        List<RecordedRequest> requests = world.intake.requests(TaskLogs.PATH);
+        List<RecordedRequest> requests = world.intake.requests(RecordedLogs.LOGS_PATH);
         assertFalse(requests.isEmpty());
         for (RecordedRequest request : requests) {
             assertTrue(request.accepted() && request.apiKeyMatches(world.apiKey),
@@ -178,20 +179,20 @@ class FirelensTaskIT {
                 "the key's end appeared in the router's output");
     }
 
-    static void awaitLogs(TaskWorld world, String what, Predicate<List<TaskLogs.Log>> done) throws Exception {
+    static void awaitLogs(TaskWorld world, String what, Predicate<List<RecordedLogs.Log>> done) throws Exception {
         try {
-            TaskWorld.await(what + " at the intake", ARRIVAL, () -> done.test(TaskLogs.accepted(world.intake)));
+            TaskWorld.await(what + " at the intake", ARRIVAL, () -> done.test(RecordedLogs.all(world.intake)));
         } catch (AssertionError e) {
-            List<TaskLogs.Log> logs = TaskLogs.accepted(world.intake);
+            List<RecordedLogs.Log> logs = RecordedLogs.all(world.intake);
             throw new AssertionError(e.getMessage() + "; " + logs.size() + " logs arrived, the last: "
                     + logs.subList(Math.max(0, logs.size() - 5), logs.size()) + "\ndriver: "
                     + world.logDrivers.get(APP).linesHandedOver() + " lines handed over" + world.task.describe(), e);
         }
     }
 
-    static List<Integer> numbers(List<TaskLogs.Log> logs, Pattern pattern) {
+    static List<Integer> numbers(List<RecordedLogs.Log> logs, Pattern pattern) {
         List<Integer> numbers = new ArrayList<>();
-        for (TaskLogs.Log log : logs) {
+        for (RecordedLogs.Log log : logs) {
             Matcher m = pattern.matcher(log.message());
             if (m.matches()) {
                 numbers.add(Integer.parseInt(m.group(1)));
@@ -200,8 +201,8 @@ class FirelensTaskIT {
         return numbers;
     }
 
-    static TaskLogs.Log one(List<TaskLogs.Log> logs, Predicate<TaskLogs.Log> which) {
-        List<TaskLogs.Log> found = logs.stream().filter(which).toList();
+    static RecordedLogs.Log one(List<RecordedLogs.Log> logs, Predicate<RecordedLogs.Log> which) {
+        List<RecordedLogs.Log> found = logs.stream().filter(which).toList();
         assertEquals(1, found.size(), "exactly one such log: " + found);
         return found.get(0);
     }

@@ -65,14 +65,10 @@ public final class SinkRunner {
      * A batch taken for sending, with its place in the order batches were first taken: a batch that fails goes back
      * before every younger one, even when exports in flight together end out of order.
      */
-    private record Taken(long sequence, List<Entry> entries, long bytes) {
-        boolean fromDisk() {
-            for (Entry entry : entries) {
-                if (entry.origin != null) {
-                    return true;
-                }
-            }
-            return false;
+    private record Taken(long sequence, List<Entry> entries, long bytes, boolean fromDisk) {
+        /** @param fromDisk whether any record was read back from disk (then it is sent alone, see pump) */
+        Taken(long sequence, List<Entry> entries, long bytes) {
+            this(sequence, entries, bytes, entries.stream().anyMatch(entry -> entry.origin != null));
         }
     }
 

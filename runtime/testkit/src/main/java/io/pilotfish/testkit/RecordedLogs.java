@@ -1,9 +1,7 @@
-package io.pilotfish.it;
+package io.pilotfish.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pilotfish.testkit.IntakeRecorder;
-import io.pilotfish.testkit.RecordedRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,11 +16,11 @@ import java.util.function.Predicate;
  * What the logs intake received, read back: every log of every accepted {@code /api/v2/logs} request, in the order
  * the requests arrived and, within one, the order of the array. A body is a JSON array of the Agent's log records,
  * {@code {"message","status","timestamp","hostname","service","ddsource","ddtags",...attributes}}; the recorder has
- * already undone its gzip or deflate. A body that is not such an array fails the test: the sink must never send one.
+ * already undone its compression (zstd, gzip or deflate). A body that is not such an array fails the test: the sink must never send one.
  */
-final class RecordedLogs {
+public final class RecordedLogs {
 
-    static final String LOGS_PATH = "/api/v2/logs";
+    public static final String LOGS_PATH = "/api/v2/logs";
 
     /** The record's own fields; every other field of the object is an attribute. */
     private static final List<String> STANDARD_FIELDS = List.of("message", "status", "timestamp", "hostname",
@@ -39,14 +37,14 @@ final class RecordedLogs {
      * @param ddtags     the comma-separated tags as sent; "" when absent
      * @param attributes every other top-level field, decoded (maps, lists, strings, numbers, booleans, null)
      */
-    record Log(long request, int index, String message, String status, long timestamp, String hostname,
+    public record Log(long request, int index, String message, String status, long timestamp, String hostname,
                String service, String ddsource, String ddtags, Map<String, Object> attributes) {
 
-        List<String> tags() {
+        public List<String> tags() {
             return ddtags.isEmpty() ? List.of() : Arrays.stream(ddtags.split(",")).map(String::trim).toList();
         }
 
-        boolean hasTags(String... required) {
+        public boolean hasTags(String... required) {
             return tags().containsAll(List.of(required));
         }
 
@@ -61,12 +59,12 @@ final class RecordedLogs {
     }
 
     /** Every log the intake accepted (answered 2xx), in arrival order. */
-    static List<Log> all(IntakeRecorder intake) {
+    public static List<Log> all(IntakeRecorder intake) {
         return accepted(intake, log -> true);
     }
 
     /** The accepted logs {@code which} selects, in arrival order. */
-    static List<Log> accepted(IntakeRecorder intake, Predicate<Log> which) {
+    public static List<Log> accepted(IntakeRecorder intake, Predicate<Log> which) {
         List<Log> out = new ArrayList<>();
         for (RecordedRequest request : intake.requests(LOGS_PATH)) {
             if (request.accepted()) {
@@ -81,12 +79,12 @@ final class RecordedLogs {
     }
 
     /** The accepted logs whose message starts with {@code prefix}, in arrival order. */
-    static List<Log> withMessageStartingWith(IntakeRecorder intake, String prefix) {
+    public static List<Log> withMessageStartingWith(IntakeRecorder intake, String prefix) {
         return accepted(intake, log -> log.message().startsWith(prefix));
     }
 
     /** The logs of one request's body. */
-    static List<Log> decode(RecordedRequest request) {
+    public static List<Log> decode(RecordedRequest request) {
         JsonNode body;
         try {
             body = JSON.readTree(request.body());
