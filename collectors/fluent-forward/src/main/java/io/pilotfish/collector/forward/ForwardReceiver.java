@@ -61,6 +61,8 @@ public final class ForwardReceiver implements Receiver {
     /** Unfinished multi-line messages of all streams ({@link ForwardProcessing}). */
     static final long MAX_PENDING_MESSAGE_BYTES = ForwardProcessing.MAX_PENDING_BYTES;
     private static final int INITIAL_BUFFER_BYTES = 16 * 1024;
+    /** The largest buffer a connection keeps between frames (see {@code shrink}). */
+    private static final int RETAINED_BUFFER_BYTES = 512 * 1024;
     /**
      * Records handed to the sinks at once, between waits for their room. Small enough that both workers' groups fit
      * in the quarter of a small queue that the wait keeps free (128 records of about a kilobyte each: with APM off the
@@ -541,9 +543,16 @@ public final class ForwardReceiver implements Receiver {
             frames();
         }
 
-        /** After a large frame, the buffer goes back to its first size, and its bytes to the budget. */
+        /**
+         * Between frames the buffer is kept for the next one while it is of a common frame's size and the connections
+         * together hold little of the budget: a client that sends a 100 KB chunk, waits for its ack and sends the next
+         * one would otherwise have its buffer grown from the first size again for every chunk (a sixth of what the
+         * agent allocated under a forward load). After a large frame, or when the budget is in demand, the buffer and
+         * its bytes go back.
+         */
         private void shrink() {
-            if (buf != null && buf.length > INITIAL_BUFFER_BYTES) {
+            if (buf != null && buf.length > INITIAL_BUFFER_BYTES
+                    && (buf.length > RETAINED_BUFFER_BYTES || buffered.get() > config.maxBufferedBytes() / 4)) {
                 buf = null;
                 reserve(-reserved);
             }

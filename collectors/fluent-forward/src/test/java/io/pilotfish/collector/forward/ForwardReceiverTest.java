@@ -220,6 +220,39 @@ class ForwardReceiverTest {
         assertEquals(0, receiver.bufferedBytes());
     }
 
+    private static final byte[] CHUNK = Frames.message("t", 1, Map.of("log", "a".repeat(60 * 1024)),
+            Map.of("chunk", "c1"));
+
+    /** Sends a 60 KiB chunk and a small one, each waiting for its ack; what the connection holds after them. */
+    private long bufferedAfterTwoChunks() throws Exception {
+        try (Socket s = connect()) {
+            s.getOutputStream().write(CHUNK);
+            expectAck(s.getInputStream(), "c1");
+            // The next frame is read after the first one's buffer was kept or given back (one event-loop task).
+            s.getOutputStream().write(Frames.message("t", 1, Map.of("log", "b"), Map.of("chunk", "c2")));
+            expectAck(s.getInputStream(), "c2");
+            return receiver.bufferedBytes();
+        }
+    }
+
+    @Test
+    void aClientSendingChunksKeepsOneBufferBetweenThemUntilItCloses() throws Exception {
+        start(Map.of("max-line-bytes", "65536"));
+        long held = bufferedAfterTwoChunks();
+        assertTrue(held >= CHUNK.length, "the chunk's buffer kept for the next chunk: " + held);
+        await(() -> receiver.bufferedBytes() == 0, "the buffer given back at the close");
+        assertEquals(2, messages().size());
+    }
+
+    @Test
+    void aConnectionGivesItsBufferBackBetweenChunksWhenTheBudgetIsInDemand() throws Exception {
+        // A quarter of this budget is less than the chunk's buffer.
+        start(Map.of("max-line-bytes", "65536", "max-frame-bytes", "65536", "max-buffered-bytes", "262144"));
+        long held = bufferedAfterTwoChunks();
+        assertTrue(held < CHUNK.length, "the chunk's buffer given back: " + held);
+        assertEquals(2, messages().size());
+    }
+
     @Test
     void aFrameWrittenOneByteAtATimeArrivesWhole() throws Exception {
         start(Map.of());

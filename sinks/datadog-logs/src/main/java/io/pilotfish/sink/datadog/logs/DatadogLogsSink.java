@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sends each batch of log records as one compressed JSON array to {@code POST /api/v2/logs}. Encoding and
@@ -69,6 +70,14 @@ final class DatadogLogsSink implements Sink {
      * were logged, as with one export at a time.
      */
     private CompletableFuture<ExportResult> previous = CompletableFuture.completedFuture(ExportResult.SUCCESS);
+
+    /**
+     * The last batch's JSON buffer, written over by the next: a new one for every batch, grown as it filled, was a
+     * sixth of what the agent allocated under a logs load. Taken and given back atomically, so that two exports can
+     * never write into the same one. Kept only up to a common batch's size.
+     */
+    private final AtomicReference<byte[]> spareJson = new AtomicReference<>();
+    private static final int MAX_SPARE_JSON_BYTES = 1024 * 1024;
 
     /** What an export does once the one before it is done: send, or answer at once. */
     private record Prepared(ExportResult answer, LogsIntake.Target target, LogsCompression.Body body,
@@ -144,7 +153,8 @@ final class DatadogLogsSink implements Sink {
         }
         String agentHostname = target.agent().hostname() == null ? "" : target.agent().hostname();
         try {
-            switch (LogEncoder.encode(batch, agentHostname)) {
+            byte[] spare = spareJson.getAndSet(null);
+            switch (LogEncoder.encode(batch, agentHostname, spare)) {
                 case LogEncoder.OverLimit over -> {
                     return Prepared.answer(new ExportResult.TooLarge(over.reason()), 0);
                 }
@@ -154,6 +164,10 @@ final class DatadogLogsSink implements Sink {
                 case LogEncoder.Encoded encoded -> {
                     LogsCompression.Body body = compression.compress(encoded.json(), 0, encoded.length(),
                             config.gzipLevel());
+                    // The body is a copy (compressed, or copied when not): the JSON buffer serves the next batch.
+                    if (encoded.json().length <= MAX_SPARE_JSON_BYTES) {
+                        spareJson.set(encoded.json());
+                    }
                     return new Prepared(null, target, body, encoded, encoded.unsupported());
                 }
             }

@@ -61,6 +61,15 @@ final class LogEncoder {
      * @param agentHostname the hostname of records that carry none; empty to leave the field out (Fargate)
      */
     static Result encode(List<? extends Signal> batch, String agentHostname) {
+        return encode(batch, agentHostname, null);
+    }
+
+    /**
+     * @param agentHostname the hostname of records that carry none; empty to leave the field out (Fargate)
+     * @param spare         a buffer to write into while it is large enough (a grown one replaces it), or null; the
+     *                      returned {@link Encoded#json()} may be it
+     */
+    static Result encode(List<? extends Signal> batch, String agentHostname, byte[] spare) {
         int logs = 0;
         for (Signal signal : batch) {
             if (signal instanceof LogRecord) {
@@ -75,7 +84,8 @@ final class LogEncoder {
             return new OverLimit("a batch of " + logs + " logs is over the " + MAX_LOGS_PER_PAYLOAD
                     + " the logs intake takes in one payload");
         }
-        JsonBytes out = new JsonBytes(Math.min(MAX_PAYLOAD_BYTES, 256 + batch.size() * 256));
+        int expected = Math.min(MAX_PAYLOAD_BYTES, 256 + batch.size() * 256);
+        JsonBytes out = spare != null && spare.length >= expected ? new JsonBytes(spare) : new JsonBytes(expected);
         int truncated = 0;
         try {
             out.raw('[');
@@ -290,6 +300,11 @@ final class LogEncoder {
 
         JsonBytes(int initialCapacity) {
             buf = new byte[Math.max(64, initialCapacity)];
+        }
+
+        /** Writes into {@code buffer} from its start, for as long as it is large enough. */
+        JsonBytes(byte[] buffer) {
+            buf = buffer;
         }
 
         byte[] bytes() {

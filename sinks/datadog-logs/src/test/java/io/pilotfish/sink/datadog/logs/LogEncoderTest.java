@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -77,6 +79,23 @@ class LogEncoderTest {
     }
 
     // ---- the record --------------------------------------------------------------------------------------------
+
+    @Test
+    void aSpareBufferIsWrittenOverFromItsStartWhenLargeEnoughAndLeftAloneWhenNot() {
+        List<LogRecord> batch = List.of(log("first line"), log("second \"quoted\" line"));
+        byte[] expected = body(encoded(batch));
+        byte[] spare = new byte[64 * 1024];
+        Arrays.fill(spare, (byte) 'x'); // what an earlier, longer batch left in it
+        LogEncoder.Encoded reused = assertInstanceOf(LogEncoder.Encoded.class,
+                LogEncoder.encode(batch, "i-0agent", spare));
+        assertSame(spare, reused.json());
+        assertArrayEquals(expected, body(reused));
+        byte[] tooSmall = new byte[16];
+        LogEncoder.Encoded fresh = assertInstanceOf(LogEncoder.Encoded.class,
+                LogEncoder.encode(batch, "i-0agent", tooSmall));
+        assertNotSame(tooSmall, fresh.json());
+        assertArrayEquals(expected, body(fresh));
+    }
 
     @Test
     void everyStandardFieldInTheAgentsOrder() {
