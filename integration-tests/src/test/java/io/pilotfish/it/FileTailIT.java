@@ -41,7 +41,11 @@ class FileTailIT {
     }
 
     private AgentProcess start() throws Exception {
-        AgentProcess agent = fixture.start(fixture.fastAgent()
+        return start(fixture.fastAgent());
+    }
+
+    private AgentProcess start(AgentProcess.Builder builder) throws Exception {
+        AgentProcess agent = fixture.start(builder
                 .env("DD_LOGS_ENABLED", "true")
                 .env("DD_LOGS_CONFIG_LOGS_DD_URL", "127.0.0.1:" + fixture.intake.uri().getPort())
                 .env("DD_LOGS_CONFIG_LOGS_NO_SSL", "true")
@@ -72,6 +76,17 @@ class FileTailIT {
                 .map(l -> Integer.parseInt(l.message().split(" ")[1])).toList();
     }
 
+    /** The tailer has seen the files once it has written its positions. */
+    private void awaitPositions() throws InterruptedException {
+        AgentFixture.await("the positions file", ARRIVAL, () -> {
+            try (var files = Files.list(positions)) {
+                return files.anyMatch(p -> p.getFileName().toString().endsWith(".positions"));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
     private void awaitLines(int count) throws InterruptedException {
         AgentFixture.await(count + " lines at the intake", ARRIVAL, () -> arrived().size() >= count);
     }
@@ -83,14 +98,7 @@ class FileTailIT {
         write(app, -9, 0); // before the sidecar's first start: not sent, as the Agent starts at the end
 
         AgentProcess first = start();
-        // The tailer has seen the file once it has written its positions.
-        AgentFixture.await("the positions file", ARRIVAL, () -> {
-            try (var files = Files.list(positions)) {
-                return files.anyMatch(p -> p.getFileName().toString().endsWith(".positions"));
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        awaitPositions();
         write(app, 1, 100);
         awaitLines(100);
 
@@ -113,5 +121,27 @@ class FileTailIT {
         assertEquals("checkout", log.service());
         assertEquals("java", log.ddsource());
         assertTrue(log.tags().contains("team:payments"), log.toString());
+    }
+
+    @Test
+    void withTheAgentsConcurrentSendsTheLauncherGivesTheirHeapAndEveryLineArrivesOnce() throws Exception {
+        fixture = AgentFixture.demoTask();
+        Path app = logs.resolve("app.log");
+        Files.createFile(app);
+        // Eight requests at once hold six batches more than the logs sink's default: the launcher adds their heap,
+        // without which the memory plan stops the start.
+        start(fixture.agent().viaLauncher().env("DD_LOGS_CONFIG_BATCH_MAX_CONCURRENT_SEND", "8"));
+        awaitPositions();
+        int lines = 20_000;
+        for (int from = 1; from <= lines; from += 1_000) {
+            write(app, from, from + 999);
+        }
+        awaitLines(lines);
+        Thread.sleep(1_000); // a repeat would arrive with the lines above; give it the same chance
+
+        List<Integer> arrived = arrived();
+        assertEquals(lines, arrived.size(), "no line twice");
+        assertEquals(IntStream.rangeClosed(1, lines).boxed().toList(), arrived.stream().sorted().toList(),
+                "every line, in whatever order the concurrent requests landed");
     }
 }

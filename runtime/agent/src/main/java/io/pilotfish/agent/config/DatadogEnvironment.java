@@ -71,6 +71,7 @@ public final class DatadogEnvironment {
         mapping.put("DD_LOGS_CONFIG_AUTO_MULTI_LINE_DETECTION", "pilotfish.logs.auto-multi-line-detection");
         mapping.put("DD_LOGS_CONFIG_COMPRESSION_KIND", LOGS_SINK + "compression");
         mapping.put("DD_LOGS_CONFIG_COMPRESSION_LEVEL", LOGS_SINK + "gzip-level");
+        mapping.put("DD_LOGS_CONFIG_BATCH_MAX_CONCURRENT_SEND", LOGS_SINK + "max-concurrent-sends");
         MAPPING = java.util.Collections.unmodifiableMap(mapping);
 
         // One variable, more keys: APM off turns its two sinks off too, so they take no share of the heap; the

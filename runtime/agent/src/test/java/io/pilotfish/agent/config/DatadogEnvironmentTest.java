@@ -92,11 +92,12 @@ class DatadogEnvironmentTest {
     }
 
     @Test
-    void theAgentsLogsCompressionSettingsReachTheLogsSink() {
+    void theAgentsLogsSenderSettingsReachTheLogsSink() {
         Map<String, String> keys = DatadogEnvironment.translate(Map.of("DD_LOGS_CONFIG_COMPRESSION_KIND", "gzip",
-                "DD_LOGS_CONFIG_COMPRESSION_LEVEL", "1"));
+                "DD_LOGS_CONFIG_COMPRESSION_LEVEL", "1", "DD_LOGS_CONFIG_BATCH_MAX_CONCURRENT_SEND", "4"));
         assertEquals("gzip", keys.get("pilotfish.sinks.datadog-logs.compression"));
         assertEquals("1", keys.get("pilotfish.sinks.datadog-logs.gzip-level"));
+        assertEquals("4", keys.get("pilotfish.sinks.datadog-logs.max-concurrent-sends"));
         assertEquals("none", DatadogEnvironment.translate(Map.of("DD_LOGS_CONFIG_COMPRESSION_KIND", "gzip",
                 "DD_LOGS_CONFIG_USE_COMPRESSION", "false")).get("pilotfish.sinks.datadog-logs.compression"),
                 "no compression at all wins over the kind, as in the Agent");

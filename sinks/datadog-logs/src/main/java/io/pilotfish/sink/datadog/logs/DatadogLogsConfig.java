@@ -12,12 +12,19 @@ import java.util.Optional;
  *                    empty for {@code https://agent-http-intake.logs.<DD_SITE>}
  * @param compression body compression (key {@code compression}); zstd, as the Agent sends by default
  * @param gzipLevel   the gzip and deflate level, 1 to 9 (key {@code gzip-level}); 6, the Agent's
+ * @param maxConcurrentSends requests out at once, 0 to {@value #MAX_CONCURRENT_SENDS} (key
+ *                    {@code max-concurrent-sends}, the Agent's {@code batch_max_concurrent_send}); 0 and 1 send one at
+ *                    a time, in order; more send without waiting for the one before, and a failed batch arrives after
+ *                    younger ones
  */
-public record DatadogLogsConfig(Optional<URI> url, LogsCompression compression, int gzipLevel) {
+public record DatadogLogsConfig(Optional<URI> url, LogsCompression compression, int gzipLevel,
+                                int maxConcurrentSends) {
 
     public static final int DEFAULT_GZIP_LEVEL = 6;
+    /** The platform's most exports in flight: each concurrent send is one. */
+    public static final int MAX_CONCURRENT_SENDS = 16;
     public static final DatadogLogsConfig DEFAULTS = new DatadogLogsConfig(Optional.empty(), LogsCompression.ZSTD,
-            DEFAULT_GZIP_LEVEL);
+            DEFAULT_GZIP_LEVEL, 0);
 
     public DatadogLogsConfig {
         Objects.requireNonNull(url, "url");
@@ -25,5 +32,14 @@ public record DatadogLogsConfig(Optional<URI> url, LogsCompression compression, 
         if (gzipLevel < 1 || gzipLevel > 9) {
             throw new IllegalArgumentException("gzip-level must be 1 to 9, not " + gzipLevel);
         }
+        if (maxConcurrentSends < 0 || maxConcurrentSends > MAX_CONCURRENT_SENDS) {
+            throw new IllegalArgumentException("max-concurrent-sends must be 0 to " + MAX_CONCURRENT_SENDS + ", not "
+                    + maxConcurrentSends);
+        }
+    }
+
+    /** Whether a batch goes out only once the one before it was accepted. */
+    public boolean inOrder() {
+        return maxConcurrentSends <= 1;
     }
 }

@@ -91,12 +91,17 @@ final class DatadogLogsSink implements Sink {
     public CompletionStage<ExportResult> export(List<Signal> batch) {
         CompletableFuture<ExportResult> outcome = new CompletableFuture<>();
         CompletableFuture<ExportResult> before;
-        synchronized (this) {
-            // Only an export still out holds this one back: one that ended before this call was already seen by the
-            // platform, which gives a failed batch again before anything younger. (An export that ends during the
-            // hand-over of this one is taken as ended before it: this batch may then arrive before that one's retry.)
-            before = previous.isDone() ? CompletableFuture.completedFuture(ExportResult.SUCCESS) : previous;
-            previous = outcome;
+        if (!config.inOrder()) {
+            before = CompletableFuture.completedFuture(ExportResult.SUCCESS); // max-concurrent-sends: nothing waits
+        } else {
+            synchronized (this) {
+                // Only an export still out holds this one back: one that ended before this call was already seen by
+                // the platform, which gives a failed batch again before anything younger. (An export that ends during
+                // the hand-over of this one is taken as ended before it: this batch may then arrive before that one's
+                // retry.)
+                before = previous.isDone() ? CompletableFuture.completedFuture(ExportResult.SUCCESS) : previous;
+                previous = outcome;
+            }
         }
         Prepared prepared = prepare(batch);
         before.whenComplete((earlier, failure) -> {

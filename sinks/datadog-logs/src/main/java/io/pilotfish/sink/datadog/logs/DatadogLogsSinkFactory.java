@@ -35,7 +35,8 @@ public final class DatadogLogsSinkFactory implements SinkFactory<DatadogLogsConf
                 + " is added; unset, https://" + LogsIntake.HOST_PREFIX + "<DD_SITE> is used");
         LogsCompression compression = config.choice("compression", LogsCompression.class, LogsCompression.ZSTD);
         int gzipLevel = (int) config.number("gzip-level", DatadogLogsConfig.DEFAULT_GZIP_LEVEL, 1, 9);
-        return new DatadogLogsConfig(url, compression, gzipLevel);
+        int concurrent = (int) config.number("max-concurrent-sends", 0, 0, DatadogLogsConfig.MAX_CONCURRENT_SENDS);
+        return new DatadogLogsConfig(url, compression, gzipLevel, concurrent);
     }
 
     @Override
@@ -57,12 +58,13 @@ public final class DatadogLogsSinkFactory implements SinkFactory<DatadogLogsConf
     }
 
     /**
-     * Two: the sink encodes and compresses the next batch while one is out, and sends it after that one was
-     * accepted, so the order holds (see {@link DatadogLogsSink}).
+     * In order (the default), two: the sink encodes and compresses the next batch while one is out, and sends it after
+     * that one was accepted, so the order holds (see {@link DatadogLogsSink}). With {@code max-concurrent-sends} above
+     * one, that many, each sent at once.
      */
     @Override
     public int exportsInFlight(DatadogLogsConfig config) {
-        return 2;
+        return config.inOrder() ? 2 : config.maxConcurrentSends();
     }
 
     /**

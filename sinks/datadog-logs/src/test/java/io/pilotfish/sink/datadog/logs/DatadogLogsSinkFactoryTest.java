@@ -68,12 +68,21 @@ class DatadogLogsSinkFactoryTest {
     @Test
     void everyKeyIsRead() {
         MapPluginConfig config = config(Map.of("url", "http://relay.internal:10516", "compression", "deflate",
-                "gzip-level", "1"));
+                "gzip-level", "1", "max-concurrent-sends", "4"));
         DatadogLogsConfig typed = factory.configure(config);
 
         assertEquals(List.of(), config.problems());
         assertEquals(new DatadogLogsConfig(Optional.of(URI.create("http://relay.internal:10516")),
-                LogsCompression.DEFLATE, 1), typed);
+                LogsCompression.DEFLATE, 1, 4), typed);
+        assertEquals(4, factory.exportsInFlight(typed), "one export for each request out at once");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1"})
+    void withoutConcurrentSendsTheNextBatchIsPreparedWhileOneIsOut(String sends) {
+        DatadogLogsConfig typed = factory.configure(config(Map.of("max-concurrent-sends", sends)));
+        assertTrue(typed.inOrder());
+        assertEquals(2, factory.exportsInFlight(typed));
     }
 
     @ParameterizedTest
@@ -89,14 +98,15 @@ class DatadogLogsSinkFactoryTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "10", "fast"})
-    void aGzipLevelOutsideOneToNineIsAProblemNamingTheKey(String level) {
-        MapPluginConfig config = config(Map.of("gzip-level", level));
+    @CsvSource({"gzip-level,0", "gzip-level,10", "gzip-level,fast", "max-concurrent-sends,-1",
+            "max-concurrent-sends,17", "max-concurrent-sends,many"})
+    void aNumberOutOfItsRangeIsAProblemNamingTheKey(String key, String value) {
+        MapPluginConfig config = config(Map.of(key, value));
         DatadogLogsConfig typed = factory.configure(config);
 
         ConfigProblem problem = onlyProblem(config);
-        assertEquals("pilotfish.plugins.logs.gzip-level", problem.key());
-        assertEquals(6, typed.gzipLevel(), "the default stands in");
+        assertEquals("pilotfish.plugins.logs." + key, problem.key());
+        assertEquals(DatadogLogsConfig.DEFAULTS, typed, "the defaults stand in");
     }
 
     @ParameterizedTest

@@ -116,6 +116,30 @@ class DatadogLogsSinkTest extends DatadogSinkTestBase<DatadogLogsSink, DatadogLo
     }
 
     @Test
+    void withConcurrentSendsTheSecondGoesOutBeforeTheFirstIsAnsweredAndNeitherWaitsOnTheOthersFailure()
+            throws Exception {
+        DatadogLogsSink sink = sink("max-concurrent-sends", "2");
+        intake.hold();
+        intake.respond(request -> request.json().get(0).get("message").asText().equals("first")
+                ? Answer.status(503) : Answer.ACCEPTED);
+        java.util.concurrent.CompletableFuture<ExportResult> first = sink.export(List.of(log("first")))
+                .toCompletableFuture();
+        java.util.concurrent.CompletableFuture<ExportResult> second = sink.export(List.of(log("second")))
+                .toCompletableFuture();
+        // Both are at the intake before either is answered.
+        java.util.Set<String> arrived = new java.util.HashSet<>();
+        arrived.add(intake.take().json().get(0).get("message").asText());
+        arrived.add(intake.take().json().get(0).get("message").asText());
+        assertEquals(java.util.Set.of("first", "second"), arrived);
+
+        intake.release(2);
+        assertInstanceOf(ExportResult.Retryable.class, first.get(20, java.util.concurrent.TimeUnit.SECONDS));
+        assertInstanceOf(ExportResult.Success.class, second.get(20, java.util.concurrent.TimeUnit.SECONDS),
+                "taken, although the batch before it failed: its order is not kept");
+        assertEquals(1, context.counter("sink.logs.sent"));
+    }
+
+    @Test
     void anExportThePlatformGivesUpOnAbortsItsRequestAndOnlyThen() {
         java.util.concurrent.CompletableFuture<String> request = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<String> export = request.thenApply(answer -> answer);
