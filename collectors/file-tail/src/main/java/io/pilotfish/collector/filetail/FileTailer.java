@@ -10,7 +10,10 @@ import io.pilotfish.processing.logs.LogRules;
 import io.pilotfish.processing.logs.MultiLineSettings;
 import io.pilotfish.spi.signal.LogRecord;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -53,6 +56,10 @@ final class FileTailer implements Receiver {
 
     /** What the Datadog Agent appends to a line it cut. */
     static final String TRUNCATED = "...TRUNCATED...";
+    /** A byte array read as longs, for {@link #indexOfNewline}. */
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
     private static final byte[] TRUNCATED_BYTES = TRUNCATED.getBytes(StandardCharsets.UTF_8);
     /** Bytes read from one file in one poll at most, so that one busy file does not starve the others. */
     static final long MAX_BYTES_PER_FILE_PER_POLL = 8L * 1024 * 1024;
@@ -365,15 +372,14 @@ final class FileTailer implements Receiver {
             }
             readThisPoll += filled;
             int start = 0;
-            for (int i = 0; i < filled; i++) {
-                if (buffer[i] == '\n') {
-                    if (f.skipping) {
-                        f.skipping = false;
-                    } else {
-                        line(start, i);
-                    }
-                    start = i + 1;
+            for (int end = indexOfNewline(buffer, 0, filled); end >= 0;
+                    end = indexOfNewline(buffer, start, filled)) {
+                if (f.skipping) {
+                    f.skipping = false;
+                } else {
+                    line(start, end);
                 }
+                start = end + 1;
             }
             boolean full = filled == buffer.length;
             if (start == 0 && full) {
@@ -397,6 +403,29 @@ final class FileTailer implements Receiver {
             }
         }
         return true;
+    }
+
+    /**
+     * Where the first newline of {@code bytes[from, to)} is, or -1. Eight bytes at a time: the scan for newlines was a
+     * fifth of the agent's CPU when tailing a busy file. A byte of {@code x = word ^ 0x0A..0A} is zero where the word
+     * has a newline; {@code (x - 0x01..01) & ~x & 0x80..80} sets the top bit of the lowest such byte (bytes above it
+     * may be marked too, so only the lowest counts).
+     */
+    static int indexOfNewline(byte[] bytes, int from, int to) {
+        int i = from;
+        for (; i <= to - Long.BYTES; i += Long.BYTES) {
+            long x = (long) WORDS.get(bytes, i) ^ NEWLINES;
+            long marked = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+            if (marked != 0) {
+                return i + (Long.numberOfTrailingZeros(marked) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (bytes[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private int fill(FileChannel channel, long position) throws IOException {

@@ -55,6 +55,39 @@ class FileTailerTest {
     }
 
     @Test
+    void theNewlineScanFindsTheFirstNewlineWhereverItIsAndWhateverBytesSurroundIt() {
+        java.util.Random random = new java.util.Random(42);
+        for (int round = 0; round < 20_000; round++) {
+            byte[] bytes = new byte[random.nextInt(40)];
+            random.nextBytes(bytes);
+            for (int i = 0; i < bytes.length; i++) {
+                switch (random.nextInt(24)) { // newlines, and bytes one bit or one away from one
+                    case 0 -> bytes[i] = '\n';
+                    case 1 -> bytes[i] = (byte) 0x8A;
+                    case 2 -> bytes[i] = 0x0B;
+                    case 3 -> bytes[i] = 0x09;
+                    default -> { }
+                }
+            }
+            int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length + 1);
+            int expected = -1;
+            for (int i = from; i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    expected = i;
+                    break;
+                }
+            }
+            assertEquals(expected, FileTailer.indexOfNewline(bytes, from, bytes.length),
+                    () -> java.util.Arrays.toString(bytes) + " from " + from);
+        }
+        byte[] lines = "a\n\nbcdefghij\n".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(1, FileTailer.indexOfNewline(lines, 0, lines.length));
+        assertEquals(2, FileTailer.indexOfNewline(lines, 2, lines.length));
+        assertEquals(12, FileTailer.indexOfNewline(lines, 3, lines.length));
+        assertEquals(-1, FileTailer.indexOfNewline(lines, 3, 12), "the end is exclusive");
+    }
+
+    @Test
     void startsAtTheEndOfFilesThatExistedAndReadsEveryLineWrittenAfter() throws IOException {
         Path app = logs.resolve("app.log");
         append(app, "old 1\nold 2\n");

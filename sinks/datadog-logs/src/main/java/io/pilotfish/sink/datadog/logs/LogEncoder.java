@@ -127,7 +127,7 @@ final class LogEncoder {
         if (record.timestamp() > 0) {
             // Left out when unknown: the intake then uses the time of receipt, where 0 would be refused as too old.
             out.raw(",\"timestamp\":");
-            out.raw(Long.toString(record.timestamp()));
+            out.decimal(record.timestamp());
         }
         optionalField("hostname", record.hostname().isEmpty() ? agentHostname : record.hostname(), out);
         optionalField("service", record.service(), out);
@@ -328,6 +328,21 @@ final class LogEncoder {
         void raw(char ascii) {
             ensure(1);
             buf[size++] = (byte) ascii;
+        }
+
+        /** A positive number's digits, written in place: a string for each log's timestamp was garbage. */
+        void decimal(long positive) {
+            int digits = 1;
+            for (long rest = positive / 10; rest > 0; rest /= 10) {
+                digits++;
+            }
+            ensure(digits);
+            long rest = positive;
+            for (int at = size + digits - 1; at >= size; at--) {
+                buf[at] = (byte) ('0' + rest % 10);
+                rest /= 10;
+            }
+            size += digits;
         }
 
         /** ASCII text that needs no escaping (field names, numbers, literals). */

@@ -97,6 +97,15 @@ class LogEncoderTest {
         assertArrayEquals(expected, body(fresh));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 9, 10, 99, 100, 1_700_000_000_000L, 9_999_999_999_999L,
+            Long.MAX_VALUE})
+    void aTimestampIsWrittenAsItsDecimalDigits(long timestamp) {
+        LogRecord record = LogRecord.of("x", timestamp, "info", "web", "nginx", TagSet.EMPTY);
+        String body = new String(body(encoded(List.of(record))), StandardCharsets.UTF_8);
+        assertTrue(body.contains("\"timestamp\":" + timestamp + ","), body);
+    }
+
     @Test
     void everyStandardFieldInTheAgentsOrder() {
         LogRecord record = new LogRecord("hello".getBytes(StandardCharsets.UTF_8), TS, "warn", "web", "nginx",
