@@ -79,7 +79,10 @@ final class DatadogLogsSink implements Sink {
     private final AtomicReference<byte[]> spareJson = new AtomicReference<>();
     private static final int MAX_SPARE_JSON_BYTES = 1024 * 1024;
 
-    /** What an export does once the one before it is done: send, or answer at once. */
+    /**
+     * What an export does once the one before it is done: send, or answer at once. Only the counts of
+     * {@code encoded} are read after {@code prepare}: its JSON buffer is the next batch's ({@link #spareJson}).
+     */
     private record Prepared(ExportResult answer, LogsIntake.Target target, LogsCompression.Body body,
                             LogEncoder.Encoded encoded, int unsupported) {
         static Prepared answer(ExportResult answer, int unsupported) {
