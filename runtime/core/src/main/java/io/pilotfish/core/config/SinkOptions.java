@@ -2,6 +2,7 @@ package io.pilotfish.core.config;
 
 import io.pilotfish.spi.BatchLimits;
 import io.pilotfish.spi.PluginConfig;
+import io.pilotfish.spi.SinkFactory;
 import java.time.Duration;
 
 /**
@@ -25,7 +26,7 @@ public record SinkOptions(long queueMaxBytes, BatchLimits batch, Duration batchT
                           Duration maxBackoff, Duration maxAge, Duration requestTimeout,
                           DiskBufferOptions diskBuffer, int exportsInFlight) {
 
-    public static final int MAX_EXPORTS_IN_FLIGHT = 16;
+    public static final int MAX_EXPORTS_IN_FLIGHT = SinkFactory.MAX_EXPORTS_IN_FLIGHT;
 
     public SinkOptions {
         diskBuffer = diskBuffer == null ? DiskBufferOptions.OFF : diskBuffer;

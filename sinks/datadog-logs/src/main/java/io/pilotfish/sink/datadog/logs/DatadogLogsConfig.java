@@ -1,5 +1,6 @@
 package io.pilotfish.sink.datadog.logs;
 
+import io.pilotfish.spi.SinkFactory;
 import java.net.URI;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,8 +22,8 @@ public record DatadogLogsConfig(Optional<URI> url, LogsCompression compression, 
                                 int maxConcurrentSends) {
 
     public static final int DEFAULT_GZIP_LEVEL = 6;
-    /** The platform's most exports in flight: each concurrent send is one. */
-    public static final int MAX_CONCURRENT_SENDS = 16;
+    /** Each concurrent send is one export in flight: as many as the platform allows. */
+    public static final int MAX_CONCURRENT_SENDS = SinkFactory.MAX_EXPORTS_IN_FLIGHT;
     public static final DatadogLogsConfig DEFAULTS = new DatadogLogsConfig(Optional.empty(), LogsCompression.ZSTD,
             DEFAULT_GZIP_LEVEL, 0);
 
