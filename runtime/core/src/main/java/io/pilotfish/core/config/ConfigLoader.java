@@ -270,7 +270,8 @@ public final class ConfigLoader {
         }
         if (!plan.fits()) {
             String fix = ". Lower these budgets, or give the agent a larger heap (PILOTFISH_JAVA_OPTS=-Xmx...; the "
-                    + "launcher's default is -Xmx128m with APM on, -Xmx48m with DD_APM_ENABLED=false)";
+                    + "launcher's default is -Xmx128m with APM on, -Xmx48m with DD_APM_ENABLED=false, 48m more with "
+                    + "logs and 4m more for each logs send above 2)";
             if (largestKey != null) {
                 MapPluginConfig.Effective set = sinkViews.get(largestKey).effective().get("queue.max-bytes");
                 problems.add(new ConfigProblem(SINKS + largestKey + ".queue.max-bytes", set.value(), set.source(),

@@ -118,6 +118,7 @@ class MemoryPlanTest {
         assertTrue(problem.contains("pilotfish.collectors.dogstatsd 19.0 MiB"), problem);
         assertTrue(problem.contains("pilotfish.sinks.metrics.queue.max-bytes 4096.0 MiB"), problem);
         assertTrue(problem.contains("-Xmx"), "names the fix: " + problem);
+        assertTrue(problem.contains("48m more with logs"), "gives the launcher's heap with logs: " + problem);
     }
 
     @Test

@@ -98,7 +98,8 @@ class LogEncoderTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 9, 10, 99, 100, 1_700_000_000_000L, 9_999_999_999_999L,
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 9, 10, 99, 100, Integer.MAX_VALUE, 2_147_483_648L,
+            1_700_000_000_000L, 9_999_999_999_999L, 999_999_999_999_999_999L, 1_000_000_000_000_000_000L,
             Long.MAX_VALUE})
     void aTimestampIsWrittenAsItsDecimalDigits(long timestamp) {
         LogRecord record = LogRecord.of("x", timestamp, "info", "web", "nginx", TagSet.EMPTY);
