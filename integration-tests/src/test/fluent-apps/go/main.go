@@ -20,11 +20,15 @@
 // stream ("stdout " or "stderr "), sent line by line as the driver sends them instead of the numbered lines; "-" reads
 // those lines from standard input as they come, each sent as soon as it is read, until its end (the driver following a
 // running container: the task tests pipe a container's output here, and close it when the container has stopped).
+// A line longer than 16 KiB goes as the driver sends it: in pieces of 16 KiB, each a record of its own with the
+// partial_message, partial_id, partial_ordinal and partial_last fields (Docker's log copier reads 16 KiB at a time and
+// marks what it cuts; moby daemon/logger/copier.go).
 // Prints "sent N records" and exits 0 once every record was written (with ack: acknowledged); exits 1 otherwise.
 package main
 
 import (
 	"bufio"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -172,29 +176,55 @@ func main() {
 			return input[i-1], true
 		}
 	}
-	lines = 0
+	// Docker's log copier hands the driver at most 16 KiB of a line at a time (its bufSize).
+	const pieceBytes = 16 * 1024
+	records := 0
 	for i := 1; ; i++ {
 		l, ok := next(i)
 		if !ok {
 			break
 		}
-		lines = i
-		record := map[string]string{
-			"log":            l.text,
-			"source":         l.source,
-			"container_id":   containerID,
-			"container_name": "/" + containerName,
+		pieces := []string{l.text}
+		lineID := ""
+		if len(l.text) > pieceBytes {
+			pieces = nil
+			for rest := l.text; rest != ""; {
+				n := min(pieceBytes, len(rest))
+				pieces = append(pieces, rest[:n])
+				rest = rest[n:]
+			}
+			id := make([]byte, 32)
+			if _, err := rand.Read(id); err != nil {
+				fail(1, "a line id: %v", err)
+			}
+			lineID = hex.EncodeToString(id) // as the copier's random 64-hex id
 		}
-		if ecsFields {
-			record["ecs_cluster"] = cluster
-			record["ecs_task_arn"] = taskArn
-			record["ecs_task_definition"] = taskDefinition
-		}
-		// The driver stamps each line with the time Docker read it; sub-second precision keeps them apart.
-		if err := logger.PostWithTime(tag, time.Now(), record); err != nil {
-			fail(1, "line %d: %v", i, err)
+		for ordinal, piece := range pieces {
+			record := map[string]string{
+				"log":            piece,
+				"source":         l.source,
+				"container_id":   containerID,
+				"container_name": "/" + containerName,
+			}
+			if ecsFields {
+				record["ecs_cluster"] = cluster
+				record["ecs_task_arn"] = taskArn
+				record["ecs_task_definition"] = taskDefinition
+			}
+			if lineID != "" {
+				record["partial_message"] = "true"
+				record["partial_id"] = lineID
+				record["partial_ordinal"] = strconv.Itoa(ordinal + 1)
+				record["partial_last"] = strconv.FormatBool(ordinal == len(pieces)-1)
+			}
+			// The driver stamps each line with the time Docker read it; sub-second precision keeps them apart.
+			if err := logger.PostWithTime(tag, time.Now(), record); err != nil {
+				fail(1, "line %d: %v", i, err)
+			}
+			records++
 		}
 	}
+	lines = records
 	closed := make(chan error, 1)
 	go func() { closed <- logger.Close() }()
 	select {

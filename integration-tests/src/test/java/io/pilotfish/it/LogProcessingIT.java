@@ -50,6 +50,10 @@ class LogProcessingIT {
         out.forEach(l -> input.add("stdout " + l));
         trace.forEach(l -> input.add("stderr " + l));
         Path inputFile = Files.write(dir.resolve("container-output.txt"), input, StandardCharsets.UTF_8);
+        // The driver sends a line longer than 16 KiB in pieces, each a record: the cart line is three.
+        int records = input.stream()
+                .mapToInt(l -> Math.max(1, (l.length() - "stdout ".length() + 16_383) / 16_384)).sum();
+        assertTrue(records >= input.size() + 2, "a line long enough to be cut: " + records + " records");
 
         FluentClients clients = FluentClients.installed();
         try (AgentFixture fixture = AgentFixture.demoTask()) {
@@ -66,11 +70,11 @@ class LogProcessingIT {
                     agent.outputText());
             String output = clients.run(FluentClients.Client.GO, FluentClients.Target.tcp(port), false, "checkout",
                     input.size(), Map.of("APP_INPUT", inputFile.toString()), Duration.ofSeconds(120));
-            assertTrue(output.contains(FluentClients.sentLine(input.size())), output);
+            assertTrue(output.contains(FluentClients.sentLine(records)), output);
 
             String joinedTrace = String.join("\\n", trace); // the Agent's separator: an escaped line feed
             AgentFixture.await("the app's logs at the intake", Duration.ofSeconds(90),
-                    () -> RecordedLogs.all(fixture.intake).size() >= 4);
+                    () -> RecordedLogs.all(fixture.intake).size() >= 5);
             // Then give the agent the time to send anything it should not (a late line would show here).
             agent.terminate();
             assertTrue(agent.awaitExit(Duration.ofSeconds(60)) != -1, agent.outputText());
@@ -78,10 +82,22 @@ class LogProcessingIT {
             List<RecordedLogs.Log> logs = RecordedLogs.all(fixture.intake);
             List<String> messages = logs.stream().map(RecordedLogs.Log::message).toList();
             assertEquals(List.of("checkout started for order 7", "charging card [masked_card] for 12.50 EUR",
-                    "payment slow", joinedTrace), messages,
-                    "in the order written, the health check excluded, the card masked, the stack trace one log");
-            List<RecordedLogs.Log> fromStdout = logs.subList(0, 3);
-            List<RecordedLogs.Log> traces = logs.subList(3, 4);
+                    "payment slow", "cart snapshot", joinedTrace), messages,
+                    "in the order written, the health check excluded, the card masked, the cut line whole, the stack "
+                            + "trace one log");
+            List<RecordedLogs.Log> fromStdout = logs.subList(0, 4);
+            List<RecordedLogs.Log> traces = logs.subList(4, 5);
+
+            RecordedLogs.Log cart = fromStdout.get(3);
+            assertEquals("info", cart.status());
+            List<?> items = (List<?>) cart.attributes().get("items");
+            assertEquals(1500, items.size(), "every item of the 43 KB line, joined from its pieces");
+            Map<?, ?> last = (Map<?, ?>) items.get(1499);
+            assertEquals("sku-01500", last.get("sku"));
+            assertEquals(1500 % 7 + 1, ((Number) last.get("qty")).intValue());
+            for (String field : List.of("partial_message", "partial_id", "partial_ordinal", "partial_last")) {
+                assertFalse(cart.attributes().containsKey(field), field + " is the driver's, not the log's");
+            }
 
             RecordedLogs.Log json = fromStdout.get(2);
             assertEquals("warn", json.status(), "the JSON line's level, not its stream's");

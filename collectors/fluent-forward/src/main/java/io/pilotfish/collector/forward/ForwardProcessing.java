@@ -92,7 +92,13 @@ final class ForwardProcessing implements AutoCloseable {
         }
         frameBatch.set(batch);
         try {
-            processor.accept(mapped.stream() + connection, mapped.record(), source.rules(), source.multiLine());
+            RecordMapper.Piece piece = mapped.piece();
+            if (piece == null) {
+                processor.accept(mapped.stream() + connection, mapped.record(), source.rules(), source.multiLine());
+            } else {
+                processor.acceptPiece(mapped.stream() + connection, mapped.record(), piece.lineId(), piece.last(),
+                        source.rules(), source.multiLine());
+            }
         } finally {
             frameBatch.remove();
         }

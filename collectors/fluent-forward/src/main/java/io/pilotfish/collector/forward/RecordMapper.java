@@ -38,6 +38,8 @@ import java.util.function.Function;
  *       {@code region}, {@code container_image}), as its datadog output does.</li>
  *   <li>attributes: every other field, as sent. The fluent tag is not sent (Fluent Bit's output sends it only with
  *       {@code include_tag_key}).</li>
+ *   <li>pieces: a record the driver marked {@code partial_message: "true"} holds one piece of a line longer than
+ *       16 KiB ({@link Piece}); the processing joins the pieces, and the {@code partial_*} fields are not sent.</li>
  * </ul>
  * A message longer than {@code maxLineBytes} is cut there, at a character boundary. Stateless; thread-safe.
  */
@@ -92,10 +94,22 @@ final class RecordMapper {
      * ({@link #filtered}) or no datadog output takes its tag. {@code stream} names where the line came from (its
      * container, else its tag), for multi-line aggregation; {@code labels} what its container's Datadog labels say.
      */
-    record Mapped(LogRecord record, boolean cut, boolean filtered, String stream, ContainerLogLabels labels) {
-        static final Mapped UNROUTED = new Mapped(null, false, false, "", ContainerLogLabels.NONE);
-        static final Mapped FILTERED = new Mapped(null, false, true, "", ContainerLogLabels.NONE);
+    record Mapped(LogRecord record, boolean cut, boolean filtered, String stream, ContainerLogLabels labels,
+                  Piece piece) {
+        static final Mapped UNROUTED = new Mapped(null, false, false, "", ContainerLogLabels.NONE, null);
+        static final Mapped FILTERED = new Mapped(null, false, true, "", ContainerLogLabels.NONE, null);
     }
+
+    /**
+     * A record that holds one piece of a line its log driver cut (Docker's and ECS's drivers cut lines longer than
+     * 16 KiB): the line's id and whether this is its last piece.
+     */
+    record Piece(String lineId, boolean last) {
+    }
+
+    /** The fields the drivers add to each piece of a cut line; the joined line does not carry them. */
+    static final List<String> PIECE_FIELDS = List.of("partial_message", "partial_id", "partial_ordinal",
+            "partial_last");
 
     Mapped map(String tag, long timestampMillis, Map<String, Object> received) {
         String containerId = text(received, "container_id");
@@ -131,6 +145,11 @@ final class RecordMapper {
             message = Json.write(fields).getBytes(StandardCharsets.UTF_8);
             attributes.putAll(fields);
         }
+        Piece piece = null;
+        if ("true".equals(fields.get("partial_message")) && fields.get("partial_id") instanceof String lineId) {
+            piece = new Piece(lineId, "true".equals(fields.get("partial_last")));
+            PIECE_FIELDS.forEach(attributes::remove);
+        }
         boolean cut = false;
         if (message.length > maxLineBytes) {
             message = cut(message, maxLineBytes);
@@ -152,7 +171,7 @@ final class RecordMapper {
         String stream = containerId.isEmpty() ? tag : containerId;
         return new Mapped(new LogRecord(message, timestampMillis, status, service, source,
                 route.hostname(), tags, sent), cut, false, stream,
-                container);
+                container, piece);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.pilotfish.collector.forward;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pilotfish.core.config.MapPluginConfig;
@@ -559,6 +560,47 @@ class ForwardReceiverTest {
         assertEquals(List.of("paid with [masked_card] ok"), messages());
         assertEquals(1, context.counter("logs.processing.dropped", "rule:no_health", "type:exclude_at_match"));
         assertEquals(1, context.counter("logs.processing.masked", "rule:cards"));
+    }
+
+    /** A line longer than 16 KiB as Docker's and ECS's drivers send it: in pieces marked partial_message. */
+    private static Map<String, Object> piece(String text, String id, int ordinal, boolean last) {
+        Map<String, Object> record = Frames.fireLensRecord(text, "stdout");
+        record.put("partial_message", "true");
+        record.put("partial_id", id);
+        record.put("partial_ordinal", Integer.toString(ordinal));
+        record.put("partial_last", Boolean.toString(last));
+        return record;
+    }
+
+    @Test
+    void aLineTheDriverCutIntoPiecesArrivesAsOneLogWithoutThePieceFields() throws Exception {
+        start(Map.of("stack-trace-aggregation", "true"));
+        String first = "{\"msg\":\"" + "a".repeat(16_370);
+        String second = "b".repeat(16_384);
+        String third = "c\",\"level\":\"warn\"}";
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            out.write(Frames.message(Frames.TAG, 1, piece(first, "4f3c", 1, false), Map.of("chunk", "p1")));
+            out.write(Frames.message(Frames.TAG, 1, piece(second, "4f3c", 2, false), Map.of("chunk", "p2")));
+            out.write(Frames.message(Frames.TAG, 1, piece(third, "4f3c", 3, true), Map.of("chunk", "p3")));
+            out.write(Frames.message(Frames.TAG, 2, Frames.fireLensRecord("a short line", "stdout"),
+                    Map.of("chunk", "short")));
+            out.flush();
+            for (String chunk : List.of("p1", "p2", "p3", "short")) {
+                expectAck(s.getInputStream(), chunk);
+            }
+        }
+        await(() -> messages().size() == 2, "the joined line and the short one");
+        List<LogRecord> logs = collected.ofType(LogRecord.class);
+        assertEquals("a".repeat(16_370) + second + "c", logs.get(0).messageText(),
+                "the pieces joined into the JSON line they were cut from, and its message lifted");
+        assertEquals("warn", logs.get(0).status());
+        for (String field : RecordMapper.PIECE_FIELDS) {
+            assertFalse(logs.get(0).attributes().containsKey(field), field + " in " + logs.get(0).attributes());
+        }
+        assertEquals("/ecs-web-7-app-d6a9e8f0c1b2a3e4", logs.get(0).attributes().get("container_name"));
+        assertEquals("a short line", logs.get(1).messageText());
+        assertEquals(1, context.counter("logs.partial_lines.joined"));
     }
 
     /** What is still being joined at stop is sent: a stop loses no line. */

@@ -55,6 +55,8 @@ public final class LogProcessor implements AutoCloseable {
     private final SelfTelemetry.Counter flushedEarly;
     private final SelfTelemetry.Counter streamsEvicted;
     private final SelfTelemetry.Counter jsonErrors;
+    private final SelfTelemetry.Counter piecesJoined;
+    private final SelfTelemetry.Counter piecesIncomplete;
     private final LogRules.Listener ruleCounters = new RuleCounters();
 
     /**
@@ -85,6 +87,8 @@ public final class LogProcessor implements AutoCloseable {
         this.flushedEarly = telemetry.counter("logs.multiline.flushed_early");
         this.streamsEvicted = telemetry.counter("logs.multiline.streams_evicted");
         this.jsonErrors = telemetry.counter("logs.processing.json_errors");
+        this.piecesJoined = telemetry.counter("logs.partial_lines.joined");
+        this.piecesIncomplete = telemetry.counter("logs.partial_lines.incomplete");
         telemetry.gauge("logs.multiline.pending_bytes", pendingBytes::get);
         telemetry.gauge("logs.multiline.streams", streams::size);
     }
@@ -97,6 +101,30 @@ public final class LogProcessor implements AutoCloseable {
      * @param sourceRules the stream's rules, run after the global ones
      */
     public void accept(String stream, LogRecord line, LogRules sourceRules, MultiLineSettings multiLine) {
+        feed(stream, line, null, false, sourceRules, multiLine);
+    }
+
+    /**
+     * One piece of a line that its writer cut: Docker's and ECS's log drivers send a line longer than 16 KiB as
+     * pieces marked {@code partial_message}, each with the line's id and the last one marked. The pieces of a stream
+     * are joined, without a separator, into the line they were cut from, which then goes on as {@link #accept} takes
+     * a line, with the first piece's timestamp, status, tags and attributes.
+     *
+     * <p>A line never waits for pieces that do not come: a piece of another line, a whole line, the flush timeout,
+     * {@link #flushAll} or the pending budget send what has arrived as a line of its own (counted in
+     * {@code logs.partial_lines.incomplete}). Pieces that reach the largest message ({@link
+     * MultiLineSettings#maxBytes()}) go on at once, and the message is cut and marked as any long line is.
+     *
+     * @param lineId the id the pieces of one line share
+     * @param last   whether this is the line's last piece
+     */
+    public void acceptPiece(String stream, LogRecord piece, String lineId, boolean last, LogRules sourceRules,
+                            MultiLineSettings multiLine) {
+        feed(stream, piece, Objects.requireNonNull(lineId, "lineId"), last, sourceRules, multiLine);
+    }
+
+    private void feed(String stream, LogRecord line, String pieceOf, boolean lastPiece, LogRules sourceRules,
+                      MultiLineSettings multiLine) {
         Objects.requireNonNull(line, "line");
         Objects.requireNonNull(sourceRules, "sourceRules");
         Objects.requireNonNull(multiLine, "multiLine");
@@ -111,7 +139,12 @@ public final class LogProcessor implements AutoCloseable {
                     continue; // forgotten between the lookup and the lock: take the new one
                 }
                 s.lastActivity = now;
-                handle(s, line, sourceRules, multiLine, now);
+                if (pieceOf != null) {
+                    piece(s, line, pieceOf, lastPiece, sourceRules, multiLine, now);
+                } else {
+                    flushPieces(s, now);
+                    handle(s, line, sourceRules, multiLine, now);
+                }
             }
             break;
         }
@@ -128,11 +161,14 @@ public final class LogProcessor implements AutoCloseable {
                     continue;
                 }
                 long timeout = s.settings == null ? 0 : s.settings.flushTimeout().toNanos();
+                if (s.firstPiece != null && nowNanos - s.lastPiece >= timeout) {
+                    flushPieces(s, nowNanos);
+                }
                 if (s.template != null) {
                     if (nowNanos - s.lastLine >= timeout) {
                         close(s);
                     }
-                } else if (nowNanos - s.lastActivity >= timeout) {
+                } else if (s.firstPiece == null && nowNanos - s.lastActivity >= timeout) {
                     retire(s);
                 }
             }
@@ -143,6 +179,7 @@ public final class LogProcessor implements AutoCloseable {
     public void flushAll() {
         for (Stream s : streams.values()) {
             synchronized (s) {
+                flushPieces(s, nanoClock.getAsLong());
                 close(s);
             }
         }
@@ -193,6 +230,68 @@ public final class LogProcessor implements AutoCloseable {
             close(s);
             alone(s, line, rules, settings, now);
         }
+    }
+
+    // ---- pieces of a cut line ----
+
+    private void piece(Stream s, LogRecord piece, String lineId, boolean last, LogRules rules,
+                       MultiLineSettings settings, long now) {
+        s.settings = settings; // the flush timeout the pieces wait at most
+        if (s.firstPiece != null && !s.pieceOf.equals(lineId)) {
+            flushPieces(s, now); // the rest of that line never came
+        }
+        if (s.firstPiece == null) {
+            s.firstPiece = piece;
+            s.pieceOf = lineId;
+            s.pieceRules = rules;
+            s.pieceSettings = settings;
+            s.pieceCount = 0;
+        }
+        byte[] bytes = piece.message();
+        int needed = s.pieceLength + bytes.length;
+        if (s.pieceBuffer == null || needed > s.pieceBuffer.length) {
+            byte[] grown = new byte[Math.max(needed, Math.min(settings.maxBytes(), needed * 2))];
+            if (s.pieceBuffer != null) {
+                System.arraycopy(s.pieceBuffer, 0, grown, 0, s.pieceLength);
+            }
+            s.pieceBuffer = grown;
+        }
+        System.arraycopy(bytes, 0, s.pieceBuffer, s.pieceLength, bytes.length);
+        s.pieceLength = needed;
+        s.pieceCount++;
+        s.lastPiece = now;
+        addPending(s, bytes.length);
+        if (last || s.pieceLength >= settings.maxBytes()) {
+            // Whole, or as long as a message may be: on it goes (a longer one is cut and marked as any line is).
+            if (last && s.pieceCount > 1) {
+                piecesJoined.increment();
+            }
+            handle(s, takePieces(s), rules, settings, now);
+        }
+    }
+
+    /** Sends the pieces that arrived as a line of their own. */
+    private void flushPieces(Stream s, long now) {
+        if (s.firstPiece != null) {
+            LogRules rules = s.pieceRules;
+            MultiLineSettings settings = s.pieceSettings;
+            piecesIncomplete.increment();
+            handle(s, takePieces(s), rules, settings, now);
+        }
+    }
+
+    private LogRecord takePieces(Stream s) {
+        LogRecord first = s.firstPiece;
+        byte[] joined = s.pieceCount == 1 ? first.message() : Arrays.copyOf(s.pieceBuffer, s.pieceLength);
+        addPending(s, -s.pieceLength);
+        s.firstPiece = null;
+        s.pieceOf = null;
+        s.pieceRules = null;
+        s.pieceSettings = null;
+        s.pieceBuffer = null;
+        s.pieceLength = 0;
+        s.pieceCount = 0;
+        return joined == first.message() ? first : first.withMessage(joined);
     }
 
     private boolean startsMessage(MultiLineSettings settings, byte[] message) {
@@ -449,6 +548,7 @@ public final class LogProcessor implements AutoCloseable {
             }
             synchronized (largest) {
                 if (largest.pending > 0) {
+                    flushPieces(largest, nanoClock.getAsLong());
                     close(largest);
                     flushedEarly.increment();
                 }
@@ -473,7 +573,8 @@ public final class LogProcessor implements AutoCloseable {
             for (Stream s : streams.values()) {
                 synchronized (s) {
                     long timeout = s.settings == null ? 0 : s.settings.flushTimeout().toNanos();
-                    if (!s.retired && s.template == null && now - s.lastActivity >= timeout) {
+                    if (!s.retired && s.template == null && s.firstPiece == null
+                            && now - s.lastActivity >= timeout) {
                         retire(s);
                         continue;
                     }
@@ -485,6 +586,7 @@ public final class LogProcessor implements AutoCloseable {
             if (streams.size() >= maxStreams && oldest != null) {
                 synchronized (oldest) {
                     if (!oldest.retired) {
+                        flushPieces(oldest, now);
                         close(oldest);
                         retire(oldest);
                         streamsEvicted.increment();
@@ -556,6 +658,15 @@ public final class LogProcessor implements AutoCloseable {
         int lines;
         boolean truncatedStart;
         long lastLine;
+        // pieces of a cut line; firstPiece == null when none
+        LogRecord firstPiece;
+        String pieceOf;
+        LogRules pieceRules;
+        MultiLineSettings pieceSettings;
+        byte[] pieceBuffer;
+        int pieceLength;
+        int pieceCount;
+        long lastPiece;
 
         Stream(String key) {
             this.key = key;

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Coverage-guided fuzzing (Jazzer) of the log chain: the input, split at line feeds, is fed as lines of three
- * streams (stack traces, auto-detection, a {@code multi_line} pattern) through rules of each type and JSON lifting,
+ * Coverage-guided fuzzing (Jazzer) of the log chain: the input, split at line feeds, is fed as lines (and pieces of
+ * cut lines) of three streams (stack traces, auto-detection, a {@code multi_line} pattern) through rules of each type
+ * and JSON lifting,
  * with the clock moving on. With a plain {@code mvn test} the seeds in {@code LogProcessorFuzzTestInputs/lines} run
  * as regression tests; with {@code JAZZER_FUZZ=1} Jazzer mutates them ({@code scripts/fuzz.sh}).
  *
@@ -59,8 +60,16 @@ class LogProcessorFuzzTest {
                 byte[] line = invalid == 0 ? Arrays.copyOfRange(input, start, i)
                         : Utf8.repair(input, start, i, invalid);
                 start = i + 1;
-                processor.accept("s" + (n % 3), new LogRecord(line, n, "info", "", "", "", TagSet.EMPTY, null),
-                        n % 2 == 0 ? SOURCE : LogRules.NONE, SETTINGS.get(n % 3));
+                LogRecord record = new LogRecord(line, n, "info", "", "", "", TagSet.EMPTY, null);
+                LogRules rules = n % 2 == 0 ? SOURCE : LogRules.NONE;
+                // The second byte makes some lines pieces of a cut line (of two ids), some of them its last.
+                int kind = line.length > 1 ? line[1] & 3 : 0;
+                if (kind >= 2) {
+                    processor.acceptPiece("s" + (n % 3), record, "p" + (line[0] & 1), kind == 3, rules,
+                            SETTINGS.get(n % 3));
+                } else {
+                    processor.accept("s" + (n % 3), record, rules, SETTINGS.get(n % 3));
+                }
                 n++;
                 assertTrue(processor.pendingBytes() <= BUDGET, "pending " + processor.pendingBytes());
                 assertTrue(processor.streamCount() <= 2);

@@ -29,6 +29,105 @@ class LogProcessorTest {
         return String.join("\n", lines);
     }
 
+    // ---- pieces of a line its log driver cut (partial_message) ----
+
+    private static LogRecord piece(String text, long timestamp) {
+        return new LogRecord(text.getBytes(StandardCharsets.UTF_8), timestamp, "error", "svc", "java", "",
+                TagSet.of("a:1"), Map.of("container_name", "web"));
+    }
+
+    @Test
+    void thePiecesOfACutLineBecomeTheLineWithTheFirstPiecesMetadata() {
+        Harness h = new Harness();
+        String a = "x".repeat(16_384);
+        String b = "y".repeat(16_384);
+        h.processor.acceptPiece("app", piece(a, 111), "id-1", false, LogRules.NONE, TRACES);
+        h.processor.flushIdle(h.now.get() + Duration.ofMillis(900).toNanos()); // the collector's timer ticks meanwhile
+        h.processor.acceptPiece("app", piece(b, 222), "id-1", false, LogRules.NONE, TRACES);
+        assertEquals(List.of(), h.texts(), "nothing goes before the last piece");
+        assertEquals(2 * 16_384, h.processor.pendingBytes());
+        h.processor.acceptPiece("app", piece("end", 333), "id-1", true, LogRules.NONE, TRACES);
+        h.feed("app", TRACES, "the next line");
+        h.processor.flushAll();
+        assertEquals(2, h.out.size(), "lengths: " + h.out.stream().map(r -> r.message().length).toList());
+        assertTrue(h.texts().get(0).equals(a + b + "end"), "the pieces in order, with nothing between them");
+        assertEquals("the next line", h.texts().get(1));
+        LogRecord joined = h.out.get(0);
+        assertEquals(111, joined.timestamp());
+        assertEquals("error", joined.status());
+        assertEquals(TagSet.of("a:1"), joined.tags());
+        assertEquals(Map.of("container_name", "web"), joined.attributes());
+        assertEquals(1, h.telemetry.count("logs.partial_lines.joined"));
+        assertEquals(0, h.telemetry.count("logs.partial_lines.incomplete"));
+        assertEquals(0, h.processor.pendingBytes());
+    }
+
+    @Test
+    void aJoinedLineIsProcessedAsOneLineIsAJsonObjectOrAStackTracesFirstLine() {
+        Harness h = new Harness();
+        h.processor.acceptPiece("app", piece("{\"msg\":\"he", 1), "j", false, LogRules.NONE, TRACES);
+        h.processor.acceptPiece("app", piece("llo\",\"level\":\"warn\"}", 1), "j", true, LogRules.NONE, TRACES);
+        h.processor.acceptPiece("app", piece("Exception in thread \"main\" java.lang.IllegalState", 2), "t", false,
+                LogRules.NONE, TRACES);
+        h.processor.acceptPiece("app", piece("Exception: boom", 2), "t", true, LogRules.NONE, TRACES);
+        h.feed("app", TRACES, "\tat com.example.App.main(App.java:10)");
+        h.processor.flushAll();
+        assertEquals("hello", h.out.get(0).messageText(), "the JSON was lifted from the whole line");
+        assertEquals("warn", h.out.get(0).status());
+        assertEquals(List.of("hello", joined("Exception in thread \"main\" java.lang.IllegalStateException: boom",
+                "\tat com.example.App.main(App.java:10)")), h.texts());
+    }
+
+    @Test
+    void piecesWhoseLastNeverComesGoOnAsALineAndAreCounted() {
+        Harness h = new Harness();
+        h.processor.acceptPiece("app", piece("half of one", 1), "one", false, LogRules.NONE, NONE);
+        h.processor.acceptPiece("app", piece("half of two", 2), "two", false, LogRules.NONE, NONE);
+        h.processor.acceptPiece("app", piece(" and its end", 2), "two", true, LogRules.NONE, NONE);
+        h.processor.acceptPiece("app", piece("half of three", 3), "three", false, LogRules.NONE, NONE);
+        h.feed("app", NONE, "a whole line");
+        h.processor.acceptPiece("app", piece("half of four", 4), "four", false, LogRules.NONE, NONE);
+        h.processor.flushIdle(h.now.get() + Duration.ofMillis(999).toNanos());
+        assertEquals(List.of("half of one", "half of two and its end", "half of three", "a whole line"), h.texts(),
+                "another line's piece or a whole line ends the wait; the timeout has not passed yet");
+        h.processor.flushIdle(h.now.get() + Duration.ofSeconds(1).toNanos());
+        assertEquals("half of four", h.texts().get(4), "the flush timeout ends it");
+        h.processor.acceptPiece("app", piece("half of five", 5), "five", false, LogRules.NONE, NONE);
+        h.processor.flushAll();
+        assertEquals("half of five", h.texts().get(5), "so does a stop");
+        assertEquals(4, h.telemetry.count("logs.partial_lines.incomplete"));
+        assertEquals(1, h.telemetry.count("logs.partial_lines.joined"));
+        assertEquals(0, h.processor.pendingBytes());
+    }
+
+    @Test
+    void piecesPastTheLargestMessageGoOnCutAndMarkedAndThePendingBudgetHolds() {
+        MultiLineSettings small = new MultiLineSettings(null, true, false, Duration.ofSeconds(1), 100);
+        Harness h = new Harness();
+        for (int i = 0; i < 5; i++) {
+            h.processor.acceptPiece("app", piece(String.valueOf((char) ('a' + i)).repeat(40), 1), "long", i == 4,
+                    LogRules.NONE, small);
+            assertTrue(h.processor.pendingBytes() <= 140, "held: " + h.processor.pendingBytes());
+        }
+        h.processor.flushAll();
+        String all = String.join("", h.out.stream().map(LogRecord::messageText).toList())
+                .replace("...TRUNCATED...", "");
+        assertEquals("a".repeat(40) + "b".repeat(40) + "c".repeat(40) + "d".repeat(40) + "e".repeat(40), all,
+                "every byte arrives, in order");
+        assertTrue(h.out.stream().allMatch(r -> r.message().length <= 100 + 2 * 15), h.texts().toString());
+        assertTrue(h.out.get(0).messageText().endsWith("...TRUNCATED..."), h.texts().toString());
+        assertEquals(0, h.processor.pendingBytes());
+
+        Harness budget = new Harness(LogRules.NONE, 64 * 1024, LogProcessor.MAX_STREAMS);
+        for (int stream = 0; stream < 8; stream++) {
+            budget.processor.acceptPiece("c" + stream, piece("z".repeat(16_384), 1), "l" + stream, false,
+                    LogRules.NONE, TRACES);
+        }
+        assertTrue(budget.processor.pendingBytes() <= 64 * 1024, "pieces count in the pending budget: "
+                + budget.processor.pendingBytes());
+        assertTrue(budget.telemetry.count("logs.multiline.flushed_early") > 0);
+    }
+
     // ---- multi_line pattern ----
 
     @Test
