@@ -1,7 +1,7 @@
 /**
  * A JVM app's output for LogProcessingIT: a few ordinary lines on stdout (one with a card number, a health check, a
- * JSON line with trace correlation as the tracers' log injection writes it, a JSON line of 43 KB that a log driver
- * cuts into pieces of 16 KiB), then an uncaught exception with a cause,
+ * JSON line with trace correlation as the tracers' log injection writes it, a JSON line of 72 KB that a log driver
+ * cuts into pieces of 16 KiB, one cut inside a character), then an uncaught exception with a cause,
  * whose stack trace the JVM writes to stderr line by line. The trace ids hold no run of digits that the card pattern of
  * Datadog's documentation takes for a card: that pattern has no word boundaries, so (in the Agent as here) it masks
  * card-like runs inside longer numbers too.
@@ -16,7 +16,7 @@ public class Checkout {
         StringBuilder cart = new StringBuilder("{\"level\":\"INFO\",\"message\":\"cart snapshot\",\"items\":[");
         for (int i = 1; i <= 1500; i++) {
             cart.append(i > 1 ? "," : "").append("{\"sku\":\"sku-").append(String.format("%05d", i))
-                    .append("\",\"qty\":").append(i % 7 + 1).append('}');
+                    .append("\",\"name\":\"緑茶 ").append(i).append("\",\"qty\":").append(i % 7 + 1).append('}');
         }
         System.out.println(cart.append("]}"));
         System.out.flush();

@@ -39,7 +39,9 @@ class LogProcessingIT {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         Path stdout = dir.resolve("stdout.txt");
         Path stderr = dir.resolve("stderr.txt");
-        Process run = new ProcessBuilder(javaBin.toString(), app.toString()).redirectOutput(stdout.toFile())
+        // UTF-8 whatever the machine's locale, as a container's app writes it (the cart line holds Japanese).
+        Process run = new ProcessBuilder(javaBin.toString(), "-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8",
+                app.toString()).redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile()).start();
         assertTrue(run.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the app ran");
         List<String> out = Files.readAllLines(stdout, StandardCharsets.UTF_8);
@@ -50,10 +52,19 @@ class LogProcessingIT {
         out.forEach(l -> input.add("stdout " + l));
         trace.forEach(l -> input.add("stderr " + l));
         Path inputFile = Files.write(dir.resolve("container-output.txt"), input, StandardCharsets.UTF_8);
-        // The driver sends a line longer than 16 KiB in pieces, each a record: the cart line is three.
-        int records = input.stream()
-                .mapToInt(l -> Math.max(1, (l.length() - "stdout ".length() + 16_383) / 16_384)).sum();
-        assertTrue(records >= input.size() + 2, "a line long enough to be cut: " + records + " records");
+        // The driver sends a line longer than 16 KiB in pieces of 16 KiB, each a record, cutting bytes wherever they
+        // fall: the cart line is five, and one cut falls inside a character.
+        int records = 0;
+        boolean cutInsideACharacter = false;
+        for (String l : input) {
+            byte[] text = l.substring("stdout ".length()).getBytes(StandardCharsets.UTF_8);
+            records += Math.max(1, (text.length + 16_383) / 16_384);
+            for (int cut = 16_384; cut < text.length; cut += 16_384) {
+                cutInsideACharacter |= (text[cut] & 0xC0) == 0x80;
+            }
+        }
+        assertTrue(records >= input.size() + 4 && cutInsideACharacter, "a line long enough to be cut, and a cut "
+                + "inside a character: " + records + " records");
 
         FluentClients clients = FluentClients.installed();
         try (AgentFixture fixture = AgentFixture.demoTask()) {
@@ -91,10 +102,13 @@ class LogProcessingIT {
             RecordedLogs.Log cart = fromStdout.get(3);
             assertEquals("info", cart.status());
             List<?> items = (List<?>) cart.attributes().get("items");
-            assertEquals(1500, items.size(), "every item of the 43 KB line, joined from its pieces");
-            Map<?, ?> last = (Map<?, ?>) items.get(1499);
-            assertEquals("sku-01500", last.get("sku"));
-            assertEquals(1500 % 7 + 1, ((Number) last.get("qty")).intValue());
+            assertEquals(1500, items.size(), "every item of the 72 KB line, joined from its pieces");
+            for (int i = 1; i <= 1500; i++) {
+                Map<?, ?> item = (Map<?, ?>) items.get(i - 1);
+                assertEquals(String.format("sku-%05d", i), item.get("sku"));
+                assertEquals("緑茶 " + i, item.get("name"), "every character whole, also where the driver cut");
+                assertEquals(i % 7 + 1, ((Number) item.get("qty")).intValue());
+            }
             for (String field : List.of("partial_message", "partial_id", "partial_ordinal", "partial_last")) {
                 assertFalse(cart.attributes().containsKey(field), field + " is the driver's, not the log's");
             }

@@ -203,8 +203,10 @@ final class ForwardDecoder {
             throw new ForwardException(Reason.WRONG_TYPE, "a record must be a map, found "
                     + in.nextType().name().toLowerCase(java.util.Locale.ROOT));
         }
+        int start = in.position();
         Map<String, Object> fields = (Map<String, Object>) in.readValue(1);
-        RecordMapper.Mapped mapped = mapper.map(tag, time, fields);
+        byte[] pieceBytes = RecordMapper.isPiece(fields) ? logBytes(in.buffer(), start, in.position()) : null;
+        RecordMapper.Mapped mapped = mapper.map(tag, time, fields, pieceBytes);
         if (mapped.record() == null) {
             if (mapped.filtered()) {
                 counts.filtered++; // a FireLens grep filter (include-pattern, exclude-pattern) dropped it
@@ -218,6 +220,33 @@ final class ForwardDecoder {
             counts.cut++;
         }
         out.accept(mapped);
+    }
+
+    /**
+     * The {@code log} field's bytes as sent, of the record map at {@code [from, to)}, or null. A driver cuts a long
+     * line into pieces byte-wise, so a piece may end inside a character: its bytes are joined before they are
+     * decoded, where the repaired string would have lost that character.
+     */
+    private static byte[] logBytes(byte[] buf, int from, int to) throws ForwardException {
+        MsgpackReader map = new MsgpackReader(buf, from, to - from);
+        byte[] found = null;
+        for (int entries = map.readMapHeader("a record"); entries > 0; entries--) {
+            String key = null;
+            if (map.nextType() == MsgpackReader.Type.STRING) {
+                key = map.readString("a field name");
+            } else {
+                map.skipValue();
+            }
+            MsgpackReader.Type type = map.nextType();
+            if ("log".equals(key) && (type == MsgpackReader.Type.STRING || type == MsgpackReader.Type.BINARY)) {
+                int length = map.readBytesHeader("the log field");
+                found = java.util.Arrays.copyOfRange(buf, map.position(), map.position() + length); // the last wins
+                map.skipBytes(length);
+            } else {
+                map.skipValue();
+            }
+        }
+        return found;
     }
 
     /**

@@ -96,7 +96,8 @@ final class ForwardProcessing implements AutoCloseable {
             if (piece == null) {
                 processor.accept(mapped.stream() + connection, mapped.record(), source.rules(), source.multiLine());
             } else {
-                processor.acceptPiece(mapped.stream() + connection, mapped.record(), piece.lineId(), piece.last(),
+                LogRecord record = piece.bytes() == null ? mapped.record() : mapped.record().withMessage(piece.bytes());
+                processor.acceptPiece(mapped.stream() + connection, record, piece.lineId(), piece.last(),
                         source.rules(), source.multiLine());
             }
         } finally {

@@ -102,9 +102,12 @@ final class RecordMapper {
 
     /**
      * A record that holds one piece of a line its log driver cut (Docker's and ECS's drivers cut lines longer than
-     * 16 KiB): the line's id and whether this is its last piece.
+     * 16 KiB): the line's id, whether this is its last piece, and the piece's bytes as sent when the message is the
+     * {@code log} field (null otherwise). The driver cuts bytes, not characters, so those bytes may start or end
+     * inside one: the processing joins them before decoding, where the record's own (repaired) message would have
+     * lost that character.
      */
-    record Piece(String lineId, boolean last) {
+    record Piece(String lineId, boolean last, byte[] bytes) {
     }
 
     /** The fields the drivers add to each piece of a cut line; the joined line does not carry them. */
@@ -112,6 +115,19 @@ final class RecordMapper {
             "partial_last");
 
     Mapped map(String tag, long timestampMillis, Map<String, Object> received) {
+        return map(tag, timestampMillis, received, null);
+    }
+
+    /** Whether a record holds a piece of a cut line (see {@link Piece}). */
+    static boolean isPiece(Map<String, Object> fields) {
+        return "true".equals(fields.get("partial_message")) && fields.get("partial_id") instanceof String;
+    }
+
+    /**
+     * @param pieceBytes for a piece, its {@code log} field's bytes as sent (the joining decodes them, so that a
+     *                   character the driver cut in two is whole again), or null
+     */
+    Mapped map(String tag, long timestampMillis, Map<String, Object> received, byte[] pieceBytes) {
         String containerId = text(received, "container_id");
         int firelens = tag.lastIndexOf(FIRELENS_INFIX);
         String containerName = firelens > 0 ? tag.substring(0, firelens) : "";
@@ -133,6 +149,7 @@ final class RecordMapper {
                 : fields.get("message") instanceof String ? "message" : null;
         byte[] message;
         Map<String, Object> attributes = new LinkedHashMap<>(fields.size() + 1);
+        boolean piece = isPiece(fields);
         if (messageKey != null && fields.get(messageKey) != null) {
             Object value = fields.get(messageKey);
             message = (value instanceof String text ? text : Json.write(value)).getBytes(StandardCharsets.UTF_8);
@@ -145,9 +162,13 @@ final class RecordMapper {
             message = Json.write(fields).getBytes(StandardCharsets.UTF_8);
             attributes.putAll(fields);
         }
-        Piece piece = null;
-        if ("true".equals(fields.get("partial_message")) && fields.get("partial_id") instanceof String lineId) {
-            piece = new Piece(lineId, "true".equals(fields.get("partial_last")));
+        Piece cutFrom = null;
+        if (piece) {
+            byte[] sent = "log".equals(messageKey) ? pieceBytes : null;
+            if (sent != null && sent.length > maxLineBytes) {
+                sent = cut(sent, maxLineBytes);
+            }
+            cutFrom = new Piece((String) fields.get("partial_id"), "true".equals(fields.get("partial_last")), sent);
             PIECE_FIELDS.forEach(attributes::remove);
         }
         boolean cut = false;
@@ -171,7 +192,7 @@ final class RecordMapper {
         String stream = containerId.isEmpty() ? tag : containerId;
         return new Mapped(new LogRecord(message, timestampMillis, status, service, source,
                 route.hostname(), tags, sent), cut, false, stream,
-                container, piece);
+                container, cutFrom);
     }
 
     /**

@@ -603,6 +603,38 @@ class ForwardReceiverTest {
         assertEquals(1, context.counter("logs.partial_lines.joined"));
     }
 
+    /** A piece as the Go driver writes it: a msgpack str of the bytes it cut, UTF-8 or not. */
+    private static byte[] rawPiece(byte[] text, int ordinal, boolean last, String chunk) {
+        MsgpackWriter w = new MsgpackWriter().array(4).str(Frames.TAG).integer(1_700_000_000L).map(7);
+        w.str("container_id").str("abc123def456").str("source").str("stdout").str("log").strBytes(text);
+        w.str("partial_message").str("true").str("partial_id").str("9c1e").str("partial_ordinal")
+                .str(Integer.toString(ordinal)).str("partial_last").str(Boolean.toString(last));
+        return w.value(Map.of("chunk", chunk)).bytes();
+    }
+
+    @Test
+    void aCharacterTheDriverCutInTwoArrivesWhole() throws Exception {
+        start(Map.of("stack-trace-aggregation", "true"));
+        byte[] line = ("注文: " + "あ".repeat(12000) + " 完了").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            for (int from = 0, ordinal = 1; from < line.length; from += 16_384, ordinal++) {
+                int to = Math.min(line.length, from + 16_384); // byte-wise, as Docker's copier cuts
+                out.write(rawPiece(java.util.Arrays.copyOfRange(line, from, to), ordinal, to == line.length,
+                        "p" + ordinal));
+            }
+            out.flush();
+            for (int ordinal = 1; ordinal <= (line.length + 16_383) / 16_384; ordinal++) {
+                expectAck(s.getInputStream(), "p" + ordinal);
+            }
+        }
+        receiver.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        receiver = null;
+        assertEquals(1, messages().size(), "one log");
+        assertTrue(messages().get(0).equals("注文: " + "あ".repeat(12000) + " 完了"),
+                "every character whole, including the ones cut at 16 KiB");
+    }
+
     /** What is still being joined at stop is sent: a stop loses no line. */
     @Test
     void stoppingSendsTheMessagesStillBeingJoined() throws Exception {

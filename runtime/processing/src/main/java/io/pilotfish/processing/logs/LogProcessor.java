@@ -1,6 +1,7 @@
 package io.pilotfish.processing.logs;
 
 import io.pilotfish.spi.SelfTelemetry;
+import io.pilotfish.spi.Utf8;
 import io.pilotfish.spi.signal.LogRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -109,6 +110,9 @@ public final class LogProcessor implements AutoCloseable {
      * pieces marked {@code partial_message}, each with the line's id and the last one marked. The pieces of a stream
      * are joined, without a separator, into the line they were cut from, which then goes on as {@link #accept} takes
      * a line, with the first piece's timestamp, status, tags and attributes.
+     *
+     * <p>Pieces are bytes as the writer cut them, so one may start or end inside a character: they are joined
+     * first, and what is still not UTF-8 after joining is repaired (each invalid byte becomes U+FFFD).
      *
      * <p>A line never waits for pieces that do not come: a piece of another line, a whole line, the flush timeout,
      * {@link #flushAll} or the pending budget send what has arrived as a line of its own (counted in
@@ -283,6 +287,10 @@ public final class LogProcessor implements AutoCloseable {
     private LogRecord takePieces(Stream s) {
         LogRecord first = s.firstPiece;
         byte[] joined = s.pieceCount == 1 ? first.message() : Arrays.copyOf(s.pieceBuffer, s.pieceLength);
+        int invalid = Utf8.invalidBytes(joined, 0, joined.length);
+        if (invalid > 0) { // a character cut where no later piece completes it
+            joined = Utf8.repair(joined, 0, joined.length, invalid);
+        }
         addPending(s, -s.pieceLength);
         s.firstPiece = null;
         s.pieceOf = null;

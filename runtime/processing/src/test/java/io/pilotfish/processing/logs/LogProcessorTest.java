@@ -63,6 +63,25 @@ class LogProcessorTest {
     }
 
     @Test
+    void aCharacterTheDriverCutBetweenTwoPiecesIsWholeAgainAndAnUnfinishedOneIsRepaired() {
+        Harness h = new Harness();
+        byte[] word = "prix: 12 € ou 日本".getBytes(StandardCharsets.UTF_8);
+        int inEuro = "prix: 12 ".length() + 1; // after the first of the euro sign's three bytes
+        LogRecord head = new LogRecord(java.util.Arrays.copyOfRange(word, 0, inEuro), 1, "info", "", "", "",
+                TagSet.EMPTY, null);
+        LogRecord tail = new LogRecord(java.util.Arrays.copyOfRange(word, inEuro, word.length), 1, "info", "", "",
+                "", TagSet.EMPTY, null);
+        h.processor.acceptPiece("app", head, "l1", false, LogRules.NONE, NONE);
+        h.processor.acceptPiece("app", tail, "l1", true, LogRules.NONE, NONE);
+        assertEquals("prix: 12 € ou 日本", h.out.get(0).messageText());
+
+        h.processor.acceptPiece("app", head, "l2", false, LogRules.NONE, NONE);
+        h.processor.flushAll();
+        assertEquals("prix: 12 \uFFFD", h.out.get(1).messageText(), "the rest never came: the cut byte repaired");
+        assertEquals(1, h.telemetry.count("logs.partial_lines.incomplete"));
+    }
+
+    @Test
     void aJoinedLineIsProcessedAsOneLineIsAJsonObjectOrAStackTracesFirstLine() {
         Harness h = new Harness();
         h.processor.acceptPiece("app", piece("{\"msg\":\"he", 1), "j", false, LogRules.NONE, TRACES);
