@@ -119,6 +119,14 @@ public final class FireLensRoutes {
                     filters.add(new RecordModifier(match, records));
                 }
                 case "grep" -> filters.add(new Grep(match, rules(filter, "regex"), rules(filter, "exclude")));
+                // AWS's recipe to join the pieces of lines the driver cut: the forward receiver always does it.
+                case "multiline" -> {
+                    boolean partialMessages = filter.get("mode")
+                            .map(mode -> mode.trim().equalsIgnoreCase("partial_message")).orElse(false);
+                    if (!partialMessages) {
+                        ignored.add("[FILTER] multiline for '" + match + "' at " + filter.where() + " (not applied)");
+                    }
+                }
                 default -> ignored.add("[FILTER] " + (name.isEmpty() ? "(no Name)" : name) + " for '" + match
                         + "' at " + filter.where() + " (not applied)");
             }

@@ -79,6 +79,30 @@ class FireLensRoutesTest {
     }
 
     @Test
+    void aMultilineFilterForTheDriversPiecesIsWhatTheReceiverDoesAnyOtherIsListedAsNotApplied(@TempDir Path dir)
+            throws Exception {
+        Path conf = dir.resolve("fluent-bit.conf");
+        Files.writeString(conf, """
+                [FILTER]
+                    name                  multiline
+                    match                 *
+                    multiline.key_content log
+                    mode                  partial_message
+                [FILTER]
+                    name                  multiline
+                    match                 app-firelens*
+                    multiline.parser      java
+                [OUTPUT]
+                    Name  datadog
+                    Match *
+                """);
+        List<String> ignored = FireLensRoutes.of(FluentBitConfig.read(conf, Map.of())).ignoredOutputs();
+        assertEquals(1, ignored.size(), ignored.toString());
+        assertTrue(ignored.get(0).contains("multiline for 'app-firelens*'") && ignored.get(0).contains("not applied"),
+                ignored.get(0));
+    }
+
+    @Test
     void aBrokenConfigurationIsRefusedNamingTheFileAndLineButNoValue(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("fluent-bit.conf");
         Files.writeString(bad, "[OUTPUT]\n    Name datadog\n    Match *\n    apikey " + KEY + "\n[BROKEN\n");
