@@ -131,4 +131,61 @@ class LogProcessingIT {
             assertFalse(agent.outputText().contains(CARD), "nor the agent's own output");
         }
     }
+
+    /**
+     * A task definition that includes AWS's {@code parse-json.conf} (Datadog's ECS guide names it for JSON logs):
+     * ECS writes {@code @INCLUDE /fluent-bit/configs/parse-json.conf} into the configuration it generates, a file only
+     * AWS's image has. The router starts, and a JSON line arrives with its fields.
+     */
+    @Test
+    void aConfigurationThatIncludesAwssParseJsonStartsAndJsonLinesArriveLifted(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/fluent-bit/configs/parse-json.conf")),
+                "this machine has AWS's own file");
+        Path config = Files.writeString(dir.resolve("fluent-bit.conf"), """
+                [INPUT]
+                    Name forward
+                    unix_path /var/run/fluent.sock
+                [FILTER]
+                    Name record_modifier
+                    Match *
+                    Record ecs_cluster pilotfish-it
+                @INCLUDE /fluent-bit/configs/parse-json.conf
+                [OUTPUT]
+                    Name datadog
+                    Match checkout-firelens*
+                    dd_service checkout
+                    dd_source java
+                """);
+        Path input = Files.write(dir.resolve("container-output.txt"), List.of(
+                "stdout {\"level\":\"ERROR\",\"message\":\"card declined\",\"order\":7}", "stdout plain text"),
+                StandardCharsets.UTF_8);
+        FluentClients clients = FluentClients.installed();
+        try (AgentFixture fixture = AgentFixture.demoTask()) {
+            int port = AgentFixture.freePort();
+            AgentProcess agent = fixture.start(fixture.agent()
+                    .env("DD_LOGS_ENABLED", "true")
+                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_FIRELENS_CONFIG", config.toString())
+                    .env("DD_LOGS_CONFIG_LOGS_DD_URL", "127.0.0.1:" + fixture.intake.uri().getPort())
+                    .env("DD_LOGS_CONFIG_LOGS_NO_SSL", "true")
+                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_PORT", Integer.toString(port))
+                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_SOCKET", "")
+                    .env("DD_APM_ENABLED", "false"));
+            assertTrue(agent.awaitLine(l -> l.contains("forward receiver listening on tcp"), Duration.ofSeconds(60)),
+                    agent.outputText());
+            String output = clients.run(FluentClients.Client.GO, FluentClients.Target.tcp(port), false, "checkout",
+                    2, Map.of("APP_INPUT", input.toString(), "APP_CONTAINER_NAME", "checkout"),
+                    Duration.ofSeconds(120));
+            assertTrue(output.contains(FluentClients.sentLine(2)), output);
+            AgentFixture.await("both lines at the intake", Duration.ofSeconds(90),
+                    () -> RecordedLogs.all(fixture.intake).size() >= 2);
+            List<RecordedLogs.Log> logs = RecordedLogs.all(fixture.intake);
+            assertEquals(List.of("card declined", "plain text"), logs.stream().map(RecordedLogs.Log::message).toList());
+            assertEquals("error", logs.get(0).status(), "the JSON line's level");
+            assertEquals(7, ((Number) logs.get(0).attributes().get("order")).intValue());
+            assertTrue(logs.stream().allMatch(l -> l.service().equals("checkout")), logs.toString());
+            assertFalse(agent.outputText().contains("parser for"), "the included filter is not listed as not applied:\n"
+                    + agent.outputText());
+        }
+    }
 }

@@ -119,6 +119,14 @@ public final class FireLensRoutes {
                     filters.add(new RecordModifier(match, records));
                 }
                 case "grep" -> filters.add(new Grep(match, rules(filter, "regex"), rules(filter, "exclude")));
+                // AWS's recipe to lift JSON lines: the processing lifts every JSON line, as the Datadog Agent does.
+                case "parser" -> {
+                    boolean jsonOfLog = filter.get("key_name").map(key -> key.trim().equals("log")).orElse(false)
+                            && filter.values("parser").stream().anyMatch(p -> p.trim().equalsIgnoreCase("json"));
+                    if (!jsonOfLog) {
+                        ignored.add("[FILTER] parser for '" + match + "' at " + filter.where() + " (not applied)");
+                    }
+                }
                 // AWS's recipe to join the pieces of lines the driver cut: the forward receiver always does it.
                 case "multiline" -> {
                     boolean partialMessages = filter.get("mode")

@@ -83,6 +83,37 @@ public final class FluentBitConfig {
         return new FluentBitConfig(parser.sections);
     }
 
+    /** Where AWS's Fluent Bit image keeps the configurations a task definition may include by name. */
+    static final Path AWS_CONFIGS = Path.of("/fluent-bit/configs");
+
+    private static final String PARSE_JSON = """
+            [FILTER]
+                Name         parser
+                Match        *
+                Key_Name     log
+                Parser       json
+                Reserve_Data True
+            """;
+    private static final String JOIN_PIECES = """
+            [FILTER]
+                Name                  multiline
+                Match                 *
+                multiline.key_content log
+                mode                  partial_message
+            """;
+
+    /**
+     * What AWS's image ({@code aws-for-fluent-bit}) has in {@link #AWS_CONFIGS} for logs, which FireLens users include
+     * with {@code config-file-type file} (Datadog's ECS guide names {@code parse-json.conf}): the same filters, so that
+     * a task definition that includes one reads the same here. Their {@code [SERVICE]} settings (flush interval,
+     * grace period) are Fluent Bit's own and have no effect here, so they are left out.
+     */
+    static final Map<String, String> AWS_BUILT_INS = Map.of(
+            "parse-json.conf", PARSE_JSON,
+            "multiline-parse-json.conf", JOIN_PIECES + PARSE_JSON,
+            "parse-multiline-json.conf", PARSE_JSON + JOIN_PIECES,
+            "minimize-log-loss.conf", "");
+
     private static final class Parser {
         private final Map<String, String> env;
         private final Map<String, String> set = new LinkedHashMap<>();
@@ -93,6 +124,12 @@ public final class FluentBitConfig {
         }
 
         void file(Path file, int depth) throws FluentBitConfigException {
+            String builtIn = file.isAbsolute() && AWS_CONFIGS.equals(file.getParent()) && !Files.exists(file)
+                    ? AWS_BUILT_INS.get(file.getFileName().toString()) : null;
+            if (builtIn != null) {
+                text(builtIn, file + " (AWS's, as built in)", AWS_CONFIGS, depth);
+                return;
+            }
             if (depth > MAX_INCLUDE_DEPTH) {
                 throw new FluentBitConfigException(file + ": @INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH
                         + " files; check that no file includes itself");
@@ -106,7 +143,10 @@ public final class FluentBitConfig {
                 }
                 text = Files.readString(file, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new FluentBitConfigException("cannot read " + file + ": " + e.getMessage());
+                String hint = file.isAbsolute() && AWS_CONFIGS.equals(file.getParent())
+                        ? " (of AWS's image's configurations, these are built in: "
+                        + String.join(", ", new java.util.TreeSet<>(AWS_BUILT_INS.keySet())) + ")" : "";
+                throw new FluentBitConfigException("cannot read " + file + ": " + e.getMessage() + hint);
             }
             Path parent = file.toAbsolutePath().getParent();
             text(text, file.toString(), parent, depth);

@@ -103,6 +103,44 @@ class FireLensRoutesTest {
     }
 
     @Test
+    void awsImagesBuiltInConfigurationsReadAsTheirFiltersAndUnknownOnesAreNamed(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(FluentBitConfig.AWS_CONFIGS),
+                "this machine has AWS's own files there");
+        Path conf = dir.resolve("fluent-bit.conf");
+        for (String builtIn : List.of("parse-json.conf", "multiline-parse-json.conf", "parse-multiline-json.conf",
+                "minimize-log-loss.conf")) {
+            // What ECS generates for config-file-type file: the user's file included ahead of its own sections.
+            Files.writeString(conf, "@INCLUDE /fluent-bit/configs/" + builtIn + "\n[OUTPUT]\n    Name datadog\n"
+                    + "    Match *\n");
+            FluentBitConfig read = FluentBitConfig.read(conf, Map.of());
+            assertEquals(List.of(), FireLensRoutes.of(read).ignoredOutputs(), builtIn + ": JSON lifting and the "
+                    + "joining of pieces are what the receiver does");
+            boolean parsesJson = read.sections("FILTER").stream()
+                    .anyMatch(f -> f.get("name").orElse("").equals("parser") && f.get("parser").orElse("").equals("json"));
+            assertEquals(!builtIn.startsWith("minimize"), parsesJson, builtIn);
+        }
+        Files.writeString(conf, "@INCLUDE /fluent-bit/configs/parse-yaml.conf\n");
+        FluentBitConfigException e = assertThrows(FluentBitConfigException.class,
+                () -> FluentBitConfig.read(conf, Map.of()));
+        assertTrue(e.getMessage().contains("/fluent-bit/configs/parse-yaml.conf")
+                && e.getMessage().contains("parse-json.conf"), e.getMessage());
+
+        Files.writeString(conf, """
+                [FILTER]
+                    Name     parser
+                    Match    *
+                    Key_Name msg
+                    Parser   logfmt
+                [OUTPUT]
+                    Name  datadog
+                    Match *
+                """);
+        List<String> ignored = FireLensRoutes.of(FluentBitConfig.read(conf, Map.of())).ignoredOutputs();
+        assertTrue(ignored.size() == 1 && ignored.get(0).contains("parser") && ignored.get(0).contains("not applied"),
+                "another parser is not: " + ignored);
+    }
+
+    @Test
     void aBrokenConfigurationIsRefusedNamingTheFileAndLineButNoValue(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("fluent-bit.conf");
         Files.writeString(bad, "[OUTPUT]\n    Name datadog\n    Match *\n    apikey " + KEY + "\n[BROKEN\n");
