@@ -133,7 +133,7 @@ class LogProcessingIT {
     }
 
     /**
-     * A task definition that includes AWS's {@code parse-json.conf} (Datadog's ECS guide names it for JSON logs):
+     * A task definition that includes AWS's {@code parse-json.conf} (AWS's FireLens examples use it for JSON logs):
      * ECS writes {@code @INCLUDE /fluent-bit/configs/parse-json.conf} into the configuration it generates, a file only
      * AWS's image has. The router starts, and a JSON line arrives with its fields.
      */

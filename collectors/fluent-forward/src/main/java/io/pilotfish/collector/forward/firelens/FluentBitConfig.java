@@ -104,7 +104,7 @@ public final class FluentBitConfig {
 
     /**
      * What AWS's image ({@code aws-for-fluent-bit}) has in {@link #AWS_CONFIGS} for logs, which FireLens users include
-     * with {@code config-file-type file} (Datadog's ECS guide names {@code parse-json.conf}): the same filters, so that
+     * with {@code config-file-type file} (AWS's FireLens examples use {@code parse-json.conf}): the same filters, so that
      * a task definition that includes one reads the same here. Their {@code [SERVICE]} settings (flush interval,
      * grace period) are Fluent Bit's own and have no effect here, so they are left out.
      */
