@@ -31,6 +31,25 @@ class LogProcessingIT {
             + "|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35\\\\d{3})"
             + "\\\\d{11})\"}]";
 
+    /**
+     * The packaged agent as a log router: logs on, the forward receiver on TCP {@code port} only, APM off, logs to the
+     * fixture's intake, and one more variable; returned once the receiver listens.
+     */
+    private static AgentProcess logRouter(AgentFixture fixture, int port, String variable, String value)
+            throws Exception {
+        AgentProcess agent = fixture.start(fixture.agent()
+                .env("DD_LOGS_ENABLED", "true")
+                .env("DD_LOGS_CONFIG_LOGS_DD_URL", "127.0.0.1:" + fixture.intake.uri().getPort())
+                .env("DD_LOGS_CONFIG_LOGS_NO_SSL", "true")
+                .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_PORT", Integer.toString(port))
+                .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_SOCKET", "")
+                .env("DD_APM_ENABLED", "false")
+                .env(variable, value));
+        assertTrue(agent.awaitLine(l -> l.contains("forward receiver listening on tcp"), Duration.ofSeconds(60)),
+                agent.outputText());
+        return agent;
+    }
+
     @Test
     void aJavaStackTraceIsOneLogAndAMaskedCardNeverArrives(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
@@ -69,16 +88,7 @@ class LogProcessingIT {
         FluentClients clients = FluentClients.installed();
         try (AgentFixture fixture = AgentFixture.demoTask()) {
             int port = AgentFixture.freePort();
-            AgentProcess agent = fixture.start(fixture.agent()
-                    .env("DD_LOGS_ENABLED", "true")
-                    .env("DD_LOGS_CONFIG_LOGS_DD_URL", "127.0.0.1:" + fixture.intake.uri().getPort())
-                    .env("DD_LOGS_CONFIG_LOGS_NO_SSL", "true")
-                    .env("DD_LOGS_CONFIG_PROCESSING_RULES", RULES)
-                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_PORT", Integer.toString(port))
-                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_SOCKET", "")
-                    .env("DD_APM_ENABLED", "false"));
-            assertTrue(agent.awaitLine(l -> l.contains("forward receiver listening on tcp"), Duration.ofSeconds(60)),
-                    agent.outputText());
+            AgentProcess agent = logRouter(fixture, port, "DD_LOGS_CONFIG_PROCESSING_RULES", RULES);
             String output = clients.run(FluentClients.Client.GO, FluentClients.Target.tcp(port), false, "checkout",
                     input.size(), Map.of("APP_INPUT", inputFile.toString()), Duration.ofSeconds(120));
             assertTrue(output.contains(FluentClients.sentLine(records)), output);
@@ -140,6 +150,7 @@ class LogProcessingIT {
     @Test
     void aConfigurationThatIncludesAwssParseJsonStartsAndJsonLinesArriveLifted(
             @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // Only AWS's Fluent Bit image has the file; where it exists it is read from disk and this test proves nothing.
         org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/fluent-bit/configs/parse-json.conf")),
                 "this machine has AWS's own file");
         Path config = Files.writeString(dir.resolve("fluent-bit.conf"), """
@@ -163,16 +174,8 @@ class LogProcessingIT {
         FluentClients clients = FluentClients.installed();
         try (AgentFixture fixture = AgentFixture.demoTask()) {
             int port = AgentFixture.freePort();
-            AgentProcess agent = fixture.start(fixture.agent()
-                    .env("DD_LOGS_ENABLED", "true")
-                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_FIRELENS_CONFIG", config.toString())
-                    .env("DD_LOGS_CONFIG_LOGS_DD_URL", "127.0.0.1:" + fixture.intake.uri().getPort())
-                    .env("DD_LOGS_CONFIG_LOGS_NO_SSL", "true")
-                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_PORT", Integer.toString(port))
-                    .env("PILOTFISH_COLLECTORS_FLUENT_FORWARD_SOCKET", "")
-                    .env("DD_APM_ENABLED", "false"));
-            assertTrue(agent.awaitLine(l -> l.contains("forward receiver listening on tcp"), Duration.ofSeconds(60)),
-                    agent.outputText());
+            AgentProcess agent = logRouter(fixture, port, "PILOTFISH_COLLECTORS_FLUENT_FORWARD_FIRELENS_CONFIG",
+                    config.toString());
             String output = clients.run(FluentClients.Client.GO, FluentClients.Target.tcp(port), false, "checkout",
                     2, Map.of("APP_INPUT", input.toString(), "APP_CONTAINER_NAME", "checkout"),
                     Duration.ofSeconds(120));
